@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/** Ids and names: printable, no control characters, bounded length. */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:@\-/ ]*$/;
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(NAME_RE, 'must start with a letter or digit and hold only letters, digits, space and . _ : @ - /');
+/** Ids that appear inside `providerId/modelId` must not contain a slash themselves. */
+export const providerIdSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, 'must hold only letters, digits and . _ : @ - (no slash)');
+
+const limit = z.number().int().positive().max(1e12);
+
+export const secretSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !/[\r\n\0]/.test(s), 'must not contain CR, LF or NUL');
+
+export const keyInputSchema = z.strictObject({
+  id: providerIdSchema.optional(),
+  secret: secretSchema,
+  rpm: limit.optional(),
+  tpm: limit.optional(),
+  maxConcurrent: limit.optional(),
+  enabled: z.boolean().optional(),
+});
+
+export const baseUrlSchema = z
+  .string()
+  .max(2048)
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without embedded credentials');
+
+export const providerInputSchema = z.strictObject({
+  id: providerIdSchema.optional(),
+  name: z.string().max(200).optional(),
+  adapter: providerIdSchema,
+  baseUrl: baseUrlSchema.optional(),
+  enabled: z.boolean().optional(),
+  keys: z.array(keyInputSchema).max(10_000).optional(),
+});
+
+export const modelInputSchema = z.strictObject({
+  id: idSchema.optional(),
+  providerId: providerIdSchema,
+  modelId: idSchema,
+  contextWindow: limit.optional(),
+  maxOutputTokens: limit.optional(),
+  inputCostPerMTok: z.number().nonnegative().finite().optional(),
+  outputCostPerMTok: z.number().nonnegative().finite().optional(),
+  enabled: z.boolean().optional(),
+});
+
+export const memberInputSchema = z.strictObject({
+  id: idSchema.optional(),
+  providerId: providerIdSchema,
+  modelId: idSchema,
+  priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+  weight: z.number().nonnegative().finite().max(1e9).optional(),
+  enabled: z.boolean().optional(),
+});
+
+export const groupInputSchema = z.strictObject({
+  id: idSchema.optional(),
+  name: idSchema,
+  displayName: z.string().max(200).optional(),
+  description: z.string().max(2000).optional(),
+  enabled: z.boolean().optional(),
+  failoverStrategy: providerIdSchema.optional(),
+  members: z.array(memberInputSchema).max(10_000).optional(),
+});
+
+export const catalogInputSchema = z.strictObject({
+  providers: z.array(providerInputSchema).default([]),
+  models: z.array(modelInputSchema).default([]),
+  groups: z.array(groupInputSchema).default([]),
+});
+
+export type KeyInput = z.input<typeof keyInputSchema>;
+export type ProviderInput = z.input<typeof providerInputSchema>;
+export type ModelInput = z.input<typeof modelInputSchema>;
+export type MemberInput = z.input<typeof memberInputSchema>;
+export type GroupInput = z.input<typeof groupInputSchema>;
+/** The catalog as written in `ModelRouterOptions.catalog`. */
+export type CatalogInput = z.input<typeof catalogInputSchema>;

@@ -1,0 +1,83 @@
+/** Names of the built-in strategies; custom strategies registered by name are accepted too. */
+export type BuiltinStrategyName =
+  | 'quota_aware'
+  | 'priority'
+  | 'weighted'
+  | 'round_robin'
+  | 'least_busy'
+  | 'lowest_latency';
+
+export interface ProviderKey {
+  id: string;
+  providerId: string;
+  /** The key itself, an `env:NAME` reference, or what the storage decrypted. Never shown by reads. */
+  secret: string;
+  rpm?: number;
+  tpm?: number;
+  maxConcurrent?: number;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Provider {
+  id: string;
+  name?: string;
+  /** Key into `ModelRouterOptions.adapters`. */
+  adapter: string;
+  baseUrl?: string;
+  enabled: boolean;
+  keys: ProviderKey[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Model {
+  id: string;
+  providerId: string;
+  /** The upstream model id sent to the provider. */
+  modelId: string;
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  /** USD per million prompt tokens, for `costUsd` in usage records. */
+  inputCostPerMTok?: number;
+  /** USD per million completion tokens. */
+  outputCostPerMTok?: number;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GroupMember {
+  id: string;
+  groupId: string;
+  providerId: string;
+  modelId: string;
+  /** Lower is preferred. */
+  priority: number;
+  /** For the `weighted` strategy. */
+  weight: number;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  displayName?: string;
+  description?: string;
+  enabled: boolean;
+  /** Strategy name; absent means the router's `defaultStrategy`. */
+  failoverStrategy?: string;
+  members: GroupMember[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The whole catalog, as storage loads it. */
+export interface Catalog {
+  providers: Provider[];
+  models: Model[];
+  groups: Group[];
+}

@@ -1,0 +1,46 @@
+import type { RouterErrorCode } from './codes.js';
+
+const MARKER = Symbol.for('model-router.error');
+
+export interface RouterErrorOptions {
+  cause?: unknown;
+  /** Structured, secret-free details (field names, candidate lists, attempts). */
+  details?: Record<string, unknown>;
+  /** Earliest moment (ms from now) when trying again may succeed. */
+  retryAfterMs?: number;
+}
+
+/**
+ * The one error type the library throws. Match on `code`; `RouterError.isInstance(e)` works across
+ * two copies of the package (it checks a `Symbol.for` marker, not the prototype chain).
+ */
+export class RouterError extends Error {
+  readonly code: RouterErrorCode;
+  readonly details: Record<string, unknown>;
+  readonly retryAfterMs: number | undefined;
+  private readonly [MARKER] = true;
+
+  constructor(code: RouterErrorCode, message: string, options: RouterErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RouterError';
+    this.code = code;
+    this.details = options.details ?? {};
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  static isInstance(value: unknown): value is RouterError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+  }
+
+  toJSON(): Record<string, unknown> {
+    const json: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    if (Object.keys(this.details).length > 0) json.details = this.details;
+    if (this.retryAfterMs !== undefined) json.retryAfterMs = this.retryAfterMs;
+    return json;
+  }
+}
+
+/** Attach a property that `JSON.stringify`, `util.inspect` and spreading never show. */
+export function hide(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
+}

@@ -1,0 +1,54 @@
+import type { GroupInput, KeyInput, MemberInput, ModelInput, ProviderInput } from '../catalog/inputs.js';
+import type { Catalog, Group, GroupMember, Model, Provider, ProviderKey } from '../catalog/types.js';
+import type { UsageRecord } from '../types/usage-record.js';
+
+/** What changed, for cross-instance invalidation. The router reloads the catalog on any change. */
+export interface CatalogChange {
+  entity: 'provider' | 'key' | 'model' | 'group' | 'member' | 'catalog';
+  id?: string;
+}
+
+export type ProviderPatch = Partial<Omit<ProviderInput, 'id' | 'keys'>>;
+export type KeyPatch = Partial<Omit<KeyInput, 'id'>>;
+export type ModelPatch = Partial<Omit<ModelInput, 'id' | 'providerId'>>;
+export type GroupPatch = Partial<Omit<GroupInput, 'id' | 'members'>>;
+
+/**
+ * Where the catalog and the usage ledger live. `memoryStorage` and `postgresStorage` ship;
+ * `storageContract` in `model-router/testing` is the suite a custom one must pass.
+ *
+ * Inputs reaching a storage are already validated by the router (zod, catalog references).
+ * A storage enforces what only it can see atomically: unique names (`CONFLICT`) and existence (`NOT_FOUND`).
+ */
+export interface RouterStorage {
+  /** Create tables, connect. Called once by `router.ready()`. */
+  init?(): Promise<void>;
+  loadCatalog(): Promise<Catalog>;
+  /** Cross-instance invalidation; returns an unsubscribe function. */
+  subscribe?(onChange: (change: CatalogChange) => void): Promise<() => Promise<void>>;
+
+  createProvider(input: ProviderInput): Promise<Provider>;
+  updateProvider(id: string, patch: ProviderPatch): Promise<Provider>;
+  /** Deletes its keys, models and the group members that use them. */
+  deleteProvider(id: string): Promise<void>;
+  addKey(providerId: string, input: KeyInput): Promise<ProviderKey>;
+  updateKey(providerId: string, keyId: string, patch: KeyPatch): Promise<ProviderKey>;
+  removeKey(providerId: string, keyId: string): Promise<void>;
+
+  createModel(input: ModelInput): Promise<Model>;
+  updateModel(id: string, patch: ModelPatch): Promise<Model>;
+  /** Deletes the group members that use it. */
+  deleteModel(id: string): Promise<void>;
+
+  createGroup(input: GroupInput): Promise<Group>;
+  updateGroup(id: string, patch: GroupPatch): Promise<Group>;
+  /** Deletes its members. */
+  deleteGroup(id: string): Promise<void>;
+  addGroupMember(groupId: string, input: MemberInput): Promise<GroupMember>;
+  removeGroupMember(groupId: string, memberId: string): Promise<void>;
+
+  /** Append usage records (the router batches; a storage may batch further). */
+  recordUsage(records: readonly UsageRecord[]): Promise<void>;
+  /** Release what the storage owns (a client it created); never a borrowed one. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+/** One record per attempt, failures included. Never holds a secret. */
+export interface UsageRecord {
+  requestId: string;
+  attempt: number;
+  status: 'success' | 'error' | 'aborted' | 'interrupted';
+  groupName?: string;
+  providerId: string;
+  modelId: string;
+  keyId: string;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  estimated: boolean;
+  costUsd?: number;
+  latencyMs: number;
+  /** Time to first content part (streams). */
+  ttftMs?: number;
+  errorCode?: string;
+  httpStatus?: number;
+  stream: boolean;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  finishedAt: number;
+}
