@@ -8,6 +8,16 @@ export interface CatalogChange {
   id?: string;
 }
 
+/** How the router batches usage records in front of a storage (see `usage/usage-buffer.ts`). */
+export interface UsageBatching {
+  /** Most records in one `recordUsage` call. @default 500 */
+  maxBatch?: number;
+  /** Longest a record waits before a flush starts, in ms. @default 1000 */
+  flushMs?: number;
+  /** Most records held while the storage is failing; past it the oldest are dropped and reported. @default 100000 */
+  maxBuffered?: number;
+}
+
 export type ProviderPatch = Partial<Omit<ProviderInput, 'id' | 'keys'>>;
 export type KeyPatch = Partial<Omit<KeyInput, 'id'>>;
 export type ModelPatch = Partial<Omit<ModelInput, 'id' | 'providerId'>>;
@@ -47,7 +57,9 @@ export interface RouterStorage {
   addGroupMember(groupId: string, input: MemberInput): Promise<GroupMember>;
   removeGroupMember(groupId: string, memberId: string): Promise<void>;
 
-  /** Append usage records (the router batches; a storage may batch further). */
+  /** Batching the router applies before `recordUsage`; the defaults when absent. */
+  readonly usageBatching?: UsageBatching;
+  /** Append usage records in one write (the router batches, retries and bounds the buffer). */
   recordUsage(records: readonly UsageRecord[]): Promise<void>;
   /** Release what the storage owns (a client it created); never a borrowed one. */
   close?(): Promise<void>;
