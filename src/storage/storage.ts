@@ -1,4 +1,5 @@
 import type { GroupInput, KeyInput, MemberInput, ModelInput, ProviderInput } from '../catalog/inputs.js';
+import type { GroupPatch, KeyPatch, ModelPatch, ProviderPatch } from '../catalog/patches.js';
 import type { Catalog, Group, GroupMember, Model, Provider, ProviderKey } from '../catalog/types.js';
 import type { UsageRecord } from '../types/usage-record.js';
 
@@ -18,10 +19,8 @@ export interface UsageBatching {
   maxBuffered?: number;
 }
 
-export type ProviderPatch = Partial<Omit<ProviderInput, 'id' | 'keys'>>;
-export type KeyPatch = Partial<Omit<KeyInput, 'id'>>;
-export type ModelPatch = Partial<Omit<ModelInput, 'id' | 'providerId'>>;
-export type GroupPatch = Partial<Omit<GroupInput, 'id' | 'members'>>;
+/** Field left out: unchanged; optional field given as `null`: cleared. See `catalog/patches.ts`. */
+export type { GroupPatch, KeyPatch, ModelPatch, ProviderPatch };
 
 /**
  * Where the catalog and the usage ledger live. `memoryStorage` and `postgresStorage` ship;
