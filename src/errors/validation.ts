@@ -12,7 +12,11 @@ export function formatPath(prefix: string, path: ReadonlyArray<PropertyKey>): st
 
 /** Turn a zod failure into `VALIDATION`, naming the first field (all issues in `details.issues`). */
 export function validationError(prefix: string, error: z.ZodError): RouterError {
-  const issues = error.issues.map((i) => ({ field: formatPath(prefix, i.path), message: i.message }));
+  // An unknown key is named as the field itself (`members[0].modelID`), not as its parent object.
+  const issues = error.issues.map((i) => ({
+    field: formatPath(prefix, i.code === 'unrecognized_keys' && i.keys[0] ? [...i.path, i.keys[0]] : i.path),
+    message: i.message,
+  }));
   const first = issues[0] ?? { field: prefix || '(root)', message: 'invalid' };
   return new RouterError('VALIDATION', `Invalid ${first.field}: ${first.message}`, {
     details: { field: first.field, issues },
