@@ -1,0 +1,91 @@
+import { ProviderError, type ProviderErrorOptions } from '../../errors/provider-error.js';
+import type { Clock } from '../../util/clock.js';
+import type { ProviderCall } from '../adapter.js';
+import type { ResolvedLimits } from './limits.js';
+
+/** Everything one call needs, resolved when the call starts. */
+export interface CallContext {
+  /** The adapter's name, for messages. */
+  readonly adapter: string;
+  readonly call: ProviderCall;
+  readonly fetch: typeof globalThis.fetch;
+  readonly limits: ResolvedLimits;
+  readonly clock: Clock;
+}
+
+export function createContext(
+  adapter: string,
+  call: ProviderCall,
+  options: { fetch?: typeof globalThis.fetch | undefined; limits: ResolvedLimits; clock: Clock },
+): CallContext {
+  // Read fetch now, not at factory time: interceptors installed later (msw, tracing) must see the call.
+  return {
+    adapter,
+    call,
+    fetch: options.fetch ?? globalThis.fetch,
+    limits: options.limits,
+    clock: options.clock,
+  };
+}
+
+type ErrorFields = Omit<ProviderErrorOptions, 'providerId' | 'modelId' | 'keyId'>;
+
+/** A `ProviderError` naming the call's provider, model and key (never the secret). */
+export function providerError(ctx: CallContext, fields: ErrorFields): ProviderError {
+  return new ProviderError({
+    ...fields,
+    providerId: ctx.call.provider.id,
+    modelId: ctx.call.model.modelId,
+    keyId: ctx.call.key.id,
+  });
+}
+
+/** The upstream broke the wire protocol (DESIGN 9: `PROTOCOL_ERROR`), as a retryable `ProviderError`. */
+export function protocolError(ctx: CallContext, message: string, cause?: unknown): ProviderError {
+  return providerError(ctx, {
+    kind: 'protocol',
+    message: `${ctx.adapter}: protocol error: ${message}`,
+    cause,
+  });
+}
+
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * What to throw when fetch or a body read failed. The caller's abort wins and is rethrown as is
+ * (the router decides what an abort means); a `ProviderError` passes through; timeouts and
+ * connection failures get their kinds.
+ */
+export function transportError(ctx: CallContext, err: unknown): unknown {
+  const { signal } = ctx.call;
+  if (signal.aborted) return signal.reason;
+  if (ProviderError.isProviderError(err)) return err;
+  const code = errorCode(err);
+  const name = err instanceof Error ? err.name : typeof err;
+  const detail = code ?? name;
+  if (name === 'TimeoutError' || (code !== undefined && TIMEOUT_CODES.has(code))) {
+    return providerError(ctx, {
+      kind: 'timeout',
+      message: `${ctx.adapter}: timed out (${detail})`,
+      cause: err,
+    });
+  }
+  // fetch rejects with a TypeError for every connection failure (refused, reset, DNS, TLS).
+  const kind =
+    err instanceof TypeError || code !== undefined || name === 'AbortError' ? 'network' : 'unknown';
+  return providerError(ctx, { kind, message: `${ctx.adapter}: ${kind} error (${detail})`, cause: err });
+}

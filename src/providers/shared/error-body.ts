@@ -1,0 +1,77 @@
+import { isObject, str } from './json.js';
+
+/** What an error body said, whatever its provider's shape. */
+export interface ErrorInfo {
+  message?: string;
+  /** `error.type` (OpenAI `invalid_request_error`, Anthropic `overloaded_error`, vLLM `BadRequestError`). */
+  type?: string;
+  /** A string `code` (`context_length_exceeded`, `insufficient_quota`, `rate_limit_exceeded`). */
+  code?: string;
+  /** A numeric `code` some servers put in the body (vLLM, Mistral, OpenRouter): an HTTP status. */
+  statusHint?: number;
+}
+
+const MAX_MESSAGE = 500;
+
+/**
+ * Read the error shapes OpenAI-compatible servers and Anthropic send:
+ * - `{ error: { message, type, code, param } }` — OpenAI, Groq, DeepSeek, Together, Azure, vLLM in streams
+ * - `{ type: 'error', error: { type, message } }` — Anthropic (bodies and stream `error` events)
+ * - `{ error: { code: 402, message, metadata } }` — OpenRouter
+ * - `{ object: 'error', message, type, code: 400 }` — vLLM, Mistral
+ * - `{ error: 'text' }` — Ollama; `{ message }`, `{ detail }` — gateways and FastAPI servers
+ */
+export function extractErrorInfo(body: unknown): ErrorInfo {
+  if (typeof body === 'string') return body.trim() ? { message: body.trim() } : {};
+  if (!isObject(body)) return {};
+  const inner = isObject(body.error) ? body.error : body;
+  const info: ErrorInfo = {};
+  const message =
+    str(inner.message) ??
+    str(body.error) ??
+    str(body.message) ??
+    str(body.detail) ??
+    (Array.isArray(body.detail) ? safeJson(body.detail) : undefined);
+  if (message) info.message = message;
+  const type = str(inner.type) ?? str(inner.type_) ?? (inner === body ? undefined : str(body.type));
+  if (type && type !== 'error') info.type = type;
+  const code = inner.code ?? body.code;
+  if (typeof code === 'string' && code !== '') info.code = code;
+  if (typeof code === 'number' && Number.isInteger(code) && code >= 100 && code < 600) info.statusHint = code;
+  return info;
+}
+
+function safeJson(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Make provider text safe for an error message: remove the key if the provider echoed it, and
+ * masked keys (`sk-abc***wxyz`, as OpenAI's 401 message shows), then cap the length.
+ */
+export function redact(text: string, secret: string): string {
+  const out = scrub(text, secret).replace(/\S*\*{3,}\S*/g, '[redacted]');
+  return out.length > MAX_MESSAGE ? `${out.slice(0, MAX_MESSAGE)}…` : out;
+}
+
+/** Remove every occurrence of the key from provider text (bodies are kept, hidden, on errors). */
+export function scrub(text: string, secret: string): string {
+  return secret.length >= 4 && text.includes(secret) ? text.split(secret).join('[redacted]') : text;
+}
+
+/** Parse a body as JSON when it is JSON; keep the text otherwise. */
+export function parseBody(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      // A truncated or broken JSON error body is still worth showing as text.
+    }
+  }
+  return text;
+}

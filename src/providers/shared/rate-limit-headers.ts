@@ -1,0 +1,181 @@
+import type { RateLimitInfo } from '../../types/rate-limit.js';
+
+/*
+ * Providers report a key's remaining capacity in headers. Every duration here is made relative to
+ * `now` (the moment the response arrived) so the quota store never compares two machines' clocks.
+ * A header we cannot read is ignored, never an error: rate-limit headers are advice.
+ */
+
+const NUMBER = /^-?\d+(?:\.\d+)?$/;
+const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:h|ms|m|s|us|µs|ns))+$/;
+const GO_PART = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g;
+const UNIT_MS: Record<string, number> = {
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+  us: 1e-3,
+  µs: 1e-3,
+  ns: 1e-6,
+};
+/** A bare number this large is an epoch timestamp (seconds), not a duration. */
+const EPOCH_SECONDS = 1e9;
+
+const clamp = (ms: number): number => Math.max(0, Math.round(ms));
+
+/**
+ * A duration as OpenAI-style servers write it: Go syntax (`"1s"`, `"6m0s"`, `"120ms"`,
+ * `"2m59.56s"`), or a bare number of seconds. Returns milliseconds, or `undefined` when unreadable.
+ */
+export function parseDurationMs(value: string): number | undefined {
+  const text = value.trim();
+  if (NUMBER.test(text)) return clamp(Number(text) * 1000);
+  if (!GO_DURATION.test(text)) return undefined;
+  let total = 0;
+  for (const match of text.matchAll(GO_PART)) total += Number(match[1]) * (UNIT_MS[match[2]!] ?? 0);
+  return clamp(total);
+}
+
+/**
+ * A reset moment in any of the forms providers use: a duration (OpenAI, Groq), an RFC 3339
+ * timestamp (Anthropic), an HTTP date, or epoch seconds. Returns milliseconds from `now`, at least 0.
+ */
+export function parseResetMs(value: string, now: number): number | undefined {
+  const text = value.trim();
+  if (NUMBER.test(text)) {
+    const n = Number(text);
+    return n >= EPOCH_SECONDS ? clamp(n * 1000 - now) : clamp(n * 1000);
+  }
+  const duration = parseDurationMs(text);
+  if (duration !== undefined) return duration;
+  return parseDate(text, now);
+}
+
+function parseDate(text: string, now: number): number | undefined {
+  // Date.parse accepts odd inputs ("1" is the year 2001); require a date-looking shape first.
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) && !/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4}/.test(text))
+    return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : clamp(at - now);
+}
+
+/** `retry-after-ms` (milliseconds) wins over `retry-after` (seconds or an HTTP date). Garbage is ignored. */
+export function parseRetryAfterMs(headers: Headers, now: number): number | undefined {
+  const ms = headers.get('retry-after-ms')?.trim();
+  if (ms && NUMBER.test(ms)) return clamp(Number(ms));
+  const after = headers.get('retry-after')?.trim();
+  if (!after) return undefined;
+  if (NUMBER.test(after)) return clamp(Number(after) * 1000);
+  return parseDate(after, now);
+}
+
+function count(headers: Headers, name: string): number | undefined {
+  const text = headers.get(name)?.trim();
+  if (!text || !NUMBER.test(text)) return undefined;
+  const n = Math.floor(Number(text));
+  return n >= 0 ? n : undefined;
+}
+
+function reset(headers: Headers, name: string, now: number): number | undefined {
+  const text = headers.get(name);
+  return text ? parseResetMs(text, now) : undefined;
+}
+
+interface LimitWindow {
+  limit?: number;
+  remaining?: number;
+  resetMs?: number;
+}
+
+function readWindow(headers: Headers, names: [string, string, string], now: number): LimitWindow | undefined {
+  const w = {
+    limit: count(headers, names[0]),
+    remaining: count(headers, names[1]),
+    resetMs: reset(headers, names[2], now),
+  };
+  return w.limit === undefined && w.remaining === undefined && w.resetMs === undefined ? undefined : w;
+}
+
+/** The tightest window: lowest remaining fraction (or lowest remaining when no limit is given). */
+function tightest(windows: (LimitWindow | undefined)[]): LimitWindow | undefined {
+  let best: LimitWindow | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const w of windows) {
+    if (!w) continue;
+    const score =
+      w.remaining === undefined ? Number.POSITIVE_INFINITY : w.limit ? w.remaining / w.limit : w.remaining;
+    if (!best || score < bestScore) {
+      best = w;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/**
+ * Read `x-ratelimit-*` (OpenAI, Groq, DeepSeek, Together, …) and `anthropic-ratelimit-*` headers.
+ * Anthropic reports separate token windows (`tokens`, `input-tokens`, `output-tokens`); the tightest
+ * one is reported, since it is the one that will refuse the next call. Returns `undefined` when
+ * the response carried none of these headers.
+ */
+export function parseRateLimitHeaders(headers: Headers, now: number): RateLimitInfo | undefined {
+  const requests =
+    readWindow(
+      headers,
+      ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
+      now,
+    ) ??
+    readWindow(
+      headers,
+      [
+        'anthropic-ratelimit-requests-limit',
+        'anthropic-ratelimit-requests-remaining',
+        'anthropic-ratelimit-requests-reset',
+      ],
+      now,
+    ) ??
+    // Unsuffixed headers (Together and many gateways) count requests.
+    readWindow(headers, ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'], now);
+  const tokens =
+    readWindow(
+      headers,
+      ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+      now,
+    ) ??
+    tightest(
+      ['tokens', 'input-tokens', 'output-tokens'].map((kind) =>
+        readWindow(
+          headers,
+          [
+            `anthropic-ratelimit-${kind}-limit`,
+            `anthropic-ratelimit-${kind}-remaining`,
+            `anthropic-ratelimit-${kind}-reset`,
+          ],
+          now,
+        ),
+      ),
+    );
+  const retryAfterMs = parseRetryAfterMs(headers, now);
+  const info: RateLimitInfo = {};
+  if (requests?.limit !== undefined) info.limitRequests = requests.limit;
+  if (requests?.remaining !== undefined) info.remainingRequests = requests.remaining;
+  if (requests?.resetMs !== undefined) info.resetRequestsMs = requests.resetMs;
+  if (tokens?.limit !== undefined) info.limitTokens = tokens.limit;
+  if (tokens?.remaining !== undefined) info.remainingTokens = tokens.remaining;
+  if (tokens?.resetMs !== undefined) info.resetTokensMs = tokens.resetMs;
+  if (retryAfterMs !== undefined) info.retryAfterMs = retryAfterMs;
+  return Object.keys(info).length > 0 ? info : undefined;
+}
+
+/**
+ * How long to wait after a rate-limit refusal: `retry-after` when given, else the latest reset of
+ * the windows the provider reports as spent. `undefined` when the headers do not say.
+ */
+export function retryAfterFromRateLimit(info: RateLimitInfo | undefined): number | undefined {
+  if (!info) return undefined;
+  if (info.retryAfterMs !== undefined) return info.retryAfterMs;
+  const spent: number[] = [];
+  if (info.remainingRequests === 0 && info.resetRequestsMs !== undefined) spent.push(info.resetRequestsMs);
+  if (info.remainingTokens === 0 && info.resetTokensMs !== undefined) spent.push(info.resetTokensMs);
+  return spent.length > 0 ? Math.max(...spent) : undefined;
+}
