@@ -1,0 +1,40 @@
+import type { Clock } from '../../util/clock.js';
+import type { AdapterLimits } from '../shared/limits.js';
+
+/** Options of `anthropic()`. */
+export interface AnthropicOptions {
+  /**
+   * The API root, without `/messages`. A trailing slash is fine. A catalog provider's `baseUrl`,
+   * when set, wins.
+   * @default 'https://api.anthropic.com/v1'
+   */
+  baseURL?: string;
+  /**
+   * Extra headers on every request (`anthropic-beta`, …). `x-api-key` is set from the call's key
+   * and wins over a header given here.
+   */
+  headers?: Record<string, string>;
+  /**
+   * The fetch to use. Read at call time, so interceptors installed later see every call.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * The `anthropic-version` header.
+   * @default '2023-06-01'
+   */
+  version?: string;
+  /**
+   * `max_tokens` is required by the Messages API. It is the request's `maxTokens`, else the
+   * model's `maxOutputTokens` from the catalog, else this.
+   * @default 4096
+   */
+  defaultMaxTokens?: number;
+  /** Size caps on lines, events and bodies (see `AdapterLimits`). */
+  limits?: AdapterLimits;
+  /**
+   * Time source for turning `anthropic-ratelimit-*-reset` timestamps into durations.
+   * @default systemClock
+   */
+  clock?: Clock;
+}

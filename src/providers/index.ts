@@ -1,0 +1,10 @@
+export type {
+  AdapterUsage,
+  ProviderAdapter,
+  ProviderCall,
+  ProviderResult,
+  ProviderStream,
+} from './adapter.js';
+export { anthropic, type AnthropicOptions } from './anthropic/index.js';
+export { openaiCompatible, type OpenAICompatibleOptions } from './openai-compatible/index.js';
+export type { AdapterLimits } from './shared/limits.js';

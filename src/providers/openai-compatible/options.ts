@@ -1,0 +1,41 @@
+import type { Clock } from '../../util/clock.js';
+import type { AdapterLimits } from '../shared/limits.js';
+
+/** Options of `openaiCompatible()`. */
+export interface OpenAICompatibleOptions {
+  /**
+   * The API root, without `/chat/completions` (`https://api.openai.com/v1`,
+   * `http://localhost:11434/v1`). A trailing slash is fine. A catalog provider's `baseUrl`, when
+   * set, wins — so one adapter can serve several OpenAI-compatible providers.
+   */
+  baseURL: string;
+  /**
+   * Extra headers on every request (`OpenAI-Organization`, OpenRouter's `HTTP-Referer`, …).
+   * `Authorization: Bearer <key>` is set from the call's key and wins over a header given here.
+   */
+  headers?: Record<string, string>;
+  /**
+   * The fetch to use. Read at call time, so interceptors installed later see every call.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof globalThis.fetch;
+  /** Size caps on lines, events and bodies (see `AdapterLimits`). */
+  limits?: AdapterLimits;
+  /**
+   * Send `stream_options: { include_usage: true }` on streams, so usage arrives in a last chunk.
+   * Turn off only for a server that rejects the field; the router then estimates stream usage.
+   * @default true
+   */
+  streamUsage?: boolean;
+  /**
+   * The body field `maxTokens` goes to. OpenAI's reasoning models (o-series, gpt-5) accept only
+   * `max_completion_tokens`; most other servers only `max_tokens`.
+   * @default 'max_tokens'
+   */
+  maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  /**
+   * Time source for turning reset timestamps into durations.
+   * @default systemClock
+   */
+  clock?: Clock;
+}
