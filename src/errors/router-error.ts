@@ -1,3 +1,4 @@
+import type { AttemptSummary } from '../types/result.js';
 import type { RouterErrorCode } from './codes.js';
 
 const MARKER = Symbol.for('model-router.error');
@@ -8,6 +9,10 @@ export interface RouterErrorOptions {
   details?: Record<string, unknown>;
   /** Earliest moment (ms from now) when trying again may succeed. */
   retryAfterMs?: number;
+  /** Every attempt made (for `ALL_CANDIDATES_FAILED`, `STREAM_INTERRUPTED` and non-failover errors). */
+  attempts?: AttemptSummary[];
+  /** The error of the last attempt. */
+  lastError?: unknown;
 }
 
 /**
@@ -18,6 +23,10 @@ export class RouterError extends Error {
   readonly code: RouterErrorCode;
   readonly details: Record<string, unknown>;
   readonly retryAfterMs: number | undefined;
+  /** Every attempt made, when the error ends a routed request. */
+  attempts: AttemptSummary[] | undefined;
+  /** The last attempt's error, when the error ends a routed request. */
+  lastError: unknown;
   private readonly [MARKER] = true;
 
   constructor(code: RouterErrorCode, message: string, options: RouterErrorOptions = {}) {
@@ -26,6 +35,8 @@ export class RouterError extends Error {
     this.code = code;
     this.details = options.details ?? {};
     this.retryAfterMs = options.retryAfterMs;
+    this.attempts = options.attempts;
+    this.lastError = options.lastError;
   }
 
   static isInstance(value: unknown): value is RouterError {
@@ -36,6 +47,8 @@ export class RouterError extends Error {
     const json: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
     if (Object.keys(this.details).length > 0) json.details = this.details;
     if (this.retryAfterMs !== undefined) json.retryAfterMs = this.retryAfterMs;
+    if (this.attempts) json.attempts = this.attempts;
+    if (RouterError.isInstance(this.lastError)) json.lastError = this.lastError.toJSON();
     return json;
   }
 }

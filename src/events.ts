@@ -1,0 +1,105 @@
+import { EventEmitter } from 'eventemitter3';
+import type { RouterError } from './errors/router-error.js';
+import type { CompletionResult } from './types/result.js';
+import type { UsageRecord } from './types/usage-record.js';
+
+export interface AttemptRef {
+  providerId: string;
+  modelId: string;
+  keyId: string;
+}
+
+/** Payload of every event, by name. Events are per router instance. */
+export interface RouterEvents {
+  /** A request was accepted and its model resolved. */
+  request: { requestId: string; model: string; kind: 'group' | 'direct'; groupName?: string; stream: boolean };
+  /** An attempt is about to call a provider. */
+  attempt: AttemptRef & { requestId: string; attempt: number; stream: boolean };
+  /** An attempt failed and the router moves on. */
+  failover: {
+    requestId: string;
+    attempt: number;
+    from: AttemptRef;
+    /** `next_key`: same provider, another key; `next_candidate`; `context_fallback`: a larger context window. */
+    action: 'next_key' | 'next_candidate' | 'context_fallback';
+    error: { code: string; kind?: string; status?: number; message: string };
+  };
+  /** A key was taken out of rotation for a while. */
+  cooldown: { providerId: string; keyId: string; until: number; reason: 'rate_limited' | 'auth' | 'rate_limit_headers' };
+  success: { requestId: string; result: CompletionResult };
+  failure: { requestId: string; error: RouterError };
+  usage: UsageRecord;
+  catalog: { reason: 'load' | 'refresh' | 'write' | 'subscribe'; groups: number; models: number; providers: number };
+  /** Internal trouble that changed no request's outcome. */
+  error: {
+    source: 'hook' | 'listener' | 'usage' | 'catalog' | 'quota' | 'storage';
+    error: unknown;
+    /** Usage records that could not be written, when `source` is `usage`. */
+    records?: UsageRecord[];
+  };
+}
+
+export type RouterEventName = keyof RouterEvents;
+export type RouterListener<E extends RouterEventName> = (payload: RouterEvents[E]) => void;
+
+/**
+ * Typed events over eventemitter3. A listener that throws (or rejects) never breaks a request:
+ * its error goes to the `error` event, and an `error` listener that throws is ignored.
+ */
+export class RouterEmitter {
+  private readonly ee = new EventEmitter();
+  private readonly wrapped = new Map<Function, Map<string, Function>>();
+
+  /** Cheap check so that hot paths build no payload nobody listens to. */
+  has(event: RouterEventName): boolean {
+    return this.ee.listenerCount(event) > 0;
+  }
+
+  emit<E extends RouterEventName>(event: E, payload: RouterEvents[E]): void {
+    this.ee.emit(event, payload);
+  }
+
+  on<E extends RouterEventName>(event: E, listener: RouterListener<E>, once = false): () => void {
+    const wrapper = (payload: RouterEvents[E]) => {
+      if (once) this.off(event, listener);
+      try {
+        const r = listener(payload) as unknown;
+        if (r && typeof (r as Promise<unknown>).then === 'function') {
+          (r as Promise<unknown>).then(undefined, (error) => this.listenerFailed(event, error));
+        }
+      } catch (error) {
+        this.listenerFailed(event, error);
+      }
+    };
+    let byEvent = this.wrapped.get(listener);
+    if (!byEvent) {
+      byEvent = new Map();
+      this.wrapped.set(listener, byEvent);
+    }
+    // One registration per (event, listener), like addEventListener: a second `on` replaces nothing.
+    if (!byEvent.has(event)) {
+      byEvent.set(event, wrapper);
+      this.ee.on(event, wrapper);
+    }
+    return () => this.off(event, listener);
+  }
+
+  off<E extends RouterEventName>(event: E, listener: RouterListener<E>): void {
+    const byEvent = this.wrapped.get(listener);
+    const wrapper = byEvent?.get(event);
+    if (!byEvent || !wrapper) return;
+    this.ee.off(event, wrapper as (...args: unknown[]) => void);
+    byEvent.delete(event);
+    if (byEvent.size === 0) this.wrapped.delete(listener);
+  }
+
+  removeAll(): void {
+    this.ee.removeAllListeners();
+    this.wrapped.clear();
+  }
+
+  private listenerFailed(event: RouterEventName, error: unknown): void {
+    if (event === 'error') return;
+    this.ee.emit('error', { source: 'listener', error });
+  }
+}

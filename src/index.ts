@@ -1,0 +1,111 @@
+// Public API of `model-router`. Everything exported here is the contract (DESIGN.md).
+
+export { ModelRouter } from './router.js';
+export type {
+  ModelRouterOptions,
+  TimeoutOptions,
+  RetryBudgetOptions,
+  CircuitBreakerOptions,
+  CooldownOptions,
+} from './options.js';
+
+// Errors
+export { RouterError } from './errors/router-error.js';
+export type { RouterErrorOptions } from './errors/router-error.js';
+export { ProviderError } from './errors/provider-error.js';
+export type { ProviderErrorKind, ProviderErrorOptions } from './errors/provider-error.js';
+export { ROUTER_ERROR_CODES } from './errors/codes.js';
+export type { RouterErrorCode } from './errors/codes.js';
+
+// Requests, results, streams, usage
+export type {
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  RequestOptions,
+  ResponseFormat,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+} from './types/request.js';
+export type { AttemptSummary, CompletionResult, FinishReason, UnifiedFinishReason, Usage } from './types/result.js';
+export type {
+  AdapterStreamPart,
+  FinishPart,
+  RouterStream,
+  StartPart,
+  StreamPart,
+  TextDeltaPart,
+  ToolCallDeltaPart,
+} from './types/stream.js';
+export type { UsageRecord } from './types/usage-record.js';
+export type { RateLimitInfo } from './types/rate-limit.js';
+
+// Events and introspection
+export type { RouterEvents, RouterEventName, RouterListener, AttemptRef } from './events.js';
+export type { Resolution, ResolvedCandidate } from './catalog/resolution.js';
+export type { PlannedCandidate } from './routing/plan.js';
+export type { SkipReason } from './routing/headroom.js';
+export type { ModelInfo } from './router-models.js';
+export type { RouterStats, KeyStats, CandidateStatsView } from './router-stats.js';
+
+// Catalog
+export type { Catalog, Group, GroupMember, Model, Provider, ProviderKey, BuiltinStrategyName } from './catalog/types.js';
+export type { CatalogInput, GroupInput, KeyInput, MemberInput, ModelInput, ProviderInput } from './catalog/inputs.js';
+
+// Strategies
+export type { Strategy, StrategyCandidate, StrategyContext, LatencyStats } from './routing/strategy.js';
+export { leastBusy, lowestLatency, priority, quotaAware, roundRobin, weighted } from './routing/strategies/index.js';
+export { computeHeadroom } from './routing/headroom.js';
+export type { KeyUsage } from './routing/headroom.js';
+
+// Storage and quota
+export { memoryStorage } from './storage/memory-storage.js';
+export type { MemoryStorage, MemoryStorageOptions } from './storage/memory-storage.js';
+export type {
+  CatalogChange,
+  GroupPatch,
+  KeyPatch,
+  ModelPatch,
+  ProviderPatch,
+  RouterStorage,
+  UsageBatching,
+} from './storage/storage.js';
+export { memoryQuota } from './quota/memory-quota.js';
+export type { MemoryQuotaOptions } from './quota/memory-quota.js';
+export type {
+  BlockReason,
+  KeyBlock,
+  KeyView,
+  QuotaAccounting,
+  QuotaKey,
+  QuotaKeyRef,
+  QuotaLease,
+  QuotaStore,
+  ReserveInput,
+  ReserveResult,
+  SettleInput,
+} from './quota/quota-store.js';
+
+// Admin
+export type {
+  AdminContext,
+  AdminGroup,
+  AdminGroupMember,
+  AdminKey,
+  AdminModel,
+  AdminProvider,
+  RouterAdmin,
+} from './admin/types.js';
+export { ADMIN_ACTIONS } from './admin/actions.js';
+export type { AdminAction } from './admin/actions.js';
+
+// Adapters
+export type {
+  AdapterUsage,
+  ProviderAdapter,
+  ProviderCall,
+  ProviderResult,
+  ProviderStream,
+} from './providers/adapter.js';
+export type { Clock } from './util/clock.js';

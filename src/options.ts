@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import type { CatalogInput } from './catalog/inputs.js';
+import type { ProviderKey } from './catalog/types.js';
+import { parseOrThrow } from './errors/validation.js';
+import type { ProviderAdapter } from './providers/adapter.js';
+import type { QuotaStore } from './quota/quota-store.js';
+import type { Strategy } from './routing/strategy.js';
+import type { RouterStorage } from './storage/storage.js';
+import type { ChatRequest } from './types/request.js';
+import type { UsageRecord } from './types/usage-record.js';
+import type { Clock } from './util/clock.js';
+
+/** Largest delay `setTimeout` accepts (2^31 − 1 ms). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+export interface TimeoutOptions {
+  /** Longest one non-streaming attempt may take, in ms. @default 120000 */
+  attemptMs?: number;
+  /** Longest a stream may take to produce its first content part; past it the router fails over. @default 60000 */
+  firstChunkMs?: number;
+  /** Longest gap between two stream parts once content flows. @default 60000 */
+  idleMs?: number;
+  /** Longest a whole request may take, all attempts and waits included. @default 300000 */
+  totalMs?: number;
+  /** Longest a request waits for a concurrency slot (`maxConcurrent`). @default 10000 */
+  queueWaitMs?: number;
+}
+
+export interface RetryBudgetOptions {
+  /** Extra attempts (failovers) allowed per request, on average over the window. @default 0.5 */
+  ratio?: number;
+  /** Extra attempts always allowed per second, however few requests there are. @default 10 */
+  minPerSecond?: number;
+  /** Window over which requests and retries are counted, in ms. @default 10000 */
+  windowMs?: number;
+}
+
+export interface CircuitBreakerOptions {
+  /** Consecutive failures of a candidate (server, timeout, network, overloaded) that open its circuit. @default 5 */
+  failureThreshold?: number;
+  /** How long an open circuit stays open before one half-open probe, in ms. @default 30000 */
+  openMs?: number;
+}
+
+export interface CooldownOptions {
+  /** Cooldown after a 429 that gave no `Retry-After`, in ms. @default 30000 */
+  defaultMs?: number;
+  /** Shortest cooldown applied, in ms (a `Retry-After: 0` still cools this long). @default 1000 */
+  minMs?: number;
+  /** Longest cooldown applied; longer `Retry-After` values are clamped to it, in ms. @default 600000 */
+  maxMs?: number;
+  /** How long a key that answered 401/403 stays out, in ms (or until the key is updated). @default 900000 */
+  quarantineMs?: number;
+}
+
+export interface ModelRouterOptions {
+  /** Seeds the default memory storage; ignored when `storage` is given. */
+  catalog?: CatalogInput;
+  /** Where the catalog and usage ledger live. @default memoryStorage({ catalog }) */
+  storage?: RouterStorage;
+  /** Per-key rpm/tpm/concurrency accounting. @default memoryQuota() */
+  quota?: QuotaStore;
+  /** Adapters by name; a provider's `adapter` field picks one. */
+  adapters: Record<string, ProviderAdapter>;
+  /** Strategy for groups that name none, and for direct models. @default 'quota_aware' */
+  defaultStrategy?: string;
+  /** Custom strategies by name, usable as a group's `failoverStrategy`. */
+  strategies?: Record<string, Strategy>;
+  /** Most attempts per request, failovers included. @default 5 */
+  maxAttempts?: number;
+  timeouts?: TimeoutOptions;
+  retryBudget?: RetryBudgetOptions;
+  circuitBreaker?: CircuitBreakerOptions;
+  cooldown?: CooldownOptions;
+  /** Prompt-token estimate used for TPM reservation. @default characters / 4 + 4 per message */
+  estimateTokens?: (request: ChatRequest) => number;
+  /** Output tokens reserved when neither the request nor the model says. @default 1024 */
+  defaultMaxOutputTokens?: number;
+  /** Turn a key's `secret` into the API key. @default the secret as is; `env:NAME` read from process.env */
+  resolveSecret?: (key: Readonly<ProviderKey>) => string | Promise<string>;
+  /** Decide admin writes. @default actor?.role === 'admin' */
+  authorize?: (actor: unknown, action: string) => boolean | Promise<boolean>;
+  /** Model used when a request names none. */
+  defaultModel?: string | (() => string | Promise<string>);
+  /** Called once per attempt with its usage record. May be async; never changes the request's outcome. */
+  onUsage?: (record: UsageRecord) => void | Promise<void>;
+  /** Time source. @default Date.now */
+  clock?: Clock;
+  /** Randomness for `weighted` and ids in tests, in [0, 1). @default Math.random */
+  random?: () => number;
+}
+
+const ms = z.number().int().positive().max(MAX_TIMER_MS);
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
+
+const optionsSchema = z.object({
+  catalog: z.unknown().optional(),
+  storage: z.custom<RouterStorage>((v) => typeof v === 'object' && v !== null, 'must be a storage').optional(),
+  quota: z.custom<QuotaStore>((v) => typeof v === 'object' && v !== null, 'must be a quota store').optional(),
+  adapters: z.record(
+    z.string(),
+    z.custom<ProviderAdapter>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as ProviderAdapter).complete === 'function' &&
+        typeof (v as ProviderAdapter).stream === 'function',
+      'must be an adapter with complete() and stream()',
+    ),
+  ),
+  defaultStrategy: z.string().min(1).optional(),
+  strategies: z.record(z.string().min(1), fn).optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  timeouts: z
+    .strictObject({
+      attemptMs: ms.optional(),
+      firstChunkMs: ms.optional(),
+      idleMs: ms.optional(),
+      totalMs: ms.optional(),
+      queueWaitMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+    })
+    .optional(),
+  retryBudget: z
+    .strictObject({
+      ratio: z.number().min(0).max(100).optional(),
+      minPerSecond: z.number().min(0).max(1e6).optional(),
+      windowMs: ms.optional(),
+    })
+    .optional(),
+  circuitBreaker: z
+    .strictObject({ failureThreshold: z.number().int().min(1).max(1e6).optional(), openMs: ms.optional() })
+    .optional(),
+  cooldown: z
+    .strictObject({
+      defaultMs: ms.optional(),
+      minMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+      maxMs: ms.optional(),
+      quarantineMs: ms.optional(),
+    })
+    .optional(),
+  estimateTokens: fn.optional(),
+  defaultMaxOutputTokens: z.number().int().positive().max(10_000_000).optional(),
+  resolveSecret: fn.optional(),
+  authorize: fn.optional(),
+  defaultModel: z.union([z.string().min(1), fn]).optional(),
+  onUsage: fn.optional(),
+  clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function').optional(),
+  random: fn.optional(),
+});
+
+/** Options with every default filled in; what the router's parts receive. */
+export interface ResolvedOptions {
+  adapters: Record<string, ProviderAdapter>;
+  defaultStrategy: string;
+  strategies: Record<string, Strategy>;
+  maxAttempts: number;
+  timeouts: Required<TimeoutOptions>;
+  retryBudget: Required<RetryBudgetOptions>;
+  circuitBreaker: Required<CircuitBreakerOptions>;
+  cooldown: Required<CooldownOptions>;
+  estimateTokens: (request: ChatRequest) => number;
+  defaultMaxOutputTokens: number;
+  resolveSecret: (key: Readonly<ProviderKey>) => string | Promise<string>;
+  authorize: (actor: unknown, action: string) => boolean | Promise<boolean>;
+  defaultModel: string | (() => string | Promise<string>) | undefined;
+  onUsage: ((record: UsageRecord) => void | Promise<void>) | undefined;
+  clock: Clock;
+  random: () => number;
+}
+
+export function resolveOptions(options: ModelRouterOptions, defaults: { estimateTokens: ResolvedOptions['estimateTokens']; resolveSecret: ResolvedOptions['resolveSecret']; clock: Clock }): ResolvedOptions {
+  const o = parseOrThrow(optionsSchema, options, 'options') as ModelRouterOptions;
+  const cooldown = {
+    defaultMs: o.cooldown?.defaultMs ?? 30_000,
+    minMs: o.cooldown?.minMs ?? 1_000,
+    maxMs: o.cooldown?.maxMs ?? 600_000,
+    quarantineMs: o.cooldown?.quarantineMs ?? 900_000,
+  };
+  return {
+    adapters: o.adapters,
+    defaultStrategy: o.defaultStrategy ?? 'quota_aware',
+    strategies: o.strategies ?? {},
+    maxAttempts: o.maxAttempts ?? 5,
+    timeouts: {
+      attemptMs: o.timeouts?.attemptMs ?? 120_000,
+      firstChunkMs: o.timeouts?.firstChunkMs ?? 60_000,
+      idleMs: o.timeouts?.idleMs ?? 60_000,
+      totalMs: o.timeouts?.totalMs ?? 300_000,
+      queueWaitMs: o.timeouts?.queueWaitMs ?? 10_000,
+    },
+    retryBudget: {
+      ratio: o.retryBudget?.ratio ?? 0.5,
+      minPerSecond: o.retryBudget?.minPerSecond ?? 10,
+      windowMs: o.retryBudget?.windowMs ?? 10_000,
+    },
+    circuitBreaker: {
+      failureThreshold: o.circuitBreaker?.failureThreshold ?? 5,
+      openMs: o.circuitBreaker?.openMs ?? 30_000,
+    },
+    cooldown,
+    estimateTokens: o.estimateTokens ?? defaults.estimateTokens,
+    defaultMaxOutputTokens: o.defaultMaxOutputTokens ?? 1024,
+    resolveSecret: o.resolveSecret ?? defaults.resolveSecret,
+    authorize: o.authorize ?? ((actor) => (actor as { role?: unknown } | undefined)?.role === 'admin'),
+    defaultModel: o.defaultModel,
+    onUsage: o.onUsage,
+    clock: o.clock ?? defaults.clock,
+    random: o.random ?? Math.random,
+  };
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { parseOrThrow } from './errors/validation.js';
+import type { ChatRequest } from './types/request.js';
+
+const text = z.string().max(10_000_000);
+const contentPart = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text }),
+  z.object({ type: z.literal('image'), url: z.string().max(20_000_000), mediaType: z.string().max(200).optional() }),
+]);
+const content = z.union([text, z.array(contentPart).max(10_000)]);
+const toolCall = z.object({ id: z.string().max(500), name: z.string().min(1).max(500), arguments: text });
+
+const message = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('system'), content: text }),
+  z.object({ role: z.literal('user'), content, name: z.string().max(200).optional() }),
+  z.object({ role: z.literal('assistant'), content: content.nullable(), toolCalls: z.array(toolCall).max(1000).optional() }),
+  z.object({ role: z.literal('tool'), content: text, toolCallId: z.string().min(1).max(500) }),
+]);
+
+const requestSchema = z.object({
+  model: z.union([z.string().min(1).max(500), z.custom<() => string>((v) => typeof v === 'function')]).optional(),
+  messages: z.array(message).min(1).max(100_000),
+  maxTokens: z.number().int().positive().max(100_000_000).optional(),
+  temperature: z.number().min(0).max(10).optional(),
+  topP: z.number().min(0).max(1).optional(),
+  stop: z.union([z.string().max(1000), z.array(z.string().max(1000)).max(64)]).optional(),
+  tools: z
+    .array(
+      z.object({
+        type: z.literal('function'),
+        function: z.object({
+          name: z.string().min(1).max(200),
+          description: z.string().max(100_000).optional(),
+          parameters: z.record(z.string(), z.unknown()).optional(),
+        }),
+      }),
+    )
+    .max(1000)
+    .optional(),
+  toolChoice: z
+    .union([
+      z.enum(['auto', 'none', 'required']),
+      z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1).max(200) }) }),
+    ])
+    .optional(),
+  responseFormat: z
+    .union([
+      z.object({ type: z.literal('text') }),
+      z.object({ type: z.literal('json_object') }),
+      z.object({
+        type: z.literal('json_schema'),
+        json_schema: z.object({
+          name: z.string().min(1).max(200),
+          schema: z.record(z.string(), z.unknown()).optional(),
+          strict: z.boolean().optional(),
+        }),
+      }),
+    ])
+    .optional(),
+  user: z.string().max(500).optional(),
+  metadata: z.record(z.string().max(200), z.string().max(10_000)).optional(),
+  providerOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+});
+
+/** Validate a request at the boundary; `VALIDATION` names the field (`request.messages[0].content`). */
+export function validateRequest(request: unknown): ChatRequest {
+  if (typeof request !== 'object' || request === null) {
+    return parseOrThrow(requestSchema, request, 'request') as ChatRequest;
+  }
+  parseOrThrow(requestSchema, request, 'request');
+  // The caller's object is passed on as is (zod's copy would drop functions' identity and cost a clone).
+  return request as ChatRequest;
+}

@@ -1,0 +1,339 @@
+import { CatalogCache } from './catalog/cache.js';
+import type { Resolution } from './catalog/resolution.js';
+import { RouterError } from './errors/router-error.js';
+import { invalid } from './errors/validation.js';
+import { RouterEmitter, type RouterEventName, type RouterListener } from './events.js';
+import { type ModelRouterOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { memoryQuota } from './quota/memory-quota.js';
+import type { QuotaStore } from './quota/quota-store.js';
+import { validateRequest } from './request-schema.js';
+import { CandidateStats } from './routing/candidate-stats.js';
+import { CircuitBreakers } from './routing/circuit-breaker.js';
+import { completeBody } from './routing/complete-body.js';
+import { runLoop } from './routing/loop.js';
+import { type PlannedCandidate, planCandidates } from './routing/plan.js';
+import { RetryBudget } from './routing/retry-budget.js';
+import type { Runtime } from './routing/runtime.js';
+import type { Strategy } from './routing/strategy.js';
+import { builtinStrategies } from './routing/strategies/index.js';
+import { type ModelInfo, listModelInfo } from './router-models.js';
+import { type RouterStats, collectStats } from './router-stats.js';
+import { defaultResolveSecret } from './secrets.js';
+import { memoryStorage } from './storage/memory-storage.js';
+import type { RouterStorage } from './storage/storage.js';
+import { streamRequest } from './stream/router-stream.js';
+import type { ChatRequest, RequestOptions } from './types/request.js';
+import type { CompletionResult } from './types/result.js';
+import type { RouterStream } from './types/stream.js';
+import { DEFAULT_BATCHING, UsageBuffer } from './usage/usage-buffer.js';
+import { estimatePromptTokens } from './usage/estimate.js';
+import { UsageSink } from './usage/usage-sink.js';
+import { systemClock } from './util/clock.js';
+import { newRequestId } from './util/ids.js';
+import type { RequestContext } from './routing/attempt-context.js';
+import { createAdminApi } from './admin/admin-api.js';
+import type { RouterAdmin } from './admin/types.js';
+
+/** How long `close()` gives async `onUsage` hooks to finish. */
+const HOOK_GRACE_MS = 5_000;
+
+/**
+ * Routes chat requests for logical model names to providers, with quota-aware failover across
+ * providers and key pools. See the README for a tour.
+ */
+export class ModelRouter {
+  /** Catalog management: groups, providers, keys, models (writes need `authorize`). */
+  readonly admin: RouterAdmin;
+
+  private readonly options: ResolvedOptions;
+  private readonly storage: RouterStorage;
+  private readonly quota: QuotaStore;
+  private readonly emitter = new RouterEmitter();
+  private readonly runtime: Runtime;
+  private readonly usageBuffer: UsageBuffer;
+  private readonly usageSink: UsageSink;
+  private cache: CatalogCache | undefined;
+  private loading: Promise<void> | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private active = 0;
+  private closing: Promise<void> | undefined;
+  private drained: (() => void) | undefined;
+
+  constructor(options: ModelRouterOptions) {
+    if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
+    const clock = options.clock ?? systemClock;
+    this.options = resolveOptions(options, {
+      clock,
+      estimateTokens: estimatePromptTokens,
+      resolveSecret: defaultResolveSecret,
+    });
+    const strategies = new Map<string, Strategy>(Object.entries(builtinStrategies()));
+    for (const [name, s] of Object.entries(this.options.strategies)) strategies.set(name, s);
+    if (!strategies.has(this.options.defaultStrategy)) {
+      throw invalid('options.defaultStrategy', `unknown strategy "${this.options.defaultStrategy}"`);
+    }
+    if (this.options.cooldown.minMs > this.options.cooldown.maxMs) {
+      throw invalid('options.cooldown.minMs', 'must not exceed cooldown.maxMs');
+    }
+    this.storage = options.storage ?? memoryStorage({ ...(options.catalog ? { catalog: options.catalog } : {}), clock });
+    if (!options.storage && options.catalog) {
+      options.catalog.groups?.forEach((g, i) => {
+        if (g.failoverStrategy !== undefined && !strategies.has(g.failoverStrategy)) {
+          throw invalid(`catalog.groups[${i}].failoverStrategy`, `unknown strategy "${g.failoverStrategy}"`);
+        }
+      });
+    }
+    this.quota = options.quota ?? memoryQuota({ clock });
+    this.usageBuffer = new UsageBuffer(this.storage, {
+      ...DEFAULT_BATCHING,
+      ...this.storage.usageBatching,
+      onLost: (error, records) => this.emitter.emit('error', { source: 'usage', error, records }),
+      onRetry: (error) => this.emitter.emit('error', { source: 'usage', error }),
+    });
+    this.usageSink = new UsageSink(this.emitter, this.usageBuffer, this.options.onUsage);
+    this.runtime = {
+      options: this.options,
+      quota: this.quota,
+      emitter: this.emitter,
+      usage: this.usageSink,
+      stats: new CandidateStats(),
+      breakers: new CircuitBreakers(this.options.circuitBreaker),
+      budget: new RetryBudget(this.options.retryBudget),
+      strategies,
+      counters: { inFlight: 0, queued: 0 },
+      cache: () => this.cache!,
+    };
+    this.admin = createAdminApi({
+      storage: this.storage,
+      authorize: this.options.authorize,
+      catalog: () => this.requireCache().catalog,
+      onWrite: async () => {
+        await this.ensureReady();
+        await this.reload('write');
+      },
+    });
+  }
+
+  /** Load the catalog and subscribe to changes. Called lazily by the first request. */
+  ready(): Promise<void> {
+    if (this.closing) return Promise.reject(closedError());
+    this.loading ??= this.load().catch((error: unknown) => {
+      this.loading = undefined; // a later call may retry
+      throw error;
+    });
+    return this.loading;
+  }
+
+  /** Send a request and wait for the whole completion, failing over as needed. */
+  async complete(request: ChatRequest, options: RequestOptions = {}): Promise<CompletionResult> {
+    if (this.closing) throw closedError();
+    this.active++;
+    const requestId = options.requestId ?? newRequestId();
+    try {
+      const rc = await this.prepare(request, options, requestId, false);
+      const out = await runLoop(this.runtime, rc, completeBody(this.runtime));
+      const result = out.value;
+      result.attempts = out.attempts;
+      result.latencyMs = this.options.clock.now() - rc.startedAt;
+      if (this.emitter.has('success')) this.emitter.emit('success', { requestId, result });
+      return result;
+    } catch (error) {
+      throw this.failed(requestId, error);
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Start a streamed request. Returns at once; iterate it for parts. Failover is invisible until the
+   * first content part; `break`, `cancel()` or the caller's abort release everything.
+   */
+  stream(request: ChatRequest, options: RequestOptions = {}): RouterStream {
+    const requestId = options.requestId ?? newRequestId();
+    if (this.closing) return streamRequest.failed(closedError());
+    this.active++;
+    return streamRequest(this.runtime, {
+      requestId,
+      signal: options.signal,
+      prepare: () => this.prepare(request, options, requestId, true),
+      onSuccess: (result) => {
+        if (this.emitter.has('success')) this.emitter.emit('success', { requestId, result });
+      },
+      onFailure: (error) => this.failed(requestId, error),
+      onEnd: () => this.release(),
+    });
+  }
+
+  /** What a model name means now: a group and its members, or one direct model. */
+  async resolve(model: string): Promise<Resolution> {
+    const cache = await this.ensureReady();
+    const name = checkName(model, 'model');
+    return cache.resolution(cache.lookup(name));
+  }
+
+  /** The candidates of `model` in the order the strategy would try them now, with why any is skipped. */
+  async plan(model: string): Promise<PlannedCandidate[]> {
+    const cache = await this.ensureReady();
+    return planCandidates(this.runtime, cache.lookup(checkName(model, 'model')));
+  }
+
+  /** Logical models: groups first, then direct models, each with `available`. */
+  async listModels(): Promise<ModelInfo[]> {
+    return listModelInfo(this.runtime, await this.ensureReady());
+  }
+
+  /** Counters for dashboards and for tests that prove everything was released. */
+  stats(): RouterStats {
+    return collectStats(this.runtime, this.cache);
+  }
+
+  /** Reload the catalog from storage. */
+  async refresh(): Promise<void> {
+    await this.ensureReady();
+    await this.reload('refresh');
+  }
+
+  on<E extends RouterEventName>(event: E, listener: RouterListener<E>): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  once<E extends RouterEventName>(event: E, listener: RouterListener<E>): () => void {
+    return this.emitter.on(event, listener, true);
+  }
+
+  off<E extends RouterEventName>(event: E, listener: RouterListener<E>): void {
+    this.emitter.off(event, listener);
+  }
+
+  /**
+   * Stop accepting requests, wait for those in flight, flush usage, and close the storage and quota
+   * store (each closes only what it created). Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.active > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    const errors: unknown[] = [];
+    const step = async (fn: () => Promise<unknown> | undefined) => {
+      try {
+        await fn();
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    await step(() => this.usageSink.flush(HOOK_GRACE_MS));
+    await step(() => this.unsubscribe?.());
+    await step(() => this.storage.close?.());
+    await step(() => this.quota.close?.());
+    this.emitter.removeAll();
+    if (errors.length > 0) {
+      throw new RouterError('STORAGE_ERROR', 'close() could not release everything', { cause: errors[0], details: { errors: errors.length } });
+    }
+  }
+
+  private release(): void {
+    this.active--;
+    if (this.active === 0 && this.drained) this.drained();
+  }
+
+  private failed(requestId: string, error: unknown): unknown {
+    if (RouterError.isInstance(error) && this.emitter.has('failure')) this.emitter.emit('failure', { requestId, error });
+    return error;
+  }
+
+  private async prepare(
+    request: ChatRequest,
+    options: RequestOptions,
+    requestId: string,
+    stream: boolean,
+  ): Promise<RequestContext> {
+    if (options.signal?.aborted) throw new RouterError('ABORTED', 'Request aborted by the caller', { cause: options.signal.reason });
+    const cache = this.cache ?? (await this.ensureReady());
+    const req = validateRequest(request);
+    const name = await this.modelName(req);
+    const target = cache.target(name);
+    const startedAt = this.options.clock.now();
+    if (this.emitter.has('request')) {
+      this.emitter.emit('request', {
+        requestId,
+        model: name,
+        kind: target.kind,
+        ...(target.group ? { groupName: target.group.name } : {}),
+        stream,
+      });
+    }
+    const resolved: ChatRequest = req.model === name ? req : { ...req, model: name };
+    return {
+      requestId,
+      target,
+      request: resolved,
+      signal: options.signal,
+      stream,
+      startedAt,
+      deadline: startedAt + this.options.timeouts.totalMs,
+      promptEstimate: Math.max(0, Math.ceil(this.options.estimateTokens(resolved)) || 0),
+    };
+  }
+
+  private async modelName(request: ChatRequest): Promise<string> {
+    const source = request.model ?? this.options.defaultModel;
+    if (source === undefined) throw invalid('request.model', 'required (no defaultModel is set)');
+    const name = typeof source === 'function' ? await source() : source;
+    return checkName(name, 'request.model');
+  }
+
+  private async ensureReady(): Promise<CatalogCache> {
+    if (!this.cache) await this.ready();
+    return this.cache!;
+  }
+
+  private requireCache(): CatalogCache {
+    if (!this.cache) throw new RouterError('STORAGE_ERROR', 'The catalog is not loaded yet; await router.ready()');
+    return this.cache;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      await this.storage.init?.();
+      this.cache = new CatalogCache(await this.storage.loadCatalog());
+    } catch (error) {
+      if (RouterError.isInstance(error)) throw error;
+      throw new RouterError('STORAGE_ERROR', 'Could not load the catalog', { cause: error });
+    }
+    this.emitCatalog('load');
+    if (this.storage.subscribe && !this.unsubscribe) {
+      this.unsubscribe = await this.storage.subscribe(() => {
+        this.reload('subscribe').catch((error: unknown) => this.emitter.emit('error', { source: 'catalog', error }));
+      });
+    }
+  }
+
+  private async reload(reason: 'refresh' | 'write' | 'subscribe'): Promise<void> {
+    this.cache = new CatalogCache(await this.storage.loadCatalog());
+    this.emitCatalog(reason);
+  }
+
+  private emitCatalog(reason: 'load' | 'refresh' | 'write' | 'subscribe'): void {
+    if (!this.cache || !this.emitter.has('catalog')) return;
+    const c = this.cache.catalog;
+    this.emitter.emit('catalog', { reason, groups: c.groups.length, models: c.models.length, providers: c.providers.length });
+  }
+}
+
+function checkName(name: unknown, field: string): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 500 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw invalid(field, 'must be a non-empty model name without control characters (at most 500 characters)');
+  }
+  return name;
+}
+
+function closedError(): RouterError {
+  return new RouterError('CLOSED', 'The router is closed');
+}

@@ -1,0 +1,218 @@
+import type { CandidateEntry } from '../catalog/cache.js';
+import { ProviderError } from '../errors/provider-error.js';
+import { RouterError } from '../errors/router-error.js';
+import type { KeyBlock, QuotaKey, QuotaLease, SettleInput } from '../quota/quota-store.js';
+import type { AttemptSummary, Usage } from '../types/result.js';
+import type { UsageRecord } from '../types/usage-record.js';
+import { costUsd } from '../usage/cost.js';
+import type { AttemptBody, RequestContext } from './attempt-context.js';
+import { InterruptedAttempt } from './attempt-context.js';
+import type { Runtime } from './runtime.js';
+
+/** How one try of one candidate ended. */
+export type AttemptOutcome<T> =
+  | { kind: 'success'; value: T; usage: Usage; summary: AttemptSummary }
+  /** No key had capacity: nothing was sent, nothing was spent. */
+  | { kind: 'blocked'; blocked: KeyBlock[]; retryAfterMs: number | undefined }
+  | { kind: 'failed'; error: unknown; keyId: string; summary: AttemptSummary };
+
+const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0, estimated: false };
+
+/**
+ * Reserve a key of `candidate`, run one attempt, and release what was taken — exactly once, in the
+ * `finally` of this function, on every path: success, provider error, timeout, abort, a throwing
+ * hook, an adapter that never settles.
+ */
+export async function runAttempt<T>(
+  rt: Runtime,
+  rc: RequestContext,
+  candidate: CandidateEntry,
+  keys: readonly QuotaKey[],
+  attemptNo: number,
+  outputReserve: number,
+  body: AttemptBody<T>,
+): Promise<AttemptOutcome<T>> {
+  const reserved = await rt.quota.reserve({ keys, tokens: rc.promptEstimate + outputReserve });
+  if (!reserved.ok) return { kind: 'blocked', blocked: reserved.blocked, retryAfterMs: reserved.retryAfterMs };
+
+  const lease = reserved.lease;
+  const clock = rt.options.clock;
+  const startedAt = clock.now();
+  const controller = new AbortController();
+  const signal = rc.signal;
+  const onCallerAbort = () => controller.abort(abortedError(signal?.reason));
+  signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const deadlineTimer = setTimeout(
+    () => controller.abort(new RouterError('TIMEOUT', `Request exceeded totalMs (${rt.options.timeouts.totalMs} ms)`)),
+    Math.max(0, rc.deadline - startedAt),
+  );
+  deadlineTimer.unref?.();
+  rt.counters.inFlight++;
+  rt.stats.begin(candidate.ref);
+  let settle: SettleInput = { tokens: 0 };
+  let apiKey = '';
+  try {
+    if (signal?.aborted) throw abortedError(signal.reason);
+    const key = candidate.keys.find((k) => k.keyId === lease.keyId);
+    if (!key) throw new RouterError('VALIDATION', `Key "${lease.keyId}" left the catalog`);
+    if (rt.emitter.has('attempt')) {
+      rt.emitter.emit('attempt', {
+        requestId: rc.requestId,
+        attempt: attemptNo,
+        providerId: candidate.providerId,
+        modelId: candidate.modelId,
+        keyId: lease.keyId,
+        stream: rc.stream,
+      });
+    }
+    const secret = rt.options.resolveSecret(key.entry);
+    apiKey = typeof secret === 'string' ? secret : await secret;
+    const ok = await body(rc, {
+      attempt: attemptNo,
+      candidate,
+      keyId: lease.keyId,
+      apiKey,
+      signal: controller.signal,
+      abort: (reason) => controller.abort(reason),
+      startedAt,
+    });
+    settle = { tokens: ok.usage.totalTokens, ...(ok.rateLimit ? { rateLimit: ok.rateLimit } : {}) };
+    const finishedAt = clock.now();
+    rt.breakers.success(candidate.ref);
+    rt.stats.sample(candidate.ref, finishedAt - startedAt, ok.ttftMs);
+    const summary: AttemptSummary = {
+      attempt: attemptNo,
+      providerId: candidate.providerId,
+      modelId: candidate.modelId,
+      keyId: lease.keyId,
+      status: 'success',
+      latencyMs: finishedAt - startedAt,
+    };
+    rt.usage.record(usageRecord(rc, candidate, summary, ok.usage, startedAt, finishedAt, ok.ttftMs));
+    return { kind: 'success', value: ok.value, usage: ok.usage, summary };
+  } catch (thrown) {
+    const finishedAt = clock.now();
+    const interrupted = thrown instanceof InterruptedAttempt ? thrown : undefined;
+    const error = normalizeError(interrupted ? interrupted.error : thrown, candidate, lease.keyId, apiKey);
+    const usage = interrupted ? interrupted.usage : ZERO_USAGE;
+    settle = { tokens: usage.totalTokens };
+    if (ProviderError.isProviderError(error) && error.rateLimit) settle.rateLimit = error.rateLimit;
+    const summary = failureSummary(attemptNo, candidate, lease.keyId, finishedAt - startedAt, error, !!interrupted);
+    rt.usage.record(usageRecord(rc, candidate, summary, usage, startedAt, finishedAt, interrupted?.ttftMs));
+    return { kind: 'failed', error: interrupted ? new InterruptedAttempt(error, usage, interrupted.ttftMs) : error, keyId: lease.keyId, summary };
+  } finally {
+    signal?.removeEventListener('abort', onCallerAbort);
+    clearTimeout(deadlineTimer);
+    // Cancel whatever the adapter may still be doing (a no-op when it finished cleanly).
+    if (!controller.signal.aborted) controller.abort(new RouterError('ABORTED', 'attempt finished'));
+    rt.counters.inFlight--;
+    rt.stats.end(candidate.ref);
+    settleSafely(rt, lease, settle);
+  }
+}
+
+/** Release a lease; a store failure is reported, never thrown into the request. */
+function settleSafely(rt: Runtime, lease: QuotaLease, input: SettleInput): void {
+  const report = (error: unknown) => rt.emitter.emit('error', { source: 'quota', error });
+  try {
+    rt.quota.settle(lease, input).catch(report);
+  } catch (error) {
+    report(error);
+  }
+}
+
+export function abortedError(reason: unknown): RouterError {
+  if (RouterError.isInstance(reason) && reason.code === 'ABORTED') return reason;
+  return new RouterError('ABORTED', 'Request aborted by the caller', { cause: reason });
+}
+
+/**
+ * Anything an adapter throws becomes a `ProviderError` with the candidate's ids (kind `unknown` when
+ * it was not one), except the router's own `ABORTED`/`TIMEOUT`. The API key is scrubbed from
+ * messages, in case an adapter or a library quoted it.
+ */
+function normalizeError(error: unknown, c: CandidateEntry, keyId: string, apiKey: string): unknown {
+  if (RouterError.isInstance(error) && !ProviderError.isProviderError(error)) {
+    if (error.code === 'ABORTED' || error.code === 'TIMEOUT') return error;
+  }
+  let pe: ProviderError;
+  if (ProviderError.isProviderError(error)) pe = error;
+  else {
+    const message = error instanceof Error ? error.message : String(error);
+    pe = new ProviderError({
+      message: `Adapter failed: ${message}`,
+      kind: RouterError.isInstance(error) && error.code === 'PROTOCOL_ERROR' ? 'protocol' : 'unknown',
+      cause: error,
+    });
+  }
+  pe.providerId ??= c.providerId;
+  pe.modelId ??= c.modelId;
+  pe.keyId ??= keyId;
+  if (apiKey.length >= 4 && pe.message.includes(apiKey)) {
+    Object.defineProperty(pe, 'message', { value: pe.message.split(apiKey).join('[redacted]'), enumerable: false });
+  }
+  return pe;
+}
+
+function failureSummary(
+  attempt: number,
+  c: CandidateEntry,
+  keyId: string,
+  latencyMs: number,
+  error: unknown,
+  interrupted: boolean,
+): AttemptSummary {
+  const summary: AttemptSummary = {
+    attempt,
+    providerId: c.providerId,
+    modelId: c.modelId,
+    keyId,
+    status: RouterError.isInstance(error) && error.code === 'ABORTED' ? 'aborted' : interrupted ? 'interrupted' : 'error',
+    latencyMs,
+  };
+  if (RouterError.isInstance(error)) {
+    summary.errorCode = error.code;
+    summary.message = error.message;
+  }
+  if (ProviderError.isProviderError(error)) {
+    summary.errorKind = error.kind;
+    if (error.status !== undefined) summary.httpStatus = error.status;
+  }
+  return summary;
+}
+
+function usageRecord(
+  rc: RequestContext,
+  c: CandidateEntry,
+  s: AttemptSummary,
+  usage: Usage,
+  startedAt: number,
+  finishedAt: number,
+  ttftMs: number | undefined,
+): UsageRecord {
+  const record: UsageRecord = {
+    requestId: rc.requestId,
+    attempt: s.attempt,
+    status: s.status,
+    providerId: c.providerId,
+    modelId: c.modelId,
+    keyId: s.keyId,
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    totalTokens: usage.totalTokens,
+    estimated: usage.estimated,
+    latencyMs: finishedAt - startedAt,
+    stream: rc.stream,
+    startedAt,
+    finishedAt,
+  };
+  if (rc.target.group) record.groupName = rc.target.group.name;
+  const cost = costUsd(c.model, usage.promptTokens, usage.completionTokens);
+  if (cost !== undefined) record.costUsd = cost;
+  if (ttftMs !== undefined) record.ttftMs = ttftMs;
+  // The provider error's kind says more than its code (always PROVIDER_ERROR).
+  const errorCode = s.errorKind ?? s.errorCode;
+  if (errorCode !== undefined) record.errorCode = errorCode;
+  if (s.httpStatus !== undefined) record.httpStatus = s.httpStatus;
+  return record;
+}

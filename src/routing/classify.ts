@@ -1,0 +1,35 @@
+import type { ProviderErrorKind } from '../errors/provider-error.js';
+
+/**
+ * What a failed attempt means for the rest of the request (DESIGN section 4, step 6):
+ * - `next_key`: the key is the problem (cooled or quarantined); try another key of the same provider.
+ * - `next_candidate`: the provider/model is the problem; counts toward its circuit breaker.
+ * - `context_fallback`: only a candidate with a larger context window may help.
+ * - `stop`: the request itself is the problem; no failover.
+ */
+export type FailoverAction = 'next_key' | 'next_candidate' | 'context_fallback' | 'stop';
+
+export interface Decision {
+  action: FailoverAction;
+  /** Whether the failure says the candidate is unhealthy (circuit breaker). */
+  unhealthy: boolean;
+}
+
+const DECISIONS: Record<ProviderErrorKind, Decision> = {
+  rate_limited: { action: 'next_key', unhealthy: false },
+  auth: { action: 'next_key', unhealthy: false },
+  server: { action: 'next_candidate', unhealthy: true },
+  overloaded: { action: 'next_candidate', unhealthy: true },
+  timeout: { action: 'next_candidate', unhealthy: true },
+  network: { action: 'next_candidate', unhealthy: true },
+  protocol: { action: 'next_candidate', unhealthy: true },
+  unknown: { action: 'next_candidate', unhealthy: true },
+  not_found: { action: 'next_candidate', unhealthy: false },
+  context_length: { action: 'context_fallback', unhealthy: false },
+  bad_request: { action: 'stop', unhealthy: false },
+  content_filter: { action: 'stop', unhealthy: false },
+};
+
+export function decide(kind: ProviderErrorKind): Decision {
+  return DECISIONS[kind];
+}

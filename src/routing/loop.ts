@@ -1,0 +1,293 @@
+import type { CandidateEntry } from '../catalog/cache.js';
+import { ProviderError } from '../errors/provider-error.js';
+import { RouterError } from '../errors/router-error.js';
+import type { QuotaKey } from '../quota/quota-store.js';
+import type { AttemptSummary, Usage } from '../types/result.js';
+import type { AttemptBody, RequestContext } from './attempt-context.js';
+import { InterruptedAttempt } from './attempt-context.js';
+import { abortedError, runAttempt } from './attempt.js';
+import { decide } from './classify.js';
+import { type SkipReason, poolState } from './headroom.js';
+import { orderCandidates } from './order.js';
+import type { Runtime } from './runtime.js';
+
+export interface LoopSuccess<T> {
+  value: T;
+  usage: Usage;
+  candidate: CandidateEntry;
+  attempts: AttemptSummary[];
+}
+
+interface Skip {
+  providerId: string;
+  modelId: string;
+  reason: SkipReason | 'concurrency' | 'rpm' | 'tpm';
+  retryAfterMs?: number;
+}
+
+const QUOTA_REASONS = new Set<Skip['reason']>(['cooling', 'quarantined', 'exhausted', 'rpm', 'tpm', 'no_keys']);
+
+/**
+ * The attempt loop (DESIGN section 4): order the candidates, try each with a key that has capacity,
+ * rotate keys on 429/auth, move to the next candidate on provider failures, stop on request errors
+ * and caller aborts, and wait (bounded by `queueWaitMs`) only when every remaining candidate is
+ * blocked by concurrency alone. Everything an attempt takes is released inside `runAttempt`.
+ */
+export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptBody<T>): Promise<LoopSuccess<T>> {
+  const { options, quota } = rt;
+  const clock = options.clock;
+  rt.budget.request(rc.startedAt);
+  const attempts: AttemptSummary[] = [];
+  const skipped: Skip[] = [];
+  const failedKeys = new Set<string>(); // `providerId\0keyId` of keys that failed in this request
+  let lastError: unknown;
+  let stopReason: 'exhausted' | 'max_attempts' | 'retry_budget' | 'timeout' = 'exhausted';
+  let minContext: number | undefined;
+  let queueDeadline: number | undefined;
+  let queueTimedOut = false;
+
+  let queue = orderCandidates(rt, rc.target, rc.startedAt);
+  outer: while (queue.length > 0) {
+    const waitlist: CandidateEntry[] = [];
+    for (let i = 0; i < queue.length; i++) {
+      const cand = queue[i]!;
+      const now = clock.now();
+      if (minContext !== undefined && !((cand.model.contextWindow ?? 0) > minContext)) {
+        skipped.push({ providerId: cand.providerId, modelId: cand.modelId, reason: 'context_window' });
+        continue;
+      }
+      if (!options.adapters[cand.provider.adapter]) {
+        skipped.push({ providerId: cand.providerId, modelId: cand.modelId, reason: 'no_adapter' });
+        continue;
+      }
+      const pool = poolState(cand.keys, (k) => quota.view(k), now);
+      if (pool.skip) {
+        skipped.push({
+          providerId: cand.providerId,
+          modelId: cand.modelId,
+          reason: pool.skip,
+          ...(pool.retryAfterMs === undefined ? {} : { retryAfterMs: pool.retryAfterMs }),
+        });
+        continue;
+      }
+      if (!rt.breakers.tryPass(cand.ref, now)) {
+        const retryAfterMs = rt.breakers.retryAfterMs(cand.ref, now);
+        skipped.push({
+          providerId: cand.providerId,
+          modelId: cand.modelId,
+          reason: 'circuit_open',
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        });
+        continue;
+      }
+      let probeUsed = false;
+      try {
+        const outputReserve = rc.request.maxTokens ?? cand.model.maxOutputTokens ?? options.defaultMaxOutputTokens;
+        // Key rotation within this candidate's provider.
+        for (;;) {
+          if (attempts.length >= options.maxAttempts) {
+            stopReason = 'max_attempts';
+            break outer;
+          }
+          if (rc.signal?.aborted) throw abortedError(rc.signal.reason);
+          if (clock.now() >= rc.deadline) {
+            stopReason = 'timeout';
+            break outer;
+          }
+          const keys: readonly QuotaKey[] = failedKeys.size === 0 ? cand.keys : cand.keys.filter((k) => !failedKeys.has(`${k.providerId}\0${k.keyId}`));
+          if (keys.length === 0) break;
+          if (attempts.length > 0 && !rt.budget.tryRetry(clock.now())) {
+            stopReason = 'retry_budget';
+            break outer;
+          }
+          const outcome = await runAttempt(rt, rc, cand, keys, attempts.length + 1, outputReserve, body);
+          if (outcome.kind === 'blocked') {
+            const onlyConcurrency = outcome.blocked.every((b) => b.reason === 'concurrency');
+            if (outcome.blocked.some((b) => b.reason === 'concurrency')) waitlist.push(cand);
+            if (!onlyConcurrency) {
+              const first = outcome.blocked.find((b) => b.reason !== 'concurrency');
+              skipped.push({
+                providerId: cand.providerId,
+                modelId: cand.modelId,
+                reason: first?.reason ?? 'exhausted',
+                ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+              });
+            }
+            break;
+          }
+          probeUsed = true;
+          attempts.push(outcome.summary);
+          if (outcome.kind === 'success') {
+            return { value: outcome.value, usage: outcome.usage, candidate: cand, attempts };
+          }
+          const error = outcome.error;
+          lastError = error instanceof InterruptedAttempt ? error.error : error;
+          if (error instanceof InterruptedAttempt) {
+            rt.breakers.neutral(cand.ref);
+            if (RouterError.isInstance(error.error) && error.error.code === 'ABORTED') {
+              throw withAttempts(error.error, attempts);
+            }
+            throw interruptedError(error, attempts);
+          }
+          if (!ProviderError.isProviderError(error)) {
+            rt.breakers.neutral(cand.ref);
+            if (RouterError.isInstance(error) && error.code === 'TIMEOUT') {
+              stopReason = 'timeout';
+              break outer;
+            }
+            if (RouterError.isInstance(error)) error.attempts = attempts;
+            throw error; // ABORTED, or a bug surfacing as itself
+          }
+          const decision = decide(error.kind);
+          if (decision.unhealthy) rt.breakers.failure(cand.ref, clock.now());
+          else rt.breakers.neutral(cand.ref);
+          const from = { providerId: cand.providerId, modelId: cand.modelId, keyId: outcome.keyId };
+          if (decision.action === 'stop') {
+            error.attempts = attempts;
+            throw error;
+          }
+          if (decision.action === 'context_fallback') {
+            minContext = cand.model.contextWindow ?? rc.promptEstimate;
+            const limit = minContext;
+            const rest = queue.slice(i + 1).some((c) => (c.model.contextWindow ?? 0) > limit);
+            if (!rest) {
+              error.attempts = attempts;
+              throw error;
+            }
+          }
+          if (decision.action === 'next_key') {
+            failedKeys.add(`${cand.providerId}\0${outcome.keyId}`);
+            await coolKey(rt, from, error);
+          }
+          emitFailover(rt, rc, attempts.length, from, decision.action, error);
+          if (decision.action !== 'next_key') break;
+        }
+      } finally {
+        // A half-open probe slot taken but not used (no key had capacity) goes back.
+        if (!probeUsed) rt.breakers.neutral(cand.ref);
+      }
+    }
+    if (waitlist.length === 0) break;
+    // Every other candidate is spent: wait for a slot on the waitlisted ones, within queueWaitMs.
+    const now = clock.now();
+    queueDeadline ??= now + options.timeouts.queueWaitMs;
+    const waitMs = Math.min(queueDeadline, rc.deadline) - now;
+    if (waitMs <= 0) {
+      queueTimedOut = true;
+      break;
+    }
+    const keys = waitlist.flatMap((c) => c.keys);
+    rt.counters.queued++;
+    try {
+      await quota.waitForCapacity(keys, waitMs, rc.signal);
+    } catch (reason) {
+      throw withAttempts(abortedError(reason), attempts);
+    } finally {
+      rt.counters.queued--;
+    }
+    queue = waitlist;
+  }
+  throw finalError(rt, attempts, skipped, lastError, stopReason, queueTimedOut);
+}
+
+async function coolKey(
+  rt: Runtime,
+  key: { providerId: string; keyId: string },
+  error: ProviderError,
+): Promise<void> {
+  const { cooldown } = rt.options;
+  try {
+    if (error.kind === 'auth') {
+      await rt.quota.quarantine(key, cooldown.quarantineMs);
+      if (rt.emitter.has('cooldown')) {
+        rt.emitter.emit('cooldown', { ...key, until: rt.options.clock.now() + cooldown.quarantineMs, reason: 'auth' });
+      }
+      return;
+    }
+    const ms = Math.min(cooldown.maxMs, Math.max(cooldown.minMs, error.retryAfterMs ?? cooldown.defaultMs));
+    const until = await rt.quota.cooldown(key, ms);
+    if (rt.emitter.has('cooldown')) rt.emitter.emit('cooldown', { ...key, until, reason: 'rate_limited' });
+  } catch (storeError) {
+    rt.emitter.emit('error', { source: 'quota', error: storeError });
+  }
+}
+
+function emitFailover(
+  rt: Runtime,
+  rc: RequestContext,
+  attempt: number,
+  from: { providerId: string; modelId: string; keyId: string },
+  action: 'next_key' | 'next_candidate' | 'context_fallback',
+  error: ProviderError,
+): void {
+  if (!rt.emitter.has('failover')) return;
+  rt.emitter.emit('failover', {
+    requestId: rc.requestId,
+    attempt,
+    from,
+    action,
+    error: {
+      code: error.code,
+      kind: error.kind,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      message: error.message,
+    },
+  });
+}
+
+function withAttempts(error: RouterError, attempts: AttemptSummary[]): RouterError {
+  error.attempts = attempts;
+  return error;
+}
+
+function interruptedError(interrupted: InterruptedAttempt, attempts: AttemptSummary[]): RouterError {
+  const cause = interrupted.error;
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new RouterError('STREAM_INTERRUPTED', `Stream interrupted after content was delivered: ${why}`, {
+    cause,
+    attempts,
+    lastError: cause,
+  });
+}
+
+function finalError(
+  rt: Runtime,
+  attempts: AttemptSummary[],
+  skipped: Skip[],
+  lastError: unknown,
+  stopReason: 'exhausted' | 'max_attempts' | 'retry_budget' | 'timeout',
+  queueTimedOut: boolean,
+): RouterError {
+  let retryAfterMs: number | undefined;
+  for (const s of skipped) {
+    if (s.retryAfterMs !== undefined) retryAfterMs = Math.min(retryAfterMs ?? s.retryAfterMs, s.retryAfterMs);
+  }
+  if (ProviderError.isProviderError(lastError) && lastError.retryAfterMs !== undefined) {
+    retryAfterMs = Math.min(retryAfterMs ?? lastError.retryAfterMs, lastError.retryAfterMs);
+  }
+  const details = { reason: stopReason, skipped };
+  const base = { attempts, details, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  if (attempts.length === 0) {
+    if (queueTimedOut) {
+      return new RouterError('QUEUE_TIMEOUT', `No concurrency slot freed within queueWaitMs (${rt.options.timeouts.queueWaitMs} ms)`, base);
+    }
+    if (skipped.some((s) => QUOTA_REASONS.has(s.reason))) {
+      const when = retryAfterMs === undefined ? '' : `; capacity returns in ${Math.ceil(retryAfterMs)} ms`;
+      return new RouterError('QUOTA_EXHAUSTED', `Every key pool is exhausted or cooling${when}`, base);
+    }
+  }
+  const why =
+    stopReason === 'timeout'
+      ? `the request ran out of time (totalMs ${rt.options.timeouts.totalMs} ms)`
+      : stopReason === 'max_attempts'
+        ? `maxAttempts (${rt.options.maxAttempts}) reached`
+        : stopReason === 'retry_budget'
+          ? 'the retry budget is spent'
+          : 'no candidate left';
+  const last = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
+  return new RouterError('ALL_CANDIDATES_FAILED', `All candidates failed after ${attempts.length} attempt(s): ${why}${last}`, {
+    ...base,
+    cause: lastError,
+    lastError: stopReason === 'timeout' && !lastError ? new RouterError('TIMEOUT', why) : lastError,
+  });
+}

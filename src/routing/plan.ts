@@ -1,0 +1,56 @@
+import type { CandidateEntry, RouteTarget } from '../catalog/cache.js';
+import type { CircuitState } from './circuit-breaker.js';
+import { type SkipReason, poolState } from './headroom.js';
+import { orderCandidates } from './order.js';
+import type { Runtime } from './runtime.js';
+
+/** One candidate in `router.plan()`: where it stands and why it would be skipped now. */
+export interface PlannedCandidate {
+  providerId: string;
+  modelId: string;
+  priority: number;
+  weight: number;
+  /** Remaining fraction of the key pool, in [0, 1]. */
+  headroom: number;
+  usableKeys: number;
+  totalKeys: number;
+  inFlight: number;
+  circuit: CircuitState;
+  /** Set when the router would not try this candidate now. */
+  skip?: SkipReason;
+  /** Ms until a skipped candidate may be tried again, when known. */
+  retryAfterMs?: number;
+}
+
+/** The strategy's order for the enabled candidates, then the disabled ones. */
+export function planCandidates(rt: Runtime, target: RouteTarget): PlannedCandidate[] {
+  const now = rt.options.clock.now();
+  const ordered: CandidateEntry[] = target.active.length > 0 ? orderCandidates(rt, target, now) : [];
+  const rest = target.all.filter((c) => !ordered.includes(c));
+  return [...ordered, ...rest].map((c) => {
+    const pool = poolState(c.keys, (k) => rt.quota.view(k), now);
+    const circuit = rt.breakers.state(c.ref, now);
+    const planned: PlannedCandidate = {
+      providerId: c.providerId,
+      modelId: c.modelId,
+      priority: c.priority,
+      weight: c.weight,
+      headroom: pool.headroom,
+      usableKeys: pool.usableKeys,
+      totalKeys: c.keys.length,
+      inFlight: rt.stats.get(c.ref).inFlight,
+      circuit,
+    };
+    let skip: SkipReason | undefined = pool.skip;
+    let retryAfterMs = pool.retryAfterMs;
+    if (!c.enabled) skip = 'disabled';
+    else if (!rt.options.adapters[c.provider.adapter]) skip = 'no_adapter';
+    else if (!skip && circuit === 'open') {
+      skip = 'circuit_open';
+      retryAfterMs = rt.breakers.retryAfterMs(c.ref, now);
+    }
+    if (skip) planned.skip = skip;
+    if (skip && retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) planned.retryAfterMs = retryAfterMs;
+    return planned;
+  });
+}

@@ -1,0 +1,29 @@
+import type { CatalogCache } from '../catalog/cache.js';
+import type { RouterEmitter } from '../events.js';
+import type { ResolvedOptions } from '../options.js';
+import type { QuotaStore } from '../quota/quota-store.js';
+import type { UsageSink } from '../usage/usage-sink.js';
+import type { CandidateStats } from './candidate-stats.js';
+import type { CircuitBreakers } from './circuit-breaker.js';
+import type { RetryBudget } from './retry-budget.js';
+import type { Strategy } from './strategy.js';
+
+/** Router-wide counters that `stats()` reports and tests drive to zero. */
+export interface Counters {
+  inFlight: number;
+  queued: number;
+}
+
+/** Everything the attempt loop needs, owned by one `ModelRouter`. */
+export interface Runtime {
+  readonly options: ResolvedOptions;
+  readonly quota: QuotaStore;
+  readonly emitter: RouterEmitter;
+  readonly usage: UsageSink;
+  readonly stats: CandidateStats;
+  readonly breakers: CircuitBreakers;
+  readonly budget: RetryBudget;
+  readonly strategies: ReadonlyMap<string, Strategy>;
+  readonly counters: Counters;
+  cache(): CatalogCache;
+}

@@ -1,0 +1,42 @@
+/** What a strategy sees of one candidate. */
+export interface StrategyCandidate {
+  readonly providerId: string;
+  readonly modelId: string;
+  /** Lower is preferred. */
+  readonly priority: number;
+  /** Relative weight for `weighted`. */
+  readonly weight: number;
+  /** Position in the group's member list (catalog order), for stable tie-breaking. */
+  readonly index: number;
+}
+
+export interface LatencyStats {
+  /** Exponentially weighted moving average of attempt latency, in ms; undefined before the first sample. */
+  latencyMs: number | undefined;
+  /** The same for time to first content part (streams). */
+  ttftMs: number | undefined;
+  samples: number;
+}
+
+/** What a strategy may ask about the world. Lazy, so that strategies pay only for what they read. */
+export interface StrategyContext {
+  readonly now: number;
+  /** Uniform in [0, 1); injectable for tests. */
+  readonly random: () => number;
+  /** Group name, when the request named a group. */
+  readonly groupName: string | undefined;
+  /** The candidate's key pool's remaining fraction in [0, 1] (DESIGN section 5); 0 = nothing usable. */
+  headroom(candidate: StrategyCandidate): number;
+  /** Attempts of this candidate currently in flight in this router. */
+  inFlight(candidate: StrategyCandidate): number;
+  latency(candidate: StrategyCandidate): LatencyStats;
+}
+
+/**
+ * Orders candidates: a pure function of its inputs. It may drop candidates (they are then not tried);
+ * it must not invent new ones. The router skips candidates with no usable key whatever the order.
+ */
+export type Strategy = (
+  candidates: readonly StrategyCandidate[],
+  context: StrategyContext,
+) => StrategyCandidate[];

@@ -1,0 +1,134 @@
+import { ProviderError } from '../errors/provider-error.js';
+import { RouterError } from '../errors/router-error.js';
+import type { Channel } from '../stream/channel.js';
+import type { ToolCall } from '../types/request.js';
+import type { CompletionResult, FinishReason } from '../types/result.js';
+import type { AdapterStreamPart, StreamPart } from '../types/stream.js';
+import { raceSignal } from '../util/abort.js';
+import { completeUsage, tokensForChars } from '../usage/estimate.js';
+import type { AttemptBody } from './attempt-context.js';
+import { InterruptedAttempt } from './attempt-context.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * The attempt body of `stream()`. It pulls the adapter's parts and pushes them to the consumer's
+ * channel. Before the first content part nothing reaches the consumer, so any failure (error status,
+ * error event, first-chunk timeout, malformed data) fails over invisibly. After it, a failure is an
+ * `InterruptedAttempt`: the loop ends the stream with `STREAM_INTERRUPTED`, never repeating content.
+ */
+export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBody<CompletionResult> {
+  const { firstChunkMs, idleMs } = rt.options.timeouts;
+  const clock = rt.options.clock;
+  return async (rc, a) => {
+    const { candidate } = a;
+    const adapter = rt.options.adapters[candidate.provider.adapter]!;
+    let committed = false;
+    let ttftMs: number | undefined;
+    let text = '';
+    let toolChars = 0;
+    const tools: Array<{ id: string; name: string; arguments: string }> = [];
+    const timeout = (what: string, ms: number) =>
+      new ProviderError({ message: `Stream ${what} exceeded ${ms} ms`, kind: 'timeout' });
+    let timer = setTimeout(() => a.abort(timeout('first content', firstChunkMs)), firstChunkMs);
+    timer.unref?.();
+    let iterator: AsyncIterator<AdapterStreamPart> | undefined;
+    let finish: Extract<AdapterStreamPart, { type: 'finish' }> | undefined;
+    const partial = () => completeUsage(undefined, rc.promptEstimate, tokensForChars(text.length + toolChars));
+    try {
+      const upstream = await raceSignal(
+        adapter.stream({
+          provider: candidate.provider,
+          model: candidate.model,
+          key: { id: a.keyId },
+          apiKey: a.apiKey,
+          request: rc.request,
+          signal: a.signal,
+        }),
+        a.signal,
+      );
+      iterator = upstream.parts[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await raceSignal(iterator.next(), a.signal);
+        if (next.done) break;
+        const part = next.value;
+        if (part.type === 'finish') {
+          finish = part;
+          break;
+        }
+        if (part.type !== 'text-delta' && part.type !== 'tool-call-delta') {
+          throw new ProviderError({ message: `Adapter yielded an unknown part type`, kind: 'protocol' });
+        }
+        if (!committed) {
+          committed = true;
+          ttftMs = clock.now() - a.startedAt;
+          clearTimeout(timer);
+          timer = setTimeout(() => a.abort(timeout('idle gap', idleMs)), idleMs);
+          timer.unref?.();
+          const start: StreamPart = { type: 'start', providerId: candidate.providerId, modelId: candidate.modelId };
+          if (rc.target.group) start.groupName = rc.target.group.name;
+          await channel.push(start, a.signal);
+        }
+        if (part.type === 'text-delta') text += part.text;
+        else {
+          const t = (tools[part.index] ??= { id: '', name: '', arguments: '' });
+          if (part.id) t.id = part.id;
+          if (part.name) t.name = part.name;
+          t.arguments += part.argumentsDelta;
+          toolChars += (part.name?.length ?? 0) + part.argumentsDelta.length;
+        }
+        // The idle clock measures the provider, not a slow consumer: stop it while we wait for room.
+        const wait = channel.push(part, a.signal);
+        if (wait) {
+          clearTimeout(timer);
+          await wait;
+          timer = setTimeout(() => a.abort(timeout('idle gap', idleMs)), idleMs);
+          timer.unref?.();
+        } else timer.refresh();
+      }
+      if (!committed && !finish) {
+        throw new ProviderError({ message: 'Stream ended before any content', kind: 'protocol' });
+      }
+      if (!committed) {
+        // An empty but well-formed reply: commit now so the consumer sees start and finish.
+        committed = true;
+        ttftMs = clock.now() - a.startedAt;
+        const start: StreamPart = { type: 'start', providerId: candidate.providerId, modelId: candidate.modelId };
+        if (rc.target.group) start.groupName = rc.target.group.name;
+        await channel.push(start, a.signal);
+      }
+      const usage = completeUsage(finish?.usage, rc.promptEstimate, tokensForChars(text.length + toolChars));
+      const finishReason: FinishReason = finish?.finishReason ?? { unified: 'other' };
+      await channel.push({ type: 'finish', finishReason, usage }, a.signal);
+      const toolCalls: ToolCall[] = tools.filter(Boolean);
+      const value: CompletionResult = {
+        id: finish?.id ?? rc.requestId,
+        requestId: rc.requestId,
+        model: { providerId: candidate.providerId, modelId: candidate.modelId },
+        message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) },
+        finishReason,
+        usage,
+        attempts: [],
+        latencyMs: 0,
+      };
+      if (rc.target.group) value.groupName = rc.target.group.name;
+      if (finish?.responseModel !== undefined) value.responseModel = finish.responseModel;
+      return { value, usage, ...(upstream.rateLimit ? { rateLimit: upstream.rateLimit } : {}), ...(ttftMs === undefined ? {} : { ttftMs }) };
+    } catch (error) {
+      if (committed) throw new InterruptedAttempt(error, partial(), ttftMs);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      // Tell the adapter we are done; an adapter that ignores it is not waited for.
+      if (iterator?.return) {
+        try {
+          iterator.return().catch(() => {});
+        } catch {}
+      }
+    }
+  };
+}
+
+/** True when an error is the router's own abort (caller abort or consumer cancel). */
+export function isAbort(error: unknown): boolean {
+  return RouterError.isInstance(error) && error.code === 'ABORTED';
+}

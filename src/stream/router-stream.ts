@@ -1,0 +1,97 @@
+import { RouterError } from '../errors/router-error.js';
+import type { RequestContext } from '../routing/attempt-context.js';
+import { runLoop } from '../routing/loop.js';
+import type { Runtime } from '../routing/runtime.js';
+import { streamBody } from '../routing/stream-body.js';
+import type { CompletionResult } from '../types/result.js';
+import type { RouterStream, StreamPart } from '../types/stream.js';
+import { Channel } from './channel.js';
+
+/** Parts buffered for a slow consumer before the pump waits (memory bound per stream). */
+const HIGH_WATER_MARK = 256;
+
+export interface StreamHooks {
+  requestId: string;
+  signal: AbortSignal | undefined;
+  prepare: () => Promise<RequestContext>;
+  onSuccess: (result: CompletionResult) => void;
+  onFailure: (error: unknown) => unknown;
+  /** Called exactly once, after everything the stream held is released. */
+  onEnd: () => void;
+}
+
+/**
+ * Start a stream: a background pump runs the attempt loop and owns every slot and reservation (so
+ * they are released in its `finally` whether the consumer reads, breaks, cancels or walks away);
+ * the consumer reads from a bounded channel.
+ */
+export function streamRequest(rt: Runtime, hooks: StreamHooks): RouterStream {
+  const channel = new Channel<StreamPart>(HIGH_WATER_MARK);
+  const control = new AbortController();
+  const caller = hooks.signal;
+  const onCallerAbort = () =>
+    control.abort(new RouterError('ABORTED', 'Request aborted by the caller', { cause: caller?.reason }));
+  if (caller?.aborted) onCallerAbort();
+  else caller?.addEventListener('abort', onCallerAbort, { once: true });
+
+  const cancel = (reason?: unknown) => {
+    if (!control.signal.aborted) {
+      control.abort(new RouterError('ABORTED', 'Stream cancelled by the consumer', { cause: reason }));
+    }
+  };
+
+  const result = (async () => {
+    try {
+      const prepared = await hooks.prepare();
+      if (control.signal.aborted) throw control.signal.reason;
+      const rc: RequestContext = { ...prepared, signal: control.signal };
+      const out = await runLoop(rt, rc, streamBody(rt, channel));
+      const value = out.value;
+      value.attempts = out.attempts;
+      value.latencyMs = rt.options.clock.now() - rc.startedAt;
+      channel.close();
+      hooks.onSuccess(value);
+      return value;
+    } catch (error) {
+      channel.fail(error);
+      throw hooks.onFailure(error);
+    } finally {
+      caller?.removeEventListener('abort', onCallerAbort);
+      hooks.onEnd();
+    }
+  })();
+  // Nobody has to await `result`: an unread failure must not become an unhandled rejection.
+  result.catch(() => {});
+
+  let iterated = false;
+  return {
+    result,
+    cancel,
+    [Symbol.asyncIterator](): AsyncIterator<StreamPart> {
+      if (iterated) throw new RouterError('VALIDATION', 'A RouterStream can be iterated once');
+      iterated = true;
+      return {
+        next: () => channel.next(),
+        return: async () => {
+          cancel('consumer stopped iterating');
+          channel.discard();
+          return { value: undefined, done: true };
+        },
+      };
+    },
+  };
+}
+
+/** A stream that fails at once (the router is closed). */
+streamRequest.failed = (error: RouterError): RouterStream => {
+  const result = Promise.reject(error);
+  result.catch(() => {});
+  return {
+    result,
+    cancel: () => {},
+    [Symbol.asyncIterator]: () => ({
+      next: () => Promise.reject(error),
+      return: async () => ({ value: undefined, done: true }),
+    }),
+  };
+};
