@@ -101,6 +101,8 @@ export { ADMIN_ACTIONS } from './admin/actions.js';
 export type { AdminAction } from './admin/actions.js';
 
 // Adapters
+export { anthropic, openaiCompatible } from './providers/index.js';
+export type { AnthropicOptions, OpenAICompatibleOptions, AdapterLimits } from './providers/index.js';
 export type {
   AdapterUsage,
   ProviderAdapter,
