@@ -96,6 +96,11 @@ export interface QuotaStore {
   waitForCapacity(keys: readonly QuotaKeyRef[], maxWaitMs: number, signal?: AbortSignal): Promise<void>;
   /** Synchronous view for ordering and `stats()`; never a round trip. */
   view(key: QuotaKey): KeyView;
+  /**
+   * Push back the expiry of a lease that is still in use (a long stream). Stores whose leases do not
+   * expire leave it out; the Redis store also renews live leases by itself while its process is alive.
+   */
+  renew?(lease: QuotaLease): Promise<void>;
   /** Forget cooldown and quarantine of a key (its secret or limits changed). */
   clear?(key: QuotaKeyRef): Promise<void>;
   accounting?(): QuotaAccounting;

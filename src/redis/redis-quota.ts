@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { RouterError } from '../errors/router-error.js';
+import { memoryQuota } from '../quota/memory-quota.js';
+import type {
+  KeyBlock,
+  KeyView,
+  QuotaKey,
+  QuotaKeyRef,
+  QuotaLease,
+  QuotaStore,
+  ReserveInput,
+  ReserveResult,
+  SettleInput,
+} from '../quota/quota-store.js';
+import { rateLimitBlockMs } from '../quota/rate-limit-block.js';
+import { failAll, waitInQueues, wakeFirst } from '../quota/waiters.js';
+import type { RateLimitInfo } from '../types/rate-limit.js';
+import { systemClock } from '../util/clock.js';
+import { startUpkeep } from './upkeep.js';
+import type { RedisQuotaOptions } from './options.js';
+import { RedisLease } from './redis-lease.js';
+import { type RemoteKey, RemoteKeys } from './remote-key.js';
+import { resolveRedisQuotaOptions } from './resolve-options.js';
+import { runScript, type Script } from './script-runner.js';
+import { BLOCK, RENEW, RESERVE, SETTLE } from './scripts.js';
+
+const REASONS = ['quarantined', 'cooling', 'rpm', 'tpm', 'concurrency'] as const;
+/** Values per refused candidate in the reserve script's reply: reason, wait, then the six state values. */
+const PER_KEY = 8;
+
+/** The Redis store: a `QuotaStore` plus `renew`, for a caller that wants to push a lease's expiry itself. */
+export type RedisQuotaStore = QuotaStore & Required<Pick<QuotaStore, 'renew' | 'accounting' | 'close'>>;
+
+/**
+ * A `QuotaStore` shared by every instance that points at the same Redis and prefix: rpm/tpm windows,
+ * concurrency leases that expire when their holder dies, cooldowns and quarantine — each check-and-take
+ * one atomic script, one round trip. `view()` answers from what the scripts returned last.
+ */
+export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
+  const config = resolveRedisQuotaOptions(options);
+  const { client, clock, windowMs, bucketMs, leaseTtlMs, commandTimeoutMs, outageRetryMs } = config;
+  const owner = {};
+  const instance = randomUUID().slice(0, 8);
+  const keys = new RemoteKeys(config.prefix);
+  // Serves in fail-open mode while Redis is down, and mirrors cooldowns so that it knows them then.
+  const fallback = memoryQuota({ clock: clock ?? systemClock, windowMs, bucketMs });
+  const live = new Set<RedisLease>();
+  let offset = 0; // Redis server time − local time, for `view()` deadlines
+  let downUntil = 0;
+  let lastReport = Number.NEGATIVE_INFINITY;
+  let sequence = 0;
+  let acquired = 0;
+  let released = 0;
+  let doubleReleases = 0;
+  let closed = false;
+
+  const timeArg = (): string => (clock === undefined ? '' : String(clock.now()));
+  const now = (): number => (clock === undefined ? Date.now() + offset : clock.now());
+  const sawTime = (serverNow: number | undefined): void => {
+    if (clock === undefined && serverNow !== undefined) offset = serverNow - Date.now();
+  };
+  const healthy = (): boolean => Date.now() >= downUntil;
+
+  function report(error: RouterError): void {
+    // An outage fails every call: tell the router once per retry period, not once per request.
+    if (Date.now() - lastReport < outageRetryMs) return;
+    lastReport = Date.now();
+    try {
+      config.onError?.(error);
+    } catch {
+      // A throwing listener must not turn into a failed release.
+    }
+  }
+
+  function failed(error: unknown): RouterError {
+    downUntil = Date.now() + outageRetryMs;
+    const routerError = RouterError.isInstance(error)
+      ? error
+      : new RouterError('STORAGE_ERROR', 'Redis quota store failed', { cause: error });
+    report(routerError);
+    return routerError;
+  }
+
+  const run = (target: Script, redisKeys: readonly string[], args: ReadonlyArray<string | number>) =>
+    runScript(client, target, redisKeys, args, commandTimeoutMs);
+
+  const upkeep = startUpkeep({ config, keys, live, run, timeArg, sawTime, healthy, failed, report });
+
+  async function reserveLocally(input: ReserveInput, cause: RouterError): Promise<ReserveResult> {
+    if (config.onStoreError === 'fail-closed') {
+      throw new RouterError(
+        'STORAGE_ERROR',
+        'The shared quota store is unreachable; refusing (fail-closed)',
+        {
+          cause,
+          retryAfterMs: Math.max(1, downUntil - Date.now()),
+        },
+      );
+    }
+    const result = await fallback.reserve(input);
+    if (!result.ok) return result;
+    const inner = result.lease;
+    acquired += 1;
+    const lease = new RedisLease(
+      inner.leaseId,
+      inner.providerId,
+      inner.keyId,
+      inner.tokens,
+      inner.reservedAt,
+      owner,
+      {
+        local: inner,
+      },
+    );
+    return { ok: true, lease };
+  }
+
+  function refusal(reply: number[], candidates: readonly QuotaKey[], remote: RemoteKey[]): ReserveResult {
+    const blocked: KeyBlock[] = [];
+    let earliest = Number.POSITIVE_INFINITY;
+    for (let index = 0; index < candidates.length; index++) {
+      const at = 2 + index * PER_KEY;
+      const reason = REASONS[(reply[at] ?? 5) - 1] ?? 'concurrency';
+      const wait = reply[at + 1] ?? -1;
+      remote[index]!.update(reply, at + 2);
+      if (wait >= 0) {
+        blocked.push({ keyId: candidates[index]!.keyId, reason, retryAfterMs: wait });
+        if (wait < earliest) earliest = wait;
+      } else {
+        blocked.push({ keyId: candidates[index]!.keyId, reason });
+      }
+    }
+    return earliest === Number.POSITIVE_INFINITY
+      ? { ok: false, blocked }
+      : { ok: false, blocked, retryAfterMs: earliest };
+  }
+
+  /** Run a deadline script (cooldown, quarantine, clear); false when Redis could not be reached. */
+  async function setDeadline(
+    ref: QuotaKeyRef,
+    field: 'cool' | 'quar' | 'clear',
+    ms: number,
+  ): Promise<boolean> {
+    if (!healthy()) return false;
+    const key = keys.get(ref);
+    try {
+      const reply = await run(BLOCK, [key.hash, key.leases], [timeArg(), windowMs, bucketMs, field, ms]);
+      sawTime(reply[0]);
+      key.update(reply, 1);
+      return true;
+    } catch (error) {
+      failed(error);
+      return false;
+    }
+  }
+
+  const closedError = (): RouterError => new RouterError('CLOSED', 'The quota store is closed');
+
+  return {
+    async reserve(input: ReserveInput): Promise<ReserveResult> {
+      if (closed) throw closedError();
+      if (!healthy()) {
+        return reserveLocally(input, new RouterError('STORAGE_ERROR', 'Redis was unreachable moments ago'));
+      }
+      const tokens = Math.ceil(Math.max(0, input.tokens || 0)); // Redis counts integers
+      sequence += 1;
+      const leaseId = `${instance}:${sequence.toString(36)}`;
+      const remote: RemoteKey[] = [];
+      const redisKeys: string[] = [];
+      const args: Array<string | number> = [timeArg(), windowMs, bucketMs, tokens, leaseTtlMs, leaseId];
+      for (const candidate of input.keys) {
+        const key = keys.get(candidate);
+        remote.push(key);
+        redisKeys.push(key.hash, key.leases);
+        args.push(candidate.rpm ?? -1, candidate.tpm ?? -1, candidate.maxConcurrent ?? -1);
+      }
+      let reply: number[];
+      try {
+        reply = await run(RESERVE, redisKeys, args);
+      } catch (error) {
+        return reserveLocally(input, failed(error));
+      }
+      sawTime(reply[1]);
+      if (reply[0] !== 1) return refusal(reply, input.keys, remote);
+      const key = remote[(reply[2] ?? 1) - 1]!;
+      key.update(reply, 4);
+      acquired += 1;
+      const lease = new RedisLease(leaseId, key.providerId, key.keyId, tokens, reply[1] ?? now(), owner, {
+        key,
+        bucket: reply[3] ?? 0,
+      });
+      live.add(lease);
+      upkeep.renewer.ensure();
+      return { ok: true, lease };
+    },
+
+    async settle(lease: QuotaLease, input?: SettleInput): Promise<void> {
+      if (!RedisLease.claim(lease, owner)) {
+        doubleReleases += 1; // settled before, or not ours: counted, never applied
+        return;
+      }
+      released += 1;
+      live.delete(lease);
+      const local = RedisLease.local(lease);
+      const key = RedisLease.remote(lease) ?? keys.get(lease);
+      if (input?.rateLimit !== undefined) await fallback.observe(lease, input.rateLimit);
+      if (local !== undefined) {
+        await fallback.settle(local, input);
+        wakeFirst(key.waiters);
+        return;
+      }
+      if (healthy()) {
+        const delta =
+          input?.tokens === undefined ? '' : Math.ceil(Math.max(0, input.tokens || 0)) - lease.tokens;
+        const block = input?.rateLimit === undefined ? 0 : rateLimitBlockMs(input.rateLimit);
+        try {
+          const reply = await run(
+            SETTLE,
+            [key.hash, key.leases],
+            [timeArg(), windowMs, bucketMs, lease.leaseId, RedisLease.bucket(lease), delta, block],
+          );
+          sawTime(reply[1]);
+          key.update(reply, 2); // counts our release: wakes one local waiter
+          return;
+        } catch (error) {
+          failed(error);
+        }
+      }
+      // Redis unreachable: its copy of the lease expires by itself; the local side is released now.
+      key.inFlight = Math.max(0, key.inFlight - 1);
+      wakeFirst(key.waiters);
+    },
+
+    async cooldown(ref: QuotaKeyRef, ms: number): Promise<number> {
+      const localUntil = await fallback.cooldown(ref, ms);
+      return (await setDeadline(ref, 'cool', Math.max(0, ms || 0))) ? keys.get(ref).coolingUntil : localUntil;
+    },
+
+    async quarantine(ref: QuotaKeyRef, ms: number): Promise<void> {
+      await fallback.quarantine(ref, ms);
+      await setDeadline(ref, 'quar', Math.max(0, ms || 0));
+    },
+
+    async observe(ref: QuotaKeyRef, info: RateLimitInfo): Promise<void> {
+      const ms = rateLimitBlockMs(info);
+      if (ms === 0) return;
+      await fallback.observe(ref, info);
+      await setDeadline(ref, 'cool', ms);
+    },
+
+    async clear(ref: QuotaKeyRef): Promise<void> {
+      await fallback.clear?.(ref);
+      await setDeadline(ref, 'clear', 0);
+    },
+
+    waitForCapacity(refs: readonly QuotaKeyRef[], maxWaitMs: number, signal?: AbortSignal): Promise<void> {
+      if (closed) return Promise.reject(closedError());
+      const waiting = waitInQueues(
+        refs.map((ref) => keys.get(ref).waiters),
+        maxWaitMs,
+        signal,
+      );
+      upkeep.poller.ensure();
+      return waiting;
+    },
+
+    view(ref: QuotaKey): KeyView {
+      const local = fallback.view(ref);
+      const key = keys.find(ref);
+      if (key === undefined) return local;
+      const view = key.view(now());
+      view.inFlight += local.inFlight;
+      view.requestsInWindow += local.requestsInWindow;
+      view.tokensInWindow += local.tokensInWindow;
+      if ((local.coolingUntil ?? 0) > (view.coolingUntil ?? 0)) view.coolingUntil = local.coolingUntil;
+      if ((local.quarantinedUntil ?? 0) > (view.quarantinedUntil ?? 0))
+        view.quarantinedUntil = local.quarantinedUntil;
+      return view;
+    },
+
+    async renew(lease: QuotaLease): Promise<void> {
+      if (!(lease instanceof RedisLease) || !RedisLease.isLive(lease)) return;
+      const key = RedisLease.remote(lease);
+      if (key === undefined || !healthy()) return;
+      try {
+        const [kept] = await run(RENEW, [key.leases], [timeArg(), leaseTtlMs, lease.leaseId]);
+        if (kept === 0)
+          report(new RouterError('STORAGE_ERROR', `Lease ${lease.leaseId} expired before renewal`));
+      } catch (error) {
+        failed(error);
+      }
+    },
+
+    accounting() {
+      return { acquired, released, outstanding: acquired - released, doubleReleases };
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      upkeep.stop();
+      const error = closedError();
+      for (const key of keys.all()) failAll(key.waiters, error);
+      await fallback.close?.();
+    },
+  };
+}
