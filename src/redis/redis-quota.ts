@@ -29,7 +29,8 @@ const REASONS = ['quarantined', 'cooling', 'rpm', 'tpm', 'concurrency'] as const
 const PER_KEY = 8;
 
 /** The Redis store: a `QuotaStore` plus `renew`, for a caller that wants to push a lease's expiry itself. */
-export type RedisQuotaStore = QuotaStore & Required<Pick<QuotaStore, 'renew' | 'accounting' | 'close'>>;
+export type RedisQuotaStore = QuotaStore &
+  Required<Pick<QuotaStore, 'renew' | 'clear' | 'accounting' | 'close'>>;
 
 /**
  * A `QuotaStore` shared by every instance that points at the same Redis and prefix: rpm/tpm windows,
