@@ -47,6 +47,8 @@ export interface PostgresStorage extends RouterStorage {
   readonly schema: string;
   /** Runs `migrate()` (unless `migrate: false`) and creates the client when it owns one. */
   init(): Promise<void>;
+  /** LISTEN on `model_router.<schema>`; a reconnect is reported as a change too. */
+  subscribe(onChange: (change: CatalogChange) => void): Promise<() => Promise<void>>;
   /** Stops its subscriptions; ends the client only when it created it. Later calls give `CLOSED`. */
   close(): Promise<void>;
 }
