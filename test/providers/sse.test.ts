@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { createContext } from '../../src/providers/shared/context.js';
+import { DEFAULT_LIMITS } from '../../src/providers/shared/limits.js';
+import { type SseDecoder, sseParts, trackLineLength } from '../../src/providers/shared/sse.js';
+import { makeCall, rejection } from './helpers.js';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe('trackLineLength', () => {
+  it('carries the unterminated line across chunks', () => {
+    expect(trackLineLength(bytes('abc'), 0, 10)).toBe(3);
+    expect(trackLineLength(bytes('defg'), 3, 10)).toBe(7);
+    expect(trackLineLength(bytes('hij\nk'), 7, 10)).toBe(1);
+    expect(trackLineLength(bytes('hijk\n'), 7, 10)).toBe(-1);
+  });
+
+  it('treats CR, LF and CRLF as line ends and checks every line of a chunk', () => {
+    expect(trackLineLength(bytes('aaaa\r\nbbbb\rcc'), 0, 4)).toBe(2);
+    expect(trackLineLength(bytes('a\nbbbbbbbbbb\nc'), 0, 4)).toBe(-1);
+    expect(trackLineLength(bytes('\n\n\n'), 3, 4)).toBe(0);
+  });
+});
+
+/** A decoder that turns every event's data into a text part and stops at `end`. */
+const echo: SseDecoder = {
+  onEvent: (e: EventSourceMessage) =>
+    e.data === 'end'
+      ? { parts: [], done: true }
+      : { parts: [{ type: 'text-delta', text: e.data }], done: false },
+  onEnd: () => [{ type: 'finish', finishReason: { unified: 'other' } }],
+};
+
+function bodyOf(chunks: string[]): { body: ReadableStream<Uint8Array>; cancelled: () => boolean } {
+  let cancelled = false;
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i < chunks.length) c.enqueue(bytes(chunks[i++]!));
+      else c.close();
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  return { body, cancelled: () => cancelled };
+}
+
+function ctxFor(signal?: AbortSignal, limits = DEFAULT_LIMITS) {
+  const call = makeCall({ providerId: 'p', modelId: 'm', apiKey: 'test-key', ...(signal ? { signal } : {}) });
+  return createContext('test', call, { limits, clock: { now: () => 0 } });
+}
+
+async function all(parts: AsyncIterable<unknown>): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const p of parts) out.push(p);
+  return out;
+}
+
+describe('sseParts', () => {
+  it('parses events split anywhere, CRLF included, ignores comments, and stops at the terminal event', async () => {
+    const { body, cancelled } = bodyOf([
+      ': keep-alive\r\n\r\nda',
+      'ta: a\r\n',
+      '\r\ndata: b\n\ndata: end\n\ndata: never\n\n',
+      'data: unread\n\n',
+    ]);
+    expect(await all(sseParts(ctxFor(), body, echo))).toEqual([
+      { type: 'text-delta', text: 'a' },
+      { type: 'text-delta', text: 'b' },
+    ]);
+    // Stopping at `end` leaves bytes unread: the body is cancelled to free the socket.
+    expect(cancelled()).toBe(true);
+  });
+
+  it('hands the end of the body to the decoder, discarding an unterminated event', async () => {
+    const { body } = bodyOf(['data: a\n\n', 'data: half']);
+    expect(await all(sseParts(ctxFor(), body, echo))).toEqual([
+      { type: 'text-delta', text: 'a' },
+      { type: 'finish', finishReason: { unified: 'other' } },
+    ]);
+  });
+
+  it('joins multi-line data and keeps a multi-byte character split across chunks whole', async () => {
+    const euro = bytes('data: 1€\ndata: 2\n\n');
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent < euro.length) c.enqueue(euro.slice(sent, ++sent));
+        else c.close();
+      },
+    });
+    const parts = await all(sseParts(ctxFor(), body, echo));
+    expect(parts[0]).toEqual({ type: 'text-delta', text: '1€\n2' });
+  });
+
+  it('a decoder error ends the stream and cancels the body', async () => {
+    const { body, cancelled } = bodyOf(['data: a\n\n', 'data: b\n\n']);
+    const failing: SseDecoder = {
+      onEvent: () => {
+        throw new Error('bad event');
+      },
+      onEnd: () => [],
+    };
+    expect(((await rejection(all(sseParts(ctxFor(), body, failing)))) as Error).message).toBe('bad event');
+    expect(cancelled()).toBe(true);
+  });
+
+  it('a body read failure is a network ProviderError', async () => {
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.error(Object.assign(new TypeError('terminated'), { cause: { code: 'UND_ERR_SOCKET' } }));
+      },
+    });
+    expect(await rejection(all(sseParts(ctxFor(), body, echo)))).toMatchObject({ kind: 'network' });
+  });
+
+  it('a body read that times out is a timeout ProviderError', async () => {
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.error(Object.assign(new Error('Body Timeout Error'), { code: 'UND_ERR_BODY_TIMEOUT' }));
+      },
+    });
+    expect(await rejection(all(sseParts(ctxFor(), body, echo)))).toMatchObject({ kind: 'timeout' });
+  });
+
+  it('return() before the first next() cancels the body and never reads', async () => {
+    const { body, cancelled } = bodyOf(['data: a\n\n']);
+    const it = sseParts(ctxFor(), body, echo)[Symbol.asyncIterator]();
+    expect(await it.return!()).toEqual({ done: true, value: undefined });
+    expect(cancelled()).toBe(true);
+  });
+
+  it('removes its abort listener when the stream ends', async () => {
+    const controller = new AbortController();
+    let listeners = 0;
+    const signal = controller.signal;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      listeners++;
+      add(...args);
+    }) as typeof add;
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      listeners--;
+      remove(...args);
+    }) as typeof remove;
+    const { body } = bodyOf(['data: a\n\n', 'data: end\n\n']);
+    await all(sseParts(ctxFor(signal), body, echo));
+    expect(listeners).toBe(0);
+  });
+});
