@@ -84,7 +84,7 @@ export function createAdminApi(deps: AdminDeps): RouterAdmin {
   }
 
   const id = (value: unknown, field: string): string => parseOrThrow(idArgSchema, value, field);
-  const catalog = (): Catalog => deps.catalog();
+  const catalog = async (): Promise<Catalog> => deps.catalog();
 
   function checkAdapter(adapter: string | undefined, field: string): void {
     const known = deps.adapters?.();
@@ -99,8 +99,11 @@ export function createAdminApi(deps: AdminDeps): RouterAdmin {
     }
   }
   /** The original relay's rule: a member must name a model that exists for that provider. */
-  function checkMemberModel(member: { providerId: string; modelId: string }, field: string): void {
-    const exists = catalog().models.some(
+  async function checkMemberModel(
+    member: { providerId: string; modelId: string },
+    field: string,
+  ): Promise<void> {
+    const exists = (await catalog()).models.some(
       (m) => m.providerId === member.providerId && m.modelId === member.modelId,
     );
     if (!exists) throw invalid(field, `unknown model "${member.providerId}/${member.modelId}"`);
@@ -108,19 +111,20 @@ export function createAdminApi(deps: AdminDeps): RouterAdmin {
 
   return {
     async listGroups() {
-      return structuredClone(catalog().groups);
+      return structuredClone((await catalog()).groups);
     },
     async getGroup(idOrName) {
-      return findGroup(catalog(), id(idOrName, 'idOrName'));
+      return findGroup(await catalog(), id(idOrName, 'idOrName'));
     },
     createGroup: (input, ctx) =>
       write(
         ctx,
         'group.create',
-        () => {
+        async () => {
           const parsed = parseOrThrow(groupInputSchema, input, '');
           checkStrategy(parsed.failoverStrategy, 'failoverStrategy');
-          for (const [i, m] of (parsed.members ?? []).entries()) checkMemberModel(m, `members[${i}].modelId`);
+          for (const [i, m] of (parsed.members ?? []).entries())
+            await checkMemberModel(m, `members[${i}].modelId`);
           return storage.createGroup(parsed);
         },
         (g) => ({ entity: 'group', id: g.id }),
@@ -148,10 +152,10 @@ export function createAdminApi(deps: AdminDeps): RouterAdmin {
       write(
         ctx,
         'member.add',
-        () => {
+        async () => {
           const gid = id(groupId, 'groupId');
           const parsed = parseOrThrow(memberInputSchema, member, '');
-          checkMemberModel(parsed, 'modelId');
+          await checkMemberModel(parsed, 'modelId');
           return storage.addGroupMember(gid, parsed);
         },
         (m) => ({ entity: 'member', id: m.id }),
@@ -165,10 +169,10 @@ export function createAdminApi(deps: AdminDeps): RouterAdmin {
       ),
 
     async listProviders() {
-      return catalog().providers.map(toAdminProvider);
+      return (await catalog()).providers.map(toAdminProvider);
     },
     async getProvider(providerId) {
-      return findProvider(catalog(), id(providerId, 'id'));
+      return findProvider(await catalog(), id(providerId, 'id'));
     },
     createProvider: async (input, ctx) =>
       toAdminProvider(
@@ -236,18 +240,18 @@ export function createAdminApi(deps: AdminDeps): RouterAdmin {
       ),
 
     async listModels() {
-      return structuredClone(catalog().models);
+      return structuredClone((await catalog()).models);
     },
     async getModel(idOrRef) {
-      return findModel(catalog(), id(idOrRef, 'idOrRef'));
+      return findModel(await catalog(), id(idOrRef, 'idOrRef'));
     },
     createModel: (input, ctx) =>
       write(
         ctx,
         'model.create',
-        () => {
+        async () => {
           const parsed = parseOrThrow(modelInputSchema, input, '');
-          if (!catalog().providers.some((p) => p.id === parsed.providerId)) {
+          if (!(await catalog()).providers.some((p) => p.id === parsed.providerId)) {
             throw invalid('providerId', `unknown provider "${parsed.providerId}"`);
           }
           return storage.createModel(parsed);

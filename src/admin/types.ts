@@ -26,8 +26,11 @@ export interface AdminDeps {
   storage: RouterStorage;
   /** Decides each write; a `false`, a rejection or a throw is `FORBIDDEN`, and nothing is written. */
   authorize: (actor: unknown, action: AdminAction) => boolean | Promise<boolean>;
-  /** The router's in-memory catalog: reads come from it, and member references are checked against it. */
-  catalog: () => Catalog;
+  /**
+   * The router's in-memory catalog: reads come from it, and member references are checked against it.
+   * May be async, so that the router can load its catalog on the first admin call (`await ready()`).
+   */
+  catalog: () => Catalog | Promise<Catalog>;
   /** Called after each successful write (the router reloads its cache); awaited before the write returns. */
   onWrite: (change: CatalogChange) => Promise<void>;
   /**

@@ -119,6 +119,16 @@ describe('admin: storage failures and onWrite', () => {
     expect(errors).toMatchObject([{ message: 'reload failed' }]);
   });
 
+  it('accepts an async catalog (the router may load it on the first admin call)', async () => {
+    const storage = memoryStorage({ catalog: seedCatalog });
+    const { api } = await setup({ storage, catalog: async () => storage.loadCatalog() });
+    expect((await api.listGroups()).map((g) => g.name)).toEqual(['coding']);
+    await expect(
+      api.createGroup({ name: 'x', members: [{ providerId: 'openai', modelId: 'nope' }] }, admin),
+    ).rejects.toMatchObject({ code: 'VALIDATION', details: { field: 'members[0].modelId' } });
+    await api.addGroupMember('coding', { providerId: 'openai', modelId: 'gpt-4o' }, admin);
+  });
+
   it('rejects incomplete deps with VALIDATION', async () => {
     const { createAdminApi } = await import('../../src/admin/admin-api.js');
     expect(() => createAdminApi(any({ storage: memoryStorage(), catalog: () => ({}) }))).toThrow(
