@@ -4,8 +4,16 @@ import { poolState } from './headroom.js';
 import type { Runtime } from './runtime.js';
 import type { StrategyCandidate, StrategyContext } from './strategy.js';
 
-/** Order a target's enabled candidates with its strategy (group's, else the router's default). */
-export function orderCandidates(rt: Runtime, target: RouteTarget, now: number): CandidateEntry[] {
+/**
+ * Order a target's enabled candidates with its strategy (group's, else the router's default).
+ * `dryRun` (for `plan()`) asks stateful strategies not to advance their state.
+ */
+export function orderCandidates(
+  rt: Runtime,
+  target: RouteTarget,
+  now: number,
+  dryRun = false,
+): CandidateEntry[] {
   const name = target.strategy ?? rt.options.defaultStrategy;
   const strategy = rt.strategies.get(name);
   if (!strategy) {
@@ -19,6 +27,7 @@ export function orderCandidates(rt: Runtime, target: RouteTarget, now: number): 
     now,
     random: rt.options.random,
     groupName: target.group?.name,
+    dryRun,
     headroom: (c) => poolState((c as CandidateEntry).keys, (k) => quota.view(k), now).headroom,
     inFlight: (c) => rt.stats.get((c as CandidateEntry).ref).inFlight,
     latency: (c) => rt.stats.get((c as CandidateEntry).ref),

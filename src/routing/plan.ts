@@ -25,7 +25,7 @@ export interface PlannedCandidate {
 /** The strategy's order for the enabled candidates, then the disabled ones. */
 export function planCandidates(rt: Runtime, target: RouteTarget): PlannedCandidate[] {
   const now = rt.options.clock.now();
-  const ordered: CandidateEntry[] = target.active.length > 0 ? orderCandidates(rt, target, now) : [];
+  const ordered: CandidateEntry[] = target.active.length > 0 ? orderCandidates(rt, target, now, true) : [];
   const rest = target.all.filter((c) => !ordered.includes(c));
   return [...ordered, ...rest].map((c) => {
     const pool = poolState(c.keys, (k) => rt.quota.view(k), now);
@@ -50,7 +50,8 @@ export function planCandidates(rt: Runtime, target: RouteTarget): PlannedCandida
       retryAfterMs = rt.breakers.retryAfterMs(c.ref, now);
     }
     if (skip) planned.skip = skip;
-    if (skip && retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) planned.retryAfterMs = retryAfterMs;
+    if (skip && retryAfterMs !== undefined && Number.isFinite(retryAfterMs))
+      planned.retryAfterMs = retryAfterMs;
     return planned;
   });
 }

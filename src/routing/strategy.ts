@@ -25,6 +25,11 @@ export interface StrategyContext {
   readonly random: () => number;
   /** Group name, when the request named a group. */
   readonly groupName: string | undefined;
+  /**
+   * True when `router.plan()` asks for the order without a request following: a strategy with state
+   * (like `round_robin`) must not advance it.
+   */
+  readonly dryRun?: boolean;
   /** The candidate's key pool's remaining fraction in [0, 1] (DESIGN section 5); 0 = nothing usable. */
   headroom(candidate: StrategyCandidate): number;
   /** Attempts of this candidate currently in flight in this router. */
