@@ -22,6 +22,8 @@ const BASE = 'https://api.openai.test/v1';
 const URL_ = `${BASE}/chat/completions`;
 const KEY = 'test-openai-key';
 const clock = { now: () => Date.parse('2025-01-01T00:00:00Z') };
+// Made before msw starts listening: fetch must be read at call time for msw to see the calls.
+const early = openaiCompatible({ baseURL: BASE });
 const server = useServer();
 
 const adapter = (options: Partial<Parameters<typeof openaiCompatible>[0]> = {}) =>
@@ -77,6 +79,12 @@ describe('openaiCompatible().complete', () => {
     });
     expect(req!.url).not.toContain(KEY);
     expect(req!.rawBody).not.toContain(KEY);
+  });
+
+  it('reads globalThis.fetch at call time, so an interceptor installed after the factory sees the call', async () => {
+    const seen = answer(() => replay(exchange('openai', 'chat-plain')));
+    await early.complete(call());
+    expect(seen).toHaveLength(1);
   });
 
   it("uses the catalog provider's baseUrl over the factory's", async () => {
@@ -332,6 +340,18 @@ describe('openaiCompatible() errors', () => {
     expect(called).toBe(false);
   });
 
+  it('rethrows the abort reason when the signal fires while waiting for response headers', async () => {
+    const controller = new AbortController();
+    const reason = new Error('attempt timeout');
+    server.use(
+      http.post(URL_, () => {
+        controller.abort(reason);
+        return new Promise<Response>(() => {}); // a server that never answers
+      }),
+    );
+    expect(await rejection(adapter().complete(call({ signal: controller.signal })))).toBe(reason);
+  });
+
   it('rethrows the abort reason when the signal fires while the body is read', async () => {
     const controller = new AbortController();
     const reason = new Error('deadline');
@@ -481,6 +501,32 @@ describe('openaiCompatible().stream', () => {
     expect(text(parts)).toBe('Done.');
     expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop' } });
     expect(parts.at(-1)).not.toHaveProperty('usage');
+  });
+
+  it('reads an `event: error` with a plain-text payload, and Groq’s x_groq.usage', async () => {
+    answer(() => sseResponse('event: error\ndata: upstream overloaded, try later\n\n'));
+    const { error } = await collectUntilError((await adapter().stream(call())).parts);
+    expect(error).toMatchObject({ kind: 'server' });
+    expect((error as Error).message).toContain('upstream overloaded');
+
+    const chunk = (body: object) => `data: ${JSON.stringify(body)}\n\n`;
+    answer(() =>
+      sseResponse(
+        chunk({
+          id: 'g1',
+          model: 'llama-3.3-70b-versatile',
+          choices: [{ index: 0, delta: { content: 'Hi' } }],
+        }) +
+          chunk({
+            id: 'g1',
+            choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+            x_groq: { id: 'req_1', usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } },
+          }) +
+          'data: [DONE]\n\n',
+      ),
+    );
+    const parts = await collect((await adapter().stream(call())).parts);
+    expect(parts.at(-1)).toMatchObject({ usage: { promptTokens: 3, completionTokens: 1, totalTokens: 4 } });
   });
 
   it('throws HTTP errors from stream() itself, before any part', async () => {

@@ -1,6 +1,7 @@
 import type { AdapterStreamPart } from '../../types/stream.js';
 import type { AdapterUsage } from '../adapter.js';
 import { type CallContext, protocolError } from '../shared/context.js';
+import { parseBody } from '../shared/error-body.js';
 import { errorFromBody, isErrorBody } from '../shared/http.js';
 import { type JsonObject, isObject, str } from '../shared/json.js';
 import { type SseDecoder, parseEventJson } from '../shared/sse.js';
@@ -58,13 +59,17 @@ export function chatCompletionsDecoder(ctx: CallContext): SseDecoder {
       const data = event.data.trim();
       if (data === '[DONE]') return { parts: [finish()], done: true };
       if (data === '') return { parts: [], done: false };
+      // Some servers name an `event: error`, and its data need not be JSON.
+      if (event.event === 'error') throw errorFromBody(ctx, parseBody(data));
       const json = parseEventJson(ctx, event);
-      // OpenAI and OpenRouter send `data: {"error": …}` mid-stream; some servers use `event: error`.
-      if (event.event === 'error' || isErrorBody(json)) throw errorFromBody(ctx, json);
+      // OpenAI, vLLM and OpenRouter send `data: {"error": …}` mid-stream.
+      if (isErrorBody(json)) throw errorFromBody(ctx, json);
       if (!isObject(json)) throw protocolError(ctx, 'a stream chunk is not a JSON object');
       id ??= str(json.id);
       responseModel ??= str(json.model);
-      usage = mapUsage(json.usage) ?? usage;
+      // Groq has reported stream usage under `x_groq.usage` in the last chunk.
+      usage =
+        mapUsage(json.usage) ?? mapUsage(isObject(json.x_groq) ? json.x_groq.usage : undefined) ?? usage;
       const parts: AdapterStreamPart[] = [];
       const choices = Array.isArray(json.choices) ? json.choices : [];
       for (const choice of choices) {
