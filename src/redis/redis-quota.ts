@@ -41,12 +41,13 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
   const config = resolveRedisQuotaOptions(options);
   const { client, clock, windowMs, bucketMs, leaseTtlMs, commandTimeoutMs, outageRetryMs } = config;
   const owner = {};
+  let offset = 0; // Redis server time − local time, for `view()` deadlines
   const instance = randomUUID().slice(0, 8);
-  const keys = new RemoteKeys(config.prefix);
+  const now = (): number => (clock === undefined ? Date.now() + offset : clock.now());
+  const keys = new RemoteKeys(config.prefix, { now, windowMs, bucketMs });
   // Serves in fail-open mode while Redis is down, and mirrors cooldowns so that it knows them then.
   const fallback = memoryQuota({ clock: clock ?? systemClock, windowMs, bucketMs });
   const live = new Set<RedisLease>();
-  let offset = 0; // Redis server time − local time, for `view()` deadlines
   let downUntil = 0;
   let lastReport = Number.NEGATIVE_INFINITY;
   let sequence = 0;
@@ -56,7 +57,6 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
   let closed = false;
 
   const timeArg = (): string => (clock === undefined ? '' : String(clock.now()));
-  const now = (): number => (clock === undefined ? Date.now() + offset : clock.now());
   const sawTime = (serverNow: number | undefined): void => {
     if (clock === undefined && serverNow !== undefined) offset = serverNow - Date.now();
   };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisQuota } from '../../src/redis/index.js';
 import type { QuotaKey } from '../../src/quota/quota-store.js';
+import { manualClock } from '../../src/testing/manual-clock.js';
 import { connect, deleteKeys, eventually, REDIS_URL, testPrefix } from './redis-env.js';
 
 const key = (keyId: string, limits: Partial<QuotaKey> = {}): QuotaKey => ({
@@ -154,6 +155,25 @@ describe.skipIf(!REDIS_URL)('redisQuota (server time, several instances)', () =>
     const keys = await client.keys(`${sub}*`);
     expect(keys.length).toBeGreaterThan(0);
     for (const name of keys) expect(await client.pttl(name)).toBeGreaterThan(0);
+  });
+
+  it('view(): exact as last seen for a bucket, then decays so that a stale full window is never trusted', async () => {
+    const clock = manualClock();
+    const quota = store({ clock, windowMs: 60_000 });
+    const k = key('k', { rpm: 4 });
+    for (let i = 0; i < 4; i++) {
+      const result = await quota.reserve({ keys: [k], tokens: 100 });
+      if (result.ok) await quota.settle(result.lease);
+    }
+    expect(quota.view(k)).toMatchObject({ requestsInWindow: 4, tokensInWindow: 400 });
+    clock.advance(1_000); // one bucket: still exact
+    expect(quota.view(k).requestsInWindow).toBe(4);
+    clock.advance(1_000);
+    expect(quota.view(k).requestsInWindow).toBeLessThan(4); // a router would try reserve again
+    clock.advance(60_000);
+    expect(quota.view(k)).toMatchObject({ requestsInWindow: 0, tokensInWindow: 0 });
+    expect((await quota.reserve({ keys: [k], tokens: 0 })).ok).toBe(true);
+    await quota.close();
   });
 
   it('validates its options, naming the field', () => {
