@@ -29,6 +29,13 @@ export interface MemoryStorageOptions {
    * @default { providers: [], models: [], groups: [] }
    */
   catalog?: CatalogInput;
+  /**
+   * Start from an exact catalog as `loadCatalog()` returned it (ids, timestamps and order kept), to
+   * restore saved state — for instance a custom storage that persists snapshots and lets this one
+   * enforce the rules. Trusted as is; use `catalog` for hand-written input. Not with `catalog`.
+   * @default undefined
+   */
+  snapshot?: Catalog;
   /** Time source for `createdAt` / `updatedAt`. @default Date.now */
   clock?: Clock;
   /**
@@ -50,6 +57,9 @@ export interface MemoryStorage extends RouterStorage {
 
 const optionsSchema = z.object({
   catalog: z.unknown().optional(),
+  snapshot: z
+    .object({ providers: z.array(z.unknown()), models: z.array(z.unknown()), groups: z.array(z.unknown()) })
+    .optional(),
   clock: z
     .custom<Clock>((c) => typeof (c as Clock | undefined)?.now === 'function', 'must have a now() method')
     .optional(),
@@ -66,7 +76,11 @@ export function memoryStorage(options: MemoryStorageOptions = {}): MemoryStorage
   const clock = opts.clock ?? systemClock;
   const maxUsage = opts.maxUsageRecords ?? 10_000;
   const iso = () => new Date(clock.now()).toISOString();
-  const state: Catalog = buildCatalog(options.catalog ?? {}, iso());
+  if (options.snapshot && options.catalog)
+    throw invalid('memoryStorage.snapshot', 'give either `catalog` or `snapshot`');
+  const state: Catalog = options.snapshot
+    ? structuredClone(options.snapshot)
+    : buildCatalog(options.catalog ?? {}, iso());
   const usage: UsageRecord[] = [];
   const listeners = new Set<(change: CatalogChange) => void>();
 

@@ -29,6 +29,24 @@ describe('memoryStorage', () => {
     );
   });
 
+  it('restores an exact snapshot (ids, timestamps, order) and keeps it isolated', async () => {
+    const original = memoryStorage({
+      catalog: { providers: [{ adapter: 'openai', keys: [{ secret: 'env:K' }] }] },
+    });
+    await original.createProvider({ adapter: 'anthropic' });
+    const snapshot = await original.loadCatalog();
+    const restored = memoryStorage({ snapshot });
+    expect(await restored.loadCatalog()).toEqual(snapshot);
+    snapshot.providers.pop();
+    expect((await restored.loadCatalog()).providers).toHaveLength(2);
+    expect(() => memoryStorage({ snapshot, catalog: {} })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION' }),
+    );
+    expect(() => memoryStorage({ snapshot: {} as never })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION' }),
+    );
+  });
+
   it('stamps createdAt/updatedAt from the injected clock', async () => {
     let now = Date.UTC(2025, 0, 1);
     const storage = memoryStorage({ clock: { now: () => now } });
