@@ -30,7 +30,7 @@ import { estimatePromptTokens } from './usage/estimate.js';
 import { UsageSink } from './usage/usage-sink.js';
 import { systemClock } from './util/clock.js';
 import { newRequestId } from './util/ids.js';
-import type { RequestContext } from './routing/attempt-context.js';
+import type { AttemptBody, RequestContext } from './routing/attempt-context.js';
 import { createAdminApi } from './admin/admin-api.js';
 import type { RouterAdmin } from './admin/types.js';
 
@@ -52,6 +52,7 @@ export class ModelRouter {
   private readonly runtime: Runtime;
   private readonly usageBuffer: UsageBuffer;
   private readonly usageSink: UsageSink;
+  private readonly completeBody: AttemptBody<CompletionResult>;
   private cache: CatalogCache | undefined;
   private loading: Promise<void> | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
@@ -103,6 +104,7 @@ export class ModelRouter {
       counters: { inFlight: 0, queued: 0 },
       cache: () => this.cache!,
     };
+    this.completeBody = completeBody(this.runtime);
     this.admin = createAdminApi({
       storage: this.storage,
       authorize: this.options.authorize,
@@ -131,7 +133,7 @@ export class ModelRouter {
     const requestId = options.requestId ?? newRequestId();
     try {
       const rc = await this.prepare(request, options, requestId, false);
-      const out = await runLoop(this.runtime, rc, completeBody(this.runtime));
+      const out = await runLoop(this.runtime, rc, this.completeBody);
       const result = out.value;
       result.attempts = out.attempts;
       result.latencyMs = this.options.clock.now() - rc.startedAt;

@@ -1,4 +1,5 @@
 import type { CandidateEntry, RouteTarget } from '../catalog/cache.js';
+import { RouterError } from '../errors/router-error.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
 import type { ChatRequest } from '../types/request.js';
 import type { Usage } from '../types/result.js';
@@ -26,8 +27,24 @@ export interface AttemptContext {
   readonly apiKey: string;
   /** Aborted by the caller's abort, the total deadline, or the body's own timers (via `abort`). */
   readonly signal: AbortSignal;
+  /** Abort the attempt: the signal aborts and any `race` in progress rejects with `reason` at once. */
   abort(reason: unknown): void;
+  /**
+   * Settle with `promise`, or reject as soon as the attempt is aborted — the router never waits on
+   * an adapter that ignores its signal. (Cheaper than listening on the signal: no EventTarget work.)
+   */
+  race<T>(promise: Promise<T>): Promise<T>;
   readonly startedAt: number;
+  /**
+   * Clock time at which the request runs out of `totalMs`. The body arms its own timers with it
+   * (see `totalTimeout`), so that an attempt costs one timer, not two.
+   */
+  readonly deadline: number;
+}
+
+/** The abort reason when a request runs out of `totalMs`. */
+export function totalTimeout(totalMs: number): RouterError {
+  return new RouterError('TIMEOUT', `Request exceeded totalMs (${totalMs} ms)`);
 }
 
 /** What a successful attempt body returns. */

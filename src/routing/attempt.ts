@@ -16,6 +16,9 @@ export type AttemptOutcome<T> =
   | { kind: 'blocked'; blocked: KeyBlock[]; retryAfterMs: number | undefined }
   | { kind: 'failed'; error: unknown; keyId: string; summary: AttemptSummary };
 
+/** Abort reason for an attempt the router has finished with; shared, so aborting costs no stack trace. */
+const ATTEMPT_ENDED = new RouterError('ABORTED', 'The router finished this attempt');
+
 const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0, estimated: false };
 
 /**
@@ -40,16 +43,41 @@ export async function runAttempt<T>(
   const startedAt = clock.now();
   const controller = new AbortController();
   const signal = rc.signal;
-  const onCallerAbort = () => controller.abort(abortedError(signal?.reason));
+  // Rejects the race in progress, if any (see AttemptContext.race).
+  let rejectRace: ((reason: unknown) => void) | undefined;
+  const abort = (reason: unknown) => {
+    if (controller.signal.aborted) return;
+    controller.abort(reason);
+    rejectRace?.(reason);
+  };
+  const race = <R>(promise: Promise<R>): Promise<R> => {
+    if (controller.signal.aborted) {
+      promise.catch(() => {}); // the adapter's late failure is not ours to report
+      return Promise.reject(controller.signal.reason);
+    }
+    return new Promise<R>((resolve, reject) => {
+      rejectRace = (reason) => {
+        promise.catch(() => {});
+        reject(reason);
+      };
+      promise.then(
+        (v) => {
+          rejectRace = undefined;
+          resolve(v);
+        },
+        (e) => {
+          rejectRace = undefined;
+          reject(e);
+        },
+      );
+    });
+  };
+  const onCallerAbort = () => abort(abortedError(signal?.reason));
   signal?.addEventListener('abort', onCallerAbort, { once: true });
-  const deadlineTimer = setTimeout(
-    () => controller.abort(new RouterError('TIMEOUT', `Request exceeded totalMs (${rt.options.timeouts.totalMs} ms)`)),
-    Math.max(0, rc.deadline - startedAt),
-  );
-  deadlineTimer.unref?.();
   rt.counters.inFlight++;
   rt.stats.begin(candidate.ref);
   let settle: SettleInput = { tokens: 0 };
+  let succeeded = false;
   let apiKey = '';
   try {
     if (signal?.aborted) throw abortedError(signal.reason);
@@ -73,9 +101,12 @@ export async function runAttempt<T>(
       keyId: lease.keyId,
       apiKey,
       signal: controller.signal,
-      abort: (reason) => controller.abort(reason),
+      abort,
+      race,
       startedAt,
+      deadline: rc.deadline,
     });
+    succeeded = true;
     settle = { tokens: ok.usage.totalTokens, ...(ok.rateLimit ? { rateLimit: ok.rateLimit } : {}) };
     const finishedAt = clock.now();
     rt.breakers.success(candidate.ref);
@@ -102,9 +133,9 @@ export async function runAttempt<T>(
     return { kind: 'failed', error: interrupted ? new InterruptedAttempt(error, usage, interrupted.ttftMs) : error, keyId: lease.keyId, summary };
   } finally {
     signal?.removeEventListener('abort', onCallerAbort);
-    clearTimeout(deadlineTimer);
-    // Cancel whatever the adapter may still be doing (a no-op when it finished cleanly).
-    if (!controller.signal.aborted) controller.abort(new RouterError('ABORTED', 'attempt finished'));
+    // After a failure, cancel whatever the adapter may still be doing. (A success needs nothing:
+    // the adapter has answered; and an Error per request would cost a stack trace on the hot path.)
+    if (!succeeded) abort(ATTEMPT_ENDED);
     rt.counters.inFlight--;
     rt.stats.end(candidate.ref);
     settleSafely(rt, lease, settle);

@@ -1,8 +1,7 @@
 import { ProviderError } from '../errors/provider-error.js';
 import type { CompletionResult } from '../types/result.js';
-import { raceSignal } from '../util/abort.js';
 import { completeUsage, tokensForChars } from '../usage/estimate.js';
-import type { AttemptBody } from './attempt-context.js';
+import { type AttemptBody, totalTimeout } from './attempt-context.js';
 import type { Runtime } from './runtime.js';
 
 /** The attempt body of `complete()`: one adapter call bounded by `attemptMs` and the total deadline. */
@@ -10,17 +9,21 @@ export function completeBody(rt: Runtime): AttemptBody<CompletionResult> {
   return async (rc, a) => {
     const { candidate } = a;
     const adapter = rt.options.adapters[candidate.provider.adapter]!;
-    const attemptMs = rt.options.timeouts.attemptMs;
+    const { attemptMs, totalMs } = rt.options.timeouts;
+    // One timer serves both limits: whichever comes first decides the reason.
+    const remaining = Math.max(0, a.deadline - a.startedAt);
     const timer = setTimeout(
       () =>
         a.abort(
-          new ProviderError({ message: `Attempt exceeded attemptMs (${attemptMs} ms)`, kind: 'timeout' }),
+          remaining <= attemptMs
+            ? totalTimeout(totalMs)
+            : new ProviderError({ message: `Attempt exceeded attemptMs (${attemptMs} ms)`, kind: 'timeout' }),
         ),
-      attemptMs,
+      Math.min(attemptMs, remaining),
     );
     timer.unref?.();
     try {
-      const res = await raceSignal(
+      const res = await a.race(
         adapter.complete({
           provider: candidate.provider,
           model: candidate.model,
@@ -29,7 +32,6 @@ export function completeBody(rt: Runtime): AttemptBody<CompletionResult> {
           request: rc.request,
           signal: a.signal,
         }),
-        a.signal,
       );
       const content = res?.message?.content;
       if (typeof content !== 'string') {

@@ -58,31 +58,46 @@ export interface PoolState {
   retryAfterMs?: number;
 }
 
-/** Headroom and usability of one provider's key pool (enabled keys only). */
+/**
+ * Headroom and usability of one provider's key pool (enabled keys only). Runs for every candidate
+ * of every request, so it sums in place instead of building a list of usable keys.
+ */
 export function poolState(keys: readonly QuotaKey[], view: (key: QuotaKey) => KeyView, now: number): PoolState {
   if (keys.length === 0) return { headroom: 0, usableKeys: 0, skip: 'no_keys' };
-  const usable: KeyUsage[] = [];
+  let usable = 0;
   let cooling = 0;
   let earliest = Number.POSITIVE_INFINITY;
+  let reqLimit = 0;
+  let reqLeft = 0;
+  let tokLimit = 0;
+  let tokLeft = 0;
+  let reqUnlimited = false;
+  let tokUnlimited = false;
   for (const key of keys) {
     const v = view(key);
-    const until = Math.max(v.coolingUntil ?? 0, v.quarantinedUntil ?? 0);
+    const coolingUntil = v.coolingUntil ?? 0;
+    const until = Math.max(coolingUntil, v.quarantinedUntil ?? 0);
     if (until > now) {
-      if ((v.coolingUntil ?? 0) > now) cooling++;
-      earliest = Math.min(earliest, until - now);
+      if (coolingUntil > now) cooling++;
+      if (until - now < earliest) earliest = until - now;
       continue;
     }
-    usable.push({
-      ...(key.rpm === undefined ? {} : { rpm: key.rpm }),
-      ...(key.tpm === undefined ? {} : { tpm: key.tpm }),
-      requestsInWindow: v.requestsInWindow,
-      tokensInWindow: v.tokensInWindow,
-    });
+    usable++;
+    if (key.rpm === undefined) reqUnlimited = true;
+    else {
+      reqLimit += key.rpm;
+      reqLeft += Math.max(0, key.rpm - v.requestsInWindow);
+    }
+    if (key.tpm === undefined) tokUnlimited = true;
+    else {
+      tokLimit += key.tpm;
+      tokLeft += Math.max(0, key.tpm - v.tokensInWindow);
+    }
   }
-  if (usable.length === 0) {
+  if (usable === 0) {
     return { headroom: 0, usableKeys: 0, skip: cooling > 0 ? 'cooling' : 'quarantined', retryAfterMs: earliest };
   }
-  const headroom = computeHeadroom(usable);
-  if (headroom <= 0) return { headroom: 0, usableKeys: usable.length, skip: 'exhausted' };
-  return { headroom, usableKeys: usable.length };
+  const headroom = Math.min(reqUnlimited ? 1 : reqLeft / reqLimit, tokUnlimited ? 1 : tokLeft / tokLimit);
+  if (headroom <= 0) return { headroom: 0, usableKeys: usable, skip: 'exhausted' };
+  return { headroom, usableKeys: usable };
 }

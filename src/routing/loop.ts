@@ -39,7 +39,7 @@ export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptB
   rt.budget.request(rc.startedAt);
   const attempts: AttemptSummary[] = [];
   const skipped: Skip[] = [];
-  const failedKeys = new Set<string>(); // `providerId\0keyId` of keys that failed in this request
+  let failedKeys: Set<string> | undefined; // `providerId\0keyId` of keys that failed in this request
   let lastError: unknown;
   let stopReason: 'exhausted' | 'max_attempts' | 'retry_budget' | 'timeout' = 'exhausted';
   let minContext: number | undefined;
@@ -94,7 +94,8 @@ export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptB
             stopReason = 'timeout';
             break outer;
           }
-          const keys: readonly QuotaKey[] = failedKeys.size === 0 ? cand.keys : cand.keys.filter((k) => !failedKeys.has(`${k.providerId}\0${k.keyId}`));
+          const failed = failedKeys;
+          const keys: readonly QuotaKey[] = failed ? cand.keys.filter((k) => !failed.has(`${k.providerId}\0${k.keyId}`)) : cand.keys;
           if (keys.length === 0) break;
           if (attempts.length > 0 && !rt.budget.tryRetry(clock.now())) {
             stopReason = 'retry_budget';
@@ -156,7 +157,7 @@ export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptB
             }
           }
           if (decision.action === 'next_key') {
-            failedKeys.add(`${cand.providerId}\0${outcome.keyId}`);
+            (failedKeys ??= new Set()).add(`${cand.providerId}\0${outcome.keyId}`);
             await coolKey(rt, from, error);
           }
           emitFailover(rt, rc, attempts.length, from, decision.action, error);

@@ -4,10 +4,9 @@ import type { Channel } from '../stream/channel.js';
 import type { ToolCall } from '../types/request.js';
 import type { CompletionResult, FinishReason } from '../types/result.js';
 import type { AdapterStreamPart, StreamPart } from '../types/stream.js';
-import { raceSignal } from '../util/abort.js';
 import { completeUsage, tokensForChars } from '../usage/estimate.js';
 import type { AttemptBody } from './attempt-context.js';
-import { InterruptedAttempt } from './attempt-context.js';
+import { InterruptedAttempt, totalTimeout } from './attempt-context.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -17,7 +16,7 @@ import type { Runtime } from './runtime.js';
  * `InterruptedAttempt`: the loop ends the stream with `STREAM_INTERRUPTED`, never repeating content.
  */
 export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBody<CompletionResult> {
-  const { firstChunkMs, idleMs } = rt.options.timeouts;
+  const { firstChunkMs, idleMs, totalMs } = rt.options.timeouts;
   const clock = rt.options.clock;
   return async (rc, a) => {
     const { candidate } = a;
@@ -31,11 +30,14 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
       new ProviderError({ message: `Stream ${what} exceeded ${ms} ms`, kind: 'timeout' });
     let timer = setTimeout(() => a.abort(timeout('first content', firstChunkMs)), firstChunkMs);
     timer.unref?.();
+    // The whole request's deadline bounds the stream too, whatever the consumer does.
+    const deadline = setTimeout(() => a.abort(totalTimeout(totalMs)), Math.max(0, a.deadline - a.startedAt));
+    deadline.unref?.();
     let iterator: AsyncIterator<AdapterStreamPart> | undefined;
     let finish: Extract<AdapterStreamPart, { type: 'finish' }> | undefined;
     const partial = () => completeUsage(undefined, rc.promptEstimate, tokensForChars(text.length + toolChars));
     try {
-      const upstream = await raceSignal(
+      const upstream = await a.race(
         adapter.stream({
           provider: candidate.provider,
           model: candidate.model,
@@ -44,11 +46,10 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
           request: rc.request,
           signal: a.signal,
         }),
-        a.signal,
       );
       iterator = upstream.parts[Symbol.asyncIterator]();
       for (;;) {
-        const next = await raceSignal(iterator.next(), a.signal);
+        const next = await a.race(iterator.next());
         if (next.done) break;
         const part = next.value;
         if (part.type === 'finish') {
@@ -118,6 +119,7 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
       throw error;
     } finally {
       clearTimeout(timer);
+      clearTimeout(deadline);
       // Tell the adapter we are done; an adapter that ignores it is not waited for.
       if (iterator?.return) {
         try {

@@ -22,6 +22,9 @@ export class UsageBuffer {
   private readonly writes = new PQueue({ concurrency: 1 });
   private timer: ReturnType<typeof setTimeout> | undefined;
   private failures = 0;
+  /** A batch write is in flight (at most one: the ledger sees batches in order). */
+  private writing = false;
+  private inflight: Promise<void> | undefined;
 
   constructor(
     private readonly storage: RouterStorage,
@@ -38,12 +41,16 @@ export class UsageBuffer {
       const dropped = this.pending.splice(0, this.pending.length - this.options.maxBuffered);
       this.options.onLost(new Error(`usage buffer full (${this.options.maxBuffered}); oldest records dropped`), dropped);
     }
-    if (this.pending.length >= this.options.maxBatch && this.failures === 0) this.schedule(0);
-    else this.schedule(this.options.flushMs);
+    // A full batch is written at once (not on a timer): a busy process may not reach its timers
+    // for a while, and the buffer must not grow meanwhile.
+    if (this.pending.length >= this.options.maxBatch && this.failures === 0 && !this.writing) this.startWrite();
+    else if (this.timer === undefined) this.schedule(this.options.flushMs);
   }
 
   /** Write everything buffered; on failure the records are reported through `onLost`. */
   async flush(): Promise<void> {
+    // Let a write in flight finish first (a failed one puts its batch back in front).
+    while (this.inflight) await this.inflight;
     this.clearTimer();
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.options.maxBatch);
@@ -58,13 +65,10 @@ export class UsageBuffer {
   }
 
   private schedule(delayMs: number): void {
-    if (this.timer !== undefined) {
-      if (delayMs > 0) return;
-      this.clearTimer();
-    }
+    this.clearTimer();
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.writeOne();
+      this.startWrite();
     }, delayMs);
     this.timer.unref?.();
   }
@@ -74,9 +78,18 @@ export class UsageBuffer {
     this.timer = undefined;
   }
 
+  private startWrite(): void {
+    const p = this.writeOne().finally(() => {
+      if (this.inflight === p) this.inflight = undefined;
+    });
+    this.inflight = p;
+  }
+
   private async writeOne(): Promise<void> {
-    if (this.pending.length === 0 || this.writes.size + this.writes.pending > 0) return;
+    if (this.pending.length === 0 || this.writing) return;
+    this.clearTimer();
     const batch = this.pending.splice(0, this.options.maxBatch);
+    this.writing = true;
     try {
       await this.writes.add(() => this.storage.recordUsage(batch));
       this.failures = 0;
@@ -91,7 +104,10 @@ export class UsageBuffer {
       }
       this.schedule(Math.min(60_000, this.options.flushMs * 2 ** Math.min(this.failures, 6)));
       return;
+    } finally {
+      this.writing = false;
     }
-    if (this.pending.length > 0) this.schedule(this.pending.length >= this.options.maxBatch ? 0 : this.options.flushMs);
+    if (this.pending.length >= this.options.maxBatch) this.startWrite();
+    else if (this.pending.length > 0) this.schedule(this.options.flushMs);
   }
 }
