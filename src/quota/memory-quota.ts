@@ -30,8 +30,9 @@ export interface MemoryQuotaOptions {
    */
   windowMs?: number;
   /**
-   * Granularity of the window, in ms. The window counts whole buckets, so it is conservative by up to one
-   * bucket: smaller buckets use a little more of the limit, larger ones cost less memory per key.
+   * Granularity of the window, in ms. The window counts whole buckets plus one guard bucket, so an event
+   * is forgotten one to two buckets late: the limit holds at the provider even when dispatch latency varies
+   * by up to a bucket. Smaller buckets use a little more of the limit; larger ones tolerate more jitter.
    * @default Math.ceil(windowMs / 60) — 1 s for a one-minute window
    */
   bucketMs?: number;

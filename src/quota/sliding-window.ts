@@ -1,10 +1,12 @@
 /**
  * A sliding window of requests and tokens in constant memory: a ring of fixed-size time buckets.
  *
- * The window is *conservative*: every bucket that overlaps `(now − windowMs, now]` counts in full, so an
- * event is forgotten up to one bucket later than an exact log would forget it. A provider can therefore
- * never see more than the limit in any sliding `windowMs`, at the price of at most `bucketMs / windowMs`
- * of throughput (1/60 with the defaults).
+ * The window is *conservative*, with one guard bucket: every bucket that overlaps
+ * `(now − windowMs − bucketMs, now]` counts in full, so an event is forgotten between one and two buckets
+ * later than an exact log would forget it. A provider can therefore never see more than the limit in any
+ * sliding `windowMs` — even when the latency between reservation and arrival at the provider varies by up
+ * to a bucket (1 s with the defaults) — at the price of about `1.5 · bucketMs / windowMs` of throughput
+ * (2.5 % with the defaults).
  *
  * Bucket `i` covers `[i·bucketMs, (i+1)·bucketMs)`. Every write must be preceded by `advance(now)` with the
  * same `now` — that keeps the invariant that a ring slot holds no bucket older than the window.
@@ -27,8 +29,8 @@ export class SlidingWindow {
     private readonly windowMs: number,
     private readonly bucketMs: number,
   ) {
-    // hi − lo + 1 buckets overlap the window: at most ceil(window / bucket) + 1.
-    this.size = Math.ceil(windowMs / bucketMs) + 1;
+    // hi − lo + 1 buckets overlap the guarded window: at most ceil(window / bucket) + 2.
+    this.size = Math.ceil(windowMs / bucketMs) + 2;
     this.counts = new Float64Array(this.size);
     this.tokenSums = new Float64Array(this.size);
     this.stamps = new Float64Array(this.size).fill(Number.NEGATIVE_INFINITY);
@@ -39,9 +41,9 @@ export class SlidingWindow {
     return Math.floor(time / this.bucketMs);
   }
 
-  /** Forget buckets that no longer overlap `(now − windowMs, now]`. */
+  /** Forget buckets that no longer overlap `(now − windowMs − bucketMs, now]`. */
   advance(now: number): void {
-    const low = Math.floor((now - this.windowMs) / this.bucketMs);
+    const low = Math.floor((now - this.windowMs) / this.bucketMs) - 1;
     if (low <= this.low) return; // time stood still (or went back: keep the conservative view)
     if (low - this.low >= this.size) {
       this.reset();
@@ -97,8 +99,8 @@ export class SlidingWindow {
       const slot = this.slotOf(index);
       if (this.stamps[slot] !== index) continue;
       excess -= values[slot]!;
-      // Bucket `index` stops overlapping the window once now − windowMs ≥ (index + 1)·bucketMs.
-      if (excess <= 0) return Math.max(1, (index + 1) * this.bucketMs + this.windowMs - now);
+      // Bucket `index` leaves the guarded window once now − windowMs − bucketMs ≥ (index + 1)·bucketMs.
+      if (excess <= 0) return Math.max(1, (index + 2) * this.bucketMs + this.windowMs - now);
     }
     return Number.POSITIVE_INFINITY;
   }

@@ -34,7 +34,11 @@ export interface RedisQuotaOptions {
    * @default 60_000
    */
   windowMs?: number;
-  /** Window granularity (the window is conservative by up to one bucket). @default Math.ceil(windowMs / 60) */
+  /**
+   * Window granularity, in ms: events are forgotten one to two buckets late (a guard against dispatch
+   * latency jitter), as in `memoryQuota`.
+   * @default Math.ceil(windowMs / 60)
+   */
   bucketMs?: number;
   /**
    * A script that takes longer than this counts as Redis being unreachable, in ms.

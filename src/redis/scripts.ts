@@ -9,7 +9,7 @@
  * - `<prefix>{<provider>}:<key>:l` — a sorted set of lease ids scored by their expiry (epoch ms).
  *
  * Time is `TIME` on the Redis server (ARGV[1] = ''), or the caller's clock for tests (ARGV[1] = ms).
- * The window is the memory store's: whole buckets overlapping (now − W, now], conservative by ≤ 1 bucket.
+ * The window is the memory store's: whole buckets overlapping (now − W − B, now] (one guard bucket).
  */
 
 import { type Script, script } from './script-runner.js';
@@ -23,8 +23,8 @@ end
 
 -- Forget buckets that left the window; returns the new low bucket.
 local function advance(h, now, W, B)
-  local size = math.ceil(W / B) + 1
-  local lo = math.floor((now - W) / B)
+  local size = math.ceil(W / B) + 2
+  local lo = math.floor((now - W) / B) - 1
   local old = tonumber(redis.call('HGET', h, 'lo'))
   if old == nil then
     redis.call('HSET', h, 'lo', lo)
@@ -86,7 +86,7 @@ local function wait_fits(h, lo, field, total, need, limit)
     local v = tonumber(redis.call('HGET', h, field .. i))
     if v then
       excess = excess - v
-      if excess <= 0 then return math.max(1, (i + 1) * B + W - now) end
+      if excess <= 0 then return math.max(1, (i + 2) * B + W - now) end
     end
   end
   return -2
