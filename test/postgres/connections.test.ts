@@ -54,6 +54,14 @@ describe.skipIf(!url)('postgresStorage: connection ownership', () => {
     }
   });
 
+  it('says how to fix an unmigrated schema', async () => {
+    const storage = postgresStorage({ sql: admin }, { schema: testSchema('unmigrated'), migrate: false });
+    await expect(storage.loadCatalog()).rejects.toMatchObject({
+      code: 'STORAGE_ERROR',
+      message: expect.stringContaining('not migrated'),
+    });
+  });
+
   it('validates its options, naming the field', () => {
     expect(() => postgresStorage({ sql: admin }, { schema: 'x'.repeat(60) })).toThrow(
       expect.objectContaining({

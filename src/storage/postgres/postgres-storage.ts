@@ -135,7 +135,13 @@ export function postgresStorage(
                   ${agg('model_groups')} as groups, ${agg('model_group_members')} as members`,
         )) as unknown as [CatalogRows];
       } catch (error) {
-        throw storageError('Postgres storage failed to load the catalog', error);
+        const missing = (error as { code?: string }).code === '42P01'; // undefined_table
+        throw storageError(
+          missing
+            ? `Postgres storage: schema "${schema}" is not migrated; call storage.init() or migrate(sql, { schema })`
+            : 'Postgres storage failed to load the catalog',
+          error,
+        );
       }
       return toCatalog(rows, box);
     },
