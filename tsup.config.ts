@@ -3,6 +3,8 @@ import { defineConfig } from 'tsup';
 /** Every subpath export in package.json has one entry here (checked by test/package/exports.test.ts). */
 export const entries = {
   index: 'src/index.ts',
+  'postgres/index': 'src/postgres/index.ts',
+  'redis/index': 'src/redis/index.ts',
   'testing/index': 'src/testing/index.ts',
 };
 
@@ -15,4 +17,8 @@ export default defineConfig({
   target: 'node20',
   splitting: false,
   treeshake: true,
+  // import.meta.url (used to find migrations/) gets a CJS shim.
+  shims: true,
+  // Peers stay imports: the core never bundles postgres, ioredis or the AI SDK.
+  external: ['postgres', 'ioredis', '@ai-sdk/provider', 'ai'],
 });

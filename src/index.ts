@@ -98,6 +98,9 @@ export type {
   RouterAdmin,
 } from './admin/types.js';
 export { ADMIN_ACTIONS } from './admin/actions.js';
+export { createAdminApi } from './admin/admin-api.js';
+export { secretPreview } from './admin/secret-preview.js';
+export type { AdminDeps } from './admin/types.js';
 export type { AdminAction } from './admin/actions.js';
 
 // Adapters

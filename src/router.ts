@@ -108,11 +108,14 @@ export class ModelRouter {
     this.admin = createAdminApi({
       storage: this.storage,
       authorize: this.options.authorize,
-      catalog: () => this.requireCache().catalog,
+      catalog: async () => (await this.ensureReady()).catalog,
       onWrite: async () => {
         await this.ensureReady();
         await this.reload('write');
       },
+      onError: (error) => this.emitter.emit('error', { source: 'catalog', error }),
+      adapters: () => Object.keys(this.options.adapters),
+      strategies: () => [...strategies.keys()],
     });
   }
 
@@ -296,11 +299,6 @@ export class ModelRouter {
     return this.cache!;
   }
 
-  private requireCache(): CatalogCache {
-    if (!this.cache) throw new RouterError('STORAGE_ERROR', 'The catalog is not loaded yet; await router.ready()');
-    return this.cache;
-  }
-
   private async load(): Promise<void> {
     try {
       await this.storage.init?.();
@@ -318,8 +316,27 @@ export class ModelRouter {
   }
 
   private async reload(reason: 'refresh' | 'write' | 'subscribe'): Promise<void> {
+    const previous = this.cache;
     this.cache = new CatalogCache(await this.storage.loadCatalog());
+    if (previous) await this.forgetChangedKeys(previous, this.cache);
     this.emitCatalog(reason);
+  }
+
+  /** A key whose secret or limits changed starts afresh: its cooldown and quarantine are lifted. */
+  private async forgetChangedKeys(before: CatalogCache, after: CatalogCache): Promise<void> {
+    if (!this.quota.clear) return;
+    for (const p of after.catalog.providers) {
+      const old = before.providers.get(p.id);
+      if (!old) continue;
+      for (const k of p.keys) {
+        const prev = old.keys.find((x) => x.id === k.id);
+        if (prev && prev.updatedAt !== k.updatedAt) {
+          await this.quota.clear({ providerId: p.id, keyId: k.id }).catch((error: unknown) =>
+            this.emitter.emit('error', { source: 'quota', error }),
+          );
+        }
+      }
+    }
   }
 
   private emitCatalog(reason: 'load' | 'refresh' | 'write' | 'subscribe'): void {
