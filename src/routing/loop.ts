@@ -45,6 +45,7 @@ export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptB
   let minContext: number | undefined;
   let queueDeadline: number | undefined;
   let queueTimedOut = false;
+  let cooledUntil: number | undefined; // earliest end of a cooldown this request applied
 
   let queue = orderCandidates(rt, rc.target, rc.startedAt);
   outer: while (queue.length > 0) {
@@ -61,7 +62,9 @@ export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptB
         continue;
       }
       const pool = poolState(cand.keys, (k) => quota.view(k), now);
-      if (pool.skip) {
+      // An exhausted pool still goes to the store: its refusal says when the window frees a slot
+      // (QUOTA_EXHAUSTED's retryAfterMs), and it is the authority where the view may be stale.
+      if (pool.skip && pool.skip !== 'exhausted') {
         skipped.push({
           providerId: cand.providerId,
           modelId: cand.modelId,
@@ -158,7 +161,8 @@ export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptB
           }
           if (decision.action === 'next_key') {
             (failedKeys ??= new Set()).add(`${cand.providerId}\0${outcome.keyId}`);
-            await coolKey(rt, from, error);
+            const until = await coolKey(rt, from, error);
+            if (until !== undefined) cooledUntil = Math.min(cooledUntil ?? until, until);
           }
           emitFailover(rt, rc, attempts.length, from, decision.action, error);
           if (decision.action !== 'next_key') break;
@@ -188,28 +192,32 @@ export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptB
     }
     queue = waitlist;
   }
-  throw finalError(rt, attempts, skipped, lastError, stopReason, queueTimedOut);
+  const cooledMs = cooledUntil === undefined ? undefined : Math.max(0, cooledUntil - clock.now());
+  throw finalError(rt, attempts, skipped, lastError, stopReason, queueTimedOut, cooledMs);
 }
 
 async function coolKey(
   rt: Runtime,
-  key: { providerId: string; keyId: string },
+  from: { providerId: string; keyId: string },
   error: ProviderError,
-): Promise<void> {
+): Promise<number | undefined> {
   const { cooldown } = rt.options;
+  // A cooldown is the key's, whatever model it served: the event names the key only.
+  const key = { providerId: from.providerId, keyId: from.keyId };
   try {
     if (error.kind === 'auth') {
       await rt.quota.quarantine(key, cooldown.quarantineMs);
-      if (rt.emitter.has('cooldown')) {
-        rt.emitter.emit('cooldown', { ...key, until: rt.options.clock.now() + cooldown.quarantineMs, reason: 'auth' });
-      }
-      return;
+      const until = rt.options.clock.now() + cooldown.quarantineMs;
+      if (rt.emitter.has('cooldown')) rt.emitter.emit('cooldown', { ...key, until, reason: 'auth' });
+      return until;
     }
     const ms = Math.min(cooldown.maxMs, Math.max(cooldown.minMs, error.retryAfterMs ?? cooldown.defaultMs));
     const until = await rt.quota.cooldown(key, ms);
     if (rt.emitter.has('cooldown')) rt.emitter.emit('cooldown', { ...key, until, reason: 'rate_limited' });
+    return until;
   } catch (storeError) {
     rt.emitter.emit('error', { source: 'quota', error: storeError });
+    return undefined;
   }
 }
 
@@ -258,14 +266,16 @@ function finalError(
   lastError: unknown,
   stopReason: 'exhausted' | 'max_attempts' | 'retry_budget' | 'timeout',
   queueTimedOut: boolean,
+  cooledMs: number | undefined,
 ): RouterError {
-  let retryAfterMs: number | undefined;
+  // The earliest moment capacity returns: a skipped pool's, a key this request cooled, the last Retry-After.
+  let retryAfterMs = cooledMs;
   for (const s of skipped) {
     if (s.retryAfterMs !== undefined) retryAfterMs = Math.min(retryAfterMs ?? s.retryAfterMs, s.retryAfterMs);
   }
-  if (ProviderError.isProviderError(lastError) && lastError.retryAfterMs !== undefined) {
-    retryAfterMs = Math.min(retryAfterMs ?? lastError.retryAfterMs, lastError.retryAfterMs);
-  }
+  // A 429's Retry-After is already in `cooledMs`, clamped as the key's cooldown was.
+  const hint = ProviderError.isProviderError(lastError) && lastError.kind !== 'rate_limited' ? lastError.retryAfterMs : undefined;
+  if (hint !== undefined) retryAfterMs = Math.min(retryAfterMs ?? hint, hint);
   const details = { reason: stopReason, skipped };
   const base = { attempts, details, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   if (attempts.length === 0) {
