@@ -25,7 +25,11 @@ const router = new ModelRouter({
           { id: 'fc-key-2', secret: 'demo-secret-2', rpm: 3 },
         ],
       },
-      { id: 'steady-ai', adapter: 'steady-ai', keys: [{ id: 'sa-key-1', secret: 'demo-secret-3', rpm: 100 }] },
+      {
+        id: 'steady-ai',
+        adapter: 'steady-ai',
+        keys: [{ id: 'sa-key-1', secret: 'demo-secret-3', rpm: 100 }],
+      },
     ],
     models: [
       { providerId: 'fast-cloud', modelId: 'fc-small', inputCostPerMTok: 0.15, outputCostPerMTok: 0.6 },
@@ -54,24 +58,41 @@ const router = new ModelRouter({
   },
 });
 
-router.on('attempt', (e) => console.log(`    attempt #${e.attempt} → ${e.providerId}/${e.modelId} with key ${e.keyId}`));
-router.on('cooldown', (e) =>
-  console.log(`    cooldown ${e.providerId}/${e.keyId} until +${Math.round((e.until - Date.now()) / 1000)}s (${e.reason})`),
+router.on('attempt', (e) =>
+  console.log(`    attempt #${e.attempt} → ${e.providerId}/${e.modelId} with key ${e.keyId}`),
 );
-router.on('failover', (e) => console.log(`    failover (${e.action}) after ${e.error.kind} ${e.error.status ?? ''}`.trimEnd()));
+router.on('cooldown', (e) =>
+  console.log(
+    `    cooldown ${e.providerId}/${e.keyId} until +${Math.round((e.until - Date.now()) / 1000)}s (${e.reason})`,
+  ),
+);
+router.on('failover', (e) =>
+  console.log(`    failover (${e.action}) after ${e.error.kind} ${e.error.status ?? ''}`.trimEnd()),
+);
 
 for (let i = 1; i <= 6; i++) {
   console.log(`request ${i}:`);
-  const res = await router.complete({ model: 'coding', messages: [{ role: 'user', content: `Question ${i}` }] });
-  console.log(`  ⇒ ${res.model.providerId}/${res.model.modelId}: "${res.message.content}" in ${res.attempts.length} attempt(s)`);
+  const res = await router.complete({
+    model: 'coding',
+    messages: [{ role: 'user', content: `Question ${i}` }],
+  });
+  console.log(
+    `  ⇒ ${res.model.providerId}/${res.model.modelId}: "${res.message.content}" in ${res.attempts.length} attempt(s)`,
+  );
 }
 
 console.log('\nplan for "coding" now:');
 for (const c of await router.plan('coding')) {
-  const skip = c.skip ? `skipped: ${c.skip}${c.retryAfterMs ? `, back in ${Math.ceil(c.retryAfterMs / 1000)}s` : ''}` : 'ready';
-  console.log(`  ${c.providerId}/${c.modelId}  headroom=${(c.headroom * 100).toFixed(0)}%  keys=${c.usableKeys}/${c.totalKeys}  ${skip}`);
+  const skip = c.skip
+    ? `skipped: ${c.skip}${c.retryAfterMs ? `, back in ${Math.ceil(c.retryAfterMs / 1000)}s` : ''}`
+    : 'ready';
+  console.log(
+    `  ${c.providerId}/${c.modelId}  headroom=${(c.headroom * 100).toFixed(0)}%  keys=${c.usableKeys}/${c.totalKeys}  ${skip}`,
+  );
 }
 
 const stats = router.stats();
-console.log(`\nin flight: ${stats.inFlight}, queued: ${stats.queued}, leases outstanding: ${stats.leases?.outstanding ?? 0}`);
+console.log(
+  `\nin flight: ${stats.inFlight}, queued: ${stats.queued}, leases outstanding: ${stats.leases?.outstanding ?? 0}`,
+);
 await router.close();

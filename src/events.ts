@@ -12,7 +12,13 @@ export interface AttemptRef {
 /** Payload of every event, by name. Events are per router instance. */
 export interface RouterEvents {
   /** A request was accepted and its model resolved. */
-  request: { requestId: string; model: string; kind: 'group' | 'direct'; groupName?: string; stream: boolean };
+  request: {
+    requestId: string;
+    model: string;
+    kind: 'group' | 'direct';
+    groupName?: string;
+    stream: boolean;
+  };
   /** An attempt is about to call a provider. */
   attempt: AttemptRef & { requestId: string; attempt: number; stream: boolean };
   /** An attempt failed and the router moves on. */
@@ -25,11 +31,21 @@ export interface RouterEvents {
     error: { code: string; kind?: string; status?: number; message: string };
   };
   /** A key was taken out of rotation for a while. */
-  cooldown: { providerId: string; keyId: string; until: number; reason: 'rate_limited' | 'auth' | 'rate_limit_headers' };
+  cooldown: {
+    providerId: string;
+    keyId: string;
+    until: number;
+    reason: 'rate_limited' | 'auth' | 'rate_limit_headers';
+  };
   success: { requestId: string; result: CompletionResult };
   failure: { requestId: string; error: RouterError };
   usage: UsageRecord;
-  catalog: { reason: 'load' | 'refresh' | 'write' | 'subscribe'; groups: number; models: number; providers: number };
+  catalog: {
+    reason: 'load' | 'refresh' | 'write' | 'subscribe';
+    groups: number;
+    models: number;
+    providers: number;
+  };
   /** Internal trouble that changed no request's outcome. */
   error: {
     source: 'hook' | 'listener' | 'usage' | 'catalog' | 'quota' | 'storage';

@@ -28,7 +28,13 @@ export type {
   ToolChoice,
   ToolDefinition,
 } from './types/request.js';
-export type { AttemptSummary, CompletionResult, FinishReason, UnifiedFinishReason, Usage } from './types/result.js';
+export type {
+  AttemptSummary,
+  CompletionResult,
+  FinishReason,
+  UnifiedFinishReason,
+  Usage,
+} from './types/result.js';
 export type {
   AdapterStreamPart,
   FinishPart,
@@ -50,12 +56,34 @@ export type { ModelInfo } from './router-models.js';
 export type { RouterStats, KeyStats, CandidateStatsView } from './router-stats.js';
 
 // Catalog
-export type { Catalog, Group, GroupMember, Model, Provider, ProviderKey, BuiltinStrategyName } from './catalog/types.js';
-export type { CatalogInput, GroupInput, KeyInput, MemberInput, ModelInput, ProviderInput } from './catalog/inputs.js';
+export type {
+  Catalog,
+  Group,
+  GroupMember,
+  Model,
+  Provider,
+  ProviderKey,
+  BuiltinStrategyName,
+} from './catalog/types.js';
+export type {
+  CatalogInput,
+  GroupInput,
+  KeyInput,
+  MemberInput,
+  ModelInput,
+  ProviderInput,
+} from './catalog/inputs.js';
 
 // Strategies
 export type { Strategy, StrategyCandidate, StrategyContext, LatencyStats } from './routing/strategy.js';
-export { leastBusy, lowestLatency, priority, quotaAware, roundRobin, weighted } from './routing/strategies/index.js';
+export {
+  leastBusy,
+  lowestLatency,
+  priority,
+  quotaAware,
+  roundRobin,
+  weighted,
+} from './routing/strategies/index.js';
 export { computeHeadroom } from './routing/headroom.js';
 export type { KeyUsage } from './routing/headroom.js';
 

@@ -95,7 +95,9 @@ const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function
 
 const optionsSchema = z.object({
   catalog: z.unknown().optional(),
-  storage: z.custom<RouterStorage>((v) => typeof v === 'object' && v !== null, 'must be a storage').optional(),
+  storage: z
+    .custom<RouterStorage>((v) => typeof v === 'object' && v !== null, 'must be a storage')
+    .optional(),
   quota: z.custom<QuotaStore>((v) => typeof v === 'object' && v !== null, 'must be a quota store').optional(),
   adapters: z.record(
     z.string(),
@@ -144,7 +146,9 @@ const optionsSchema = z.object({
   authorize: fn.optional(),
   defaultModel: z.union([z.string().min(1), fn]).optional(),
   onUsage: fn.optional(),
-  clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function').optional(),
+  clock: z
+    .custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function')
+    .optional(),
   random: fn.optional(),
 });
 
@@ -168,7 +172,14 @@ export interface ResolvedOptions {
   random: () => number;
 }
 
-export function resolveOptions(options: ModelRouterOptions, defaults: { estimateTokens: ResolvedOptions['estimateTokens']; resolveSecret: ResolvedOptions['resolveSecret']; clock: Clock }): ResolvedOptions {
+export function resolveOptions(
+  options: ModelRouterOptions,
+  defaults: {
+    estimateTokens: ResolvedOptions['estimateTokens'];
+    resolveSecret: ResolvedOptions['resolveSecret'];
+    clock: Clock;
+  },
+): ResolvedOptions {
   const o = parseOrThrow(optionsSchema, options, 'options') as ModelRouterOptions;
   const cooldown = {
     defaultMs: o.cooldown?.defaultMs ?? 30_000,

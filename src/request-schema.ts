@@ -5,7 +5,11 @@ import type { ChatRequest } from './types/request.js';
 const text = z.string().max(10_000_000);
 const contentPart = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), text }),
-  z.object({ type: z.literal('image'), url: z.string().max(20_000_000), mediaType: z.string().max(200).optional() }),
+  z.object({
+    type: z.literal('image'),
+    url: z.string().max(20_000_000),
+    mediaType: z.string().max(200).optional(),
+  }),
 ]);
 const content = z.union([text, z.array(contentPart).max(10_000)]);
 const toolCall = z.object({ id: z.string().max(500), name: z.string().min(1).max(500), arguments: text });
@@ -13,12 +17,18 @@ const toolCall = z.object({ id: z.string().max(500), name: z.string().min(1).max
 const message = z.discriminatedUnion('role', [
   z.object({ role: z.literal('system'), content: text }),
   z.object({ role: z.literal('user'), content, name: z.string().max(200).optional() }),
-  z.object({ role: z.literal('assistant'), content: content.nullable(), toolCalls: z.array(toolCall).max(1000).optional() }),
+  z.object({
+    role: z.literal('assistant'),
+    content: content.nullable(),
+    toolCalls: z.array(toolCall).max(1000).optional(),
+  }),
   z.object({ role: z.literal('tool'), content: text, toolCallId: z.string().min(1).max(500) }),
 ]);
 
 const requestSchema = z.object({
-  model: z.union([z.string().min(1).max(500), z.custom<() => string>((v) => typeof v === 'function')]).optional(),
+  model: z
+    .union([z.string().min(1).max(500), z.custom<() => string>((v) => typeof v === 'function')])
+    .optional(),
   messages: z.array(message).min(1).max(100_000),
   maxTokens: z.number().int().positive().max(100_000_000).optional(),
   temperature: z.number().min(0).max(10).optional(),

@@ -64,7 +64,8 @@ export function collectStats(rt: Runtime, cache: CatalogCache | undefined): Rout
       if (k.tpm !== undefined) s.tpm = k.tpm;
       if (k.maxConcurrent !== undefined) s.maxConcurrent = k.maxConcurrent;
       if (v.coolingUntil !== undefined && v.coolingUntil > now) s.coolingUntil = v.coolingUntil;
-      if (v.quarantinedUntil !== undefined && v.quarantinedUntil > now) s.quarantinedUntil = v.quarantinedUntil;
+      if (v.quarantinedUntil !== undefined && v.quarantinedUntil > now)
+        s.quarantinedUntil = v.quarantinedUntil;
       keys.push(s);
     }
   }

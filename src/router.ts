@@ -76,7 +76,8 @@ export class ModelRouter {
     if (this.options.cooldown.minMs > this.options.cooldown.maxMs) {
       throw invalid('options.cooldown.minMs', 'must not exceed cooldown.maxMs');
     }
-    this.storage = options.storage ?? memoryStorage({ ...(options.catalog ? { catalog: options.catalog } : {}), clock });
+    this.storage =
+      options.storage ?? memoryStorage({ ...(options.catalog ? { catalog: options.catalog } : {}), clock });
     if (!options.storage && options.catalog) {
       options.catalog.groups?.forEach((g, i) => {
         if (g.failoverStrategy !== undefined && !strategies.has(g.failoverStrategy)) {
@@ -239,7 +240,10 @@ export class ModelRouter {
     await step(() => this.quota.close?.());
     this.emitter.removeAll();
     if (errors.length > 0) {
-      throw new RouterError('STORAGE_ERROR', 'close() could not release everything', { cause: errors[0], details: { errors: errors.length } });
+      throw new RouterError('STORAGE_ERROR', 'close() could not release everything', {
+        cause: errors[0],
+        details: { errors: errors.length },
+      });
     }
   }
 
@@ -249,7 +253,8 @@ export class ModelRouter {
   }
 
   private failed(requestId: string, error: unknown): unknown {
-    if (RouterError.isInstance(error) && this.emitter.has('failure')) this.emitter.emit('failure', { requestId, error });
+    if (RouterError.isInstance(error) && this.emitter.has('failure'))
+      this.emitter.emit('failure', { requestId, error });
     return error;
   }
 
@@ -259,7 +264,8 @@ export class ModelRouter {
     requestId: string,
     stream: boolean,
   ): Promise<RequestContext> {
-    if (options.signal?.aborted) throw new RouterError('ABORTED', 'Request aborted by the caller', { cause: options.signal.reason });
+    if (options.signal?.aborted)
+      throw new RouterError('ABORTED', 'Request aborted by the caller', { cause: options.signal.reason });
     const cache = this.cache ?? (await this.ensureReady());
     const req = validateRequest(request);
     const name = await this.modelName(req);
@@ -310,7 +316,9 @@ export class ModelRouter {
     this.emitCatalog('load');
     if (this.storage.subscribe && !this.unsubscribe) {
       this.unsubscribe = await this.storage.subscribe(() => {
-        this.reload('subscribe').catch((error: unknown) => this.emitter.emit('error', { source: 'catalog', error }));
+        this.reload('subscribe').catch((error: unknown) =>
+          this.emitter.emit('error', { source: 'catalog', error }),
+        );
       });
     }
   }
@@ -331,9 +339,9 @@ export class ModelRouter {
       for (const k of p.keys) {
         const prev = old.keys.find((x) => x.id === k.id);
         if (prev && prev.updatedAt !== k.updatedAt) {
-          await this.quota.clear({ providerId: p.id, keyId: k.id }).catch((error: unknown) =>
-            this.emitter.emit('error', { source: 'quota', error }),
-          );
+          await this.quota
+            .clear({ providerId: p.id, keyId: k.id })
+            .catch((error: unknown) => this.emitter.emit('error', { source: 'quota', error }));
         }
       }
     }
@@ -342,13 +350,34 @@ export class ModelRouter {
   private emitCatalog(reason: 'load' | 'refresh' | 'write' | 'subscribe'): void {
     if (!this.cache || !this.emitter.has('catalog')) return;
     const c = this.cache.catalog;
-    this.emitter.emit('catalog', { reason, groups: c.groups.length, models: c.models.length, providers: c.providers.length });
+    this.emitter.emit('catalog', {
+      reason,
+      groups: c.groups.length,
+      models: c.models.length,
+      providers: c.providers.length,
+    });
   }
 }
 
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 function checkName(name: unknown, field: string): string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 500 || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw invalid(field, 'must be a non-empty model name without control characters (at most 500 characters)');
+  if (
+    typeof name !== 'string' ||
+    name.length === 0 ||
+    name.length > 500 ||
+    hasControlCharacter(name)
+  ) {
+    throw invalid(
+      field,
+      'must be a non-empty model name without control characters (at most 500 characters)',
+    );
   }
   return name;
 }

@@ -9,9 +9,13 @@ export function defaultResolveSecret(key: Readonly<ProviderKey>): string {
   const value = process.env[name];
   if (value === undefined || value === '') {
     // Names the variable and the key, never a value.
-    throw new RouterError('VALIDATION', `Environment variable ${name} (key "${key.id}" of provider "${key.providerId}") is not set`, {
-      details: { field: 'secret', keyId: key.id, providerId: key.providerId },
-    });
+    throw new RouterError(
+      'VALIDATION',
+      `Environment variable ${name} (key "${key.id}" of provider "${key.providerId}") is not set`,
+      {
+        details: { field: 'secret', keyId: key.id, providerId: key.providerId },
+      },
+    );
   }
   return value;
 }

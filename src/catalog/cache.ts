@@ -162,7 +162,11 @@ export class CatalogCache {
         { details: { model: name, candidates: refs } },
       );
     }
-    const suggestions = closeMatches(name, [...this.groups.keys(), ...this.models.keys(), ...this.byModelId.keys()]);
+    const suggestions = closeMatches(name, [
+      ...this.groups.keys(),
+      ...this.models.keys(),
+      ...this.byModelId.keys(),
+    ]);
     throw new RouterError(
       'UNKNOWN_MODEL',
       `Unknown model "${name}"${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : ''}`,

@@ -27,7 +27,6 @@ export class RouterError extends Error {
   attempts: AttemptSummary[] | undefined;
   /** The last attempt's error, when the error ends a routed request. */
   lastError: unknown;
-  private readonly [MARKER] = true;
 
   constructor(code: RouterErrorCode, message: string, options: RouterErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -37,6 +36,7 @@ export class RouterError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.attempts = options.attempts;
     this.lastError = options.lastError;
+    Object.defineProperty(this, MARKER, { value: true, enumerable: false });
   }
 
   static isInstance(value: unknown): value is RouterError {

@@ -36,7 +36,8 @@ export async function runAttempt<T>(
   body: AttemptBody<T>,
 ): Promise<AttemptOutcome<T>> {
   const reserved = await rt.quota.reserve({ keys, tokens: rc.promptEstimate + outputReserve });
-  if (!reserved.ok) return { kind: 'blocked', blocked: reserved.blocked, retryAfterMs: reserved.retryAfterMs };
+  if (!reserved.ok)
+    return { kind: 'blocked', blocked: reserved.blocked, retryAfterMs: reserved.retryAfterMs };
 
   const lease = reserved.lease;
   const clock = rt.options.clock;
@@ -128,9 +129,21 @@ export async function runAttempt<T>(
     const usage = interrupted ? interrupted.usage : ZERO_USAGE;
     settle = { tokens: usage.totalTokens };
     if (ProviderError.isProviderError(error) && error.rateLimit) settle.rateLimit = error.rateLimit;
-    const summary = failureSummary(attemptNo, candidate, lease.keyId, finishedAt - startedAt, error, !!interrupted);
+    const summary = failureSummary(
+      attemptNo,
+      candidate,
+      lease.keyId,
+      finishedAt - startedAt,
+      error,
+      !!interrupted,
+    );
     rt.usage.record(usageRecord(rc, candidate, summary, usage, startedAt, finishedAt, interrupted?.ttftMs));
-    return { kind: 'failed', error: interrupted ? new InterruptedAttempt(error, usage, interrupted.ttftMs) : error, keyId: lease.keyId, summary };
+    return {
+      kind: 'failed',
+      error: interrupted ? new InterruptedAttempt(error, usage, interrupted.ttftMs) : error,
+      keyId: lease.keyId,
+      summary,
+    };
   } finally {
     signal?.removeEventListener('abort', onCallerAbort);
     // After a failure, cancel whatever the adapter may still be doing. (A success needs nothing:
@@ -180,7 +193,10 @@ function normalizeError(error: unknown, c: CandidateEntry, keyId: string, apiKey
   pe.modelId ??= c.modelId;
   pe.keyId ??= keyId;
   if (apiKey.length >= 4 && pe.message.includes(apiKey)) {
-    Object.defineProperty(pe, 'message', { value: pe.message.split(apiKey).join('[redacted]'), enumerable: false });
+    Object.defineProperty(pe, 'message', {
+      value: pe.message.split(apiKey).join('[redacted]'),
+      enumerable: false,
+    });
   }
   return pe;
 }
@@ -198,7 +214,12 @@ function failureSummary(
     providerId: c.providerId,
     modelId: c.modelId,
     keyId,
-    status: RouterError.isInstance(error) && error.code === 'ABORTED' ? 'aborted' : interrupted ? 'interrupted' : 'error',
+    status:
+      RouterError.isInstance(error) && error.code === 'ABORTED'
+        ? 'aborted'
+        : interrupted
+          ? 'interrupted'
+          : 'error',
     latencyMs,
   };
   if (RouterError.isInstance(error)) {

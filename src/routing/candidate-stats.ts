@@ -31,7 +31,8 @@ export class CandidateStats {
   sample(ref: string, latencyMs: number, ttftMs: number | undefined): void {
     const e = this.get(ref);
     e.latencyMs = e.latencyMs === undefined ? latencyMs : e.latencyMs + ALPHA * (latencyMs - e.latencyMs);
-    if (ttftMs !== undefined) e.ttftMs = e.ttftMs === undefined ? ttftMs : e.ttftMs + ALPHA * (ttftMs - e.ttftMs);
+    if (ttftMs !== undefined)
+      e.ttftMs = e.ttftMs === undefined ? ttftMs : e.ttftMs + ALPHA * (ttftMs - e.ttftMs);
     e.samples++;
   }
 

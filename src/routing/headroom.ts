@@ -62,7 +62,11 @@ export interface PoolState {
  * Headroom and usability of one provider's key pool (enabled keys only). Runs for every candidate
  * of every request, so it sums in place instead of building a list of usable keys.
  */
-export function poolState(keys: readonly QuotaKey[], view: (key: QuotaKey) => KeyView, now: number): PoolState {
+export function poolState(
+  keys: readonly QuotaKey[],
+  view: (key: QuotaKey) => KeyView,
+  now: number,
+): PoolState {
   if (keys.length === 0) return { headroom: 0, usableKeys: 0, skip: 'no_keys' };
   let usable = 0;
   let cooling = 0;
@@ -95,7 +99,12 @@ export function poolState(keys: readonly QuotaKey[], view: (key: QuotaKey) => Ke
     }
   }
   if (usable === 0) {
-    return { headroom: 0, usableKeys: 0, skip: cooling > 0 ? 'cooling' : 'quarantined', retryAfterMs: earliest };
+    return {
+      headroom: 0,
+      usableKeys: 0,
+      skip: cooling > 0 ? 'cooling' : 'quarantined',
+      retryAfterMs: earliest,
+    };
   }
   const headroom = Math.min(reqUnlimited ? 1 : reqLeft / reqLimit, tokUnlimited ? 1 : tokLeft / tokLimit);
   if (headroom <= 0) return { headroom: 0, usableKeys: usable, skip: 'exhausted' };

@@ -25,7 +25,14 @@ interface Skip {
   retryAfterMs?: number;
 }
 
-const QUOTA_REASONS = new Set<Skip['reason']>(['cooling', 'quarantined', 'exhausted', 'rpm', 'tpm', 'no_keys']);
+const QUOTA_REASONS = new Set<Skip['reason']>([
+  'cooling',
+  'quarantined',
+  'exhausted',
+  'rpm',
+  'tpm',
+  'no_keys',
+]);
 
 /**
  * The attempt loop (DESIGN section 4): order the candidates, try each with a key that has capacity,
@@ -33,7 +40,11 @@ const QUOTA_REASONS = new Set<Skip['reason']>(['cooling', 'quarantined', 'exhaus
  * and caller aborts, and wait (bounded by `queueWaitMs`) only when every remaining candidate is
  * blocked by concurrency alone. Everything an attempt takes is released inside `runAttempt`.
  */
-export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptBody<T>): Promise<LoopSuccess<T>> {
+export async function runLoop<T>(
+  rt: Runtime,
+  rc: RequestContext,
+  body: AttemptBody<T>,
+): Promise<LoopSuccess<T>> {
   const { options, quota } = rt;
   const clock = options.clock;
   rt.budget.request(rc.startedAt);
@@ -85,7 +96,8 @@ export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptB
       }
       let probeUsed = false;
       try {
-        const outputReserve = rc.request.maxTokens ?? cand.model.maxOutputTokens ?? options.defaultMaxOutputTokens;
+        const outputReserve =
+          rc.request.maxTokens ?? cand.model.maxOutputTokens ?? options.defaultMaxOutputTokens;
         // Key rotation within this candidate's provider.
         for (;;) {
           if (attempts.length >= options.maxAttempts) {
@@ -98,7 +110,9 @@ export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptB
             break outer;
           }
           const failed = failedKeys;
-          const keys: readonly QuotaKey[] = failed ? cand.keys.filter((k) => !failed.has(`${k.providerId}\0${k.keyId}`)) : cand.keys;
+          const keys: readonly QuotaKey[] = failed
+            ? cand.keys.filter((k) => !failed.has(`${k.providerId}\0${k.keyId}`))
+            : cand.keys;
           if (keys.length === 0) break;
           if (attempts.length > 0 && !rt.budget.tryRetry(clock.now())) {
             stopReason = 'retry_budget';
@@ -160,7 +174,8 @@ export async function runLoop<T>(rt: Runtime, rc: RequestContext, body: AttemptB
             }
           }
           if (decision.action === 'next_key') {
-            (failedKeys ??= new Set()).add(`${cand.providerId}\0${outcome.keyId}`);
+            failedKeys ??= new Set();
+            failedKeys.add(`${cand.providerId}\0${outcome.keyId}`);
             const until = await coolKey(rt, from, error);
             if (until !== undefined) cooledUntil = Math.min(cooledUntil ?? until, until);
           }
@@ -274,13 +289,20 @@ function finalError(
     if (s.retryAfterMs !== undefined) retryAfterMs = Math.min(retryAfterMs ?? s.retryAfterMs, s.retryAfterMs);
   }
   // A 429's Retry-After is already in `cooledMs`, clamped as the key's cooldown was.
-  const hint = ProviderError.isProviderError(lastError) && lastError.kind !== 'rate_limited' ? lastError.retryAfterMs : undefined;
+  const hint =
+    ProviderError.isProviderError(lastError) && lastError.kind !== 'rate_limited'
+      ? lastError.retryAfterMs
+      : undefined;
   if (hint !== undefined) retryAfterMs = Math.min(retryAfterMs ?? hint, hint);
   const details = { reason: stopReason, skipped };
   const base = { attempts, details, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   if (attempts.length === 0) {
     if (queueTimedOut) {
-      return new RouterError('QUEUE_TIMEOUT', `No concurrency slot freed within queueWaitMs (${rt.options.timeouts.queueWaitMs} ms)`, base);
+      return new RouterError(
+        'QUEUE_TIMEOUT',
+        `No concurrency slot freed within queueWaitMs (${rt.options.timeouts.queueWaitMs} ms)`,
+        base,
+      );
     }
     if (skipped.some((s) => QUOTA_REASONS.has(s.reason))) {
       const when = retryAfterMs === undefined ? '' : `; capacity returns in ${Math.ceil(retryAfterMs)} ms`;
@@ -296,9 +318,13 @@ function finalError(
           ? 'the retry budget is spent'
           : 'no candidate left';
   const last = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-  return new RouterError('ALL_CANDIDATES_FAILED', `All candidates failed after ${attempts.length} attempt(s): ${why}${last}`, {
-    ...base,
-    cause: lastError,
-    lastError: stopReason === 'timeout' && !lastError ? new RouterError('TIMEOUT', why) : lastError,
-  });
+  return new RouterError(
+    'ALL_CANDIDATES_FAILED',
+    `All candidates failed after ${attempts.length} attempt(s): ${why}${last}`,
+    {
+      ...base,
+      cause: lastError,
+      lastError: stopReason === 'timeout' && !lastError ? new RouterError('TIMEOUT', why) : lastError,
+    },
+  );
 }

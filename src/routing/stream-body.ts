@@ -35,7 +35,8 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
     deadline.unref?.();
     let iterator: AsyncIterator<AdapterStreamPart> | undefined;
     let finish: Extract<AdapterStreamPart, { type: 'finish' }> | undefined;
-    const partial = () => completeUsage(undefined, rc.promptEstimate, tokensForChars(text.length + toolChars));
+    const partial = () =>
+      completeUsage(undefined, rc.promptEstimate, tokensForChars(text.length + toolChars));
     try {
       const upstream = await a.race(
         adapter.stream({
@@ -65,13 +66,21 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
           clearTimeout(timer);
           timer = setTimeout(() => a.abort(timeout('idle gap', idleMs)), idleMs);
           timer.unref?.();
-          const start: StreamPart = { type: 'start', providerId: candidate.providerId, modelId: candidate.modelId };
+          const start: StreamPart = {
+            type: 'start',
+            providerId: candidate.providerId,
+            modelId: candidate.modelId,
+          };
           if (rc.target.group) start.groupName = rc.target.group.name;
           await channel.push(start, a.signal);
         }
         if (part.type === 'text-delta') text += part.text;
         else {
-          const t = (tools[part.index] ??= { id: '', name: '', arguments: '' });
+          let t = tools[part.index];
+          if (!t) {
+            t = { id: '', name: '', arguments: '' };
+            tools[part.index] = t;
+          }
           if (part.id) t.id = part.id;
           if (part.name) t.name = part.name;
           t.arguments += part.argumentsDelta;
@@ -93,7 +102,11 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
         // An empty but well-formed reply: commit now so the consumer sees start and finish.
         committed = true;
         ttftMs = clock.now() - a.startedAt;
-        const start: StreamPart = { type: 'start', providerId: candidate.providerId, modelId: candidate.modelId };
+        const start: StreamPart = {
+          type: 'start',
+          providerId: candidate.providerId,
+          modelId: candidate.modelId,
+        };
         if (rc.target.group) start.groupName = rc.target.group.name;
         await channel.push(start, a.signal);
       }
@@ -113,7 +126,12 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
       };
       if (rc.target.group) value.groupName = rc.target.group.name;
       if (finish?.responseModel !== undefined) value.responseModel = finish.responseModel;
-      return { value, usage, ...(upstream.rateLimit ? { rateLimit: upstream.rateLimit } : {}), ...(ttftMs === undefined ? {} : { ttftMs }) };
+      return {
+        value,
+        usage,
+        ...(upstream.rateLimit ? { rateLimit: upstream.rateLimit } : {}),
+        ...(ttftMs === undefined ? {} : { ttftMs }),
+      };
     } catch (error) {
       if (committed) throw new InterruptedAttempt(error, partial(), ttftMs);
       throw error;

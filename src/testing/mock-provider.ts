@@ -1,5 +1,11 @@
 import { ProviderError, type ProviderErrorKind } from '../errors/provider-error.js';
-import type { AdapterUsage, ProviderAdapter, ProviderCall, ProviderResult, ProviderStream } from '../providers/adapter.js';
+import type {
+  AdapterUsage,
+  ProviderAdapter,
+  ProviderCall,
+  ProviderResult,
+  ProviderStream,
+} from '../providers/adapter.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
 import type { ChatRequest, ToolCall } from '../types/request.js';
 import type { FinishReason } from '../types/result.js';
@@ -116,7 +122,8 @@ export function mockProvider(options: MockProviderOptions = {}): MockProvider {
   const fail = (e: MockError, c: ProviderCall): ProviderError =>
     new ProviderError({
       message: e.message ?? `mock ${e.status ?? e.kind ?? 'error'}`,
-      kind: e.kind ?? STATUS_KIND[e.status ?? 500] ?? (e.status && e.status >= 500 ? 'server' : 'bad_request'),
+      kind:
+        e.kind ?? STATUS_KIND[e.status ?? 500] ?? (e.status && e.status >= 500 ? 'server' : 'bad_request'),
       ...(e.status === undefined ? {} : { status: e.status }),
       ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs }),
       ...(e.rateLimit ? { rateLimit: e.rateLimit } : {}),
@@ -128,7 +135,8 @@ export function mockProvider(options: MockProviderOptions = {}): MockProvider {
   async function begin(step: MockStep, c: ProviderCall): Promise<MockReply> {
     if ('hang' in step) {
       return new Promise<never>((_, reject) => {
-        if (!step.ignoreAbort) c.signal.addEventListener('abort', () => reject(c.signal.reason), { once: true });
+        if (!step.ignoreAbort)
+          c.signal.addEventListener('abort', () => reject(c.signal.reason), { once: true });
       });
     }
     if (step.delayMs) await sleep(step.delayMs, c.signal);
@@ -151,8 +159,15 @@ export function mockProvider(options: MockProviderOptions = {}): MockProvider {
         const reply = await begin(next(call), c);
         const text = reply.text ?? '';
         return {
-          message: { role: 'assistant', content: text, ...(reply.toolCalls ? { toolCalls: reply.toolCalls } : {}) },
-          finishReason: reply.finishReason ?? { unified: reply.toolCalls ? 'tool_calls' : 'stop', raw: 'stop' },
+          message: {
+            role: 'assistant',
+            content: text,
+            ...(reply.toolCalls ? { toolCalls: reply.toolCalls } : {}),
+          },
+          finishReason: reply.finishReason ?? {
+            unified: reply.toolCalls ? 'tool_calls' : 'stop',
+            raw: 'stop',
+          },
           ...usageOf(reply, text),
           ...(reply.rateLimit ? { rateLimit: reply.rateLimit } : {}),
           id: `mock-${calls.length}`,
@@ -173,7 +188,7 @@ export function mockProvider(options: MockProviderOptions = {}): MockProvider {
         throw error;
       }
       const text = reply.text ?? '';
-      const chunks = reply.chunks ?? (text ? text.match(/\S+\s*/g) ?? [text] : []);
+      const chunks = reply.chunks ?? (text ? (text.match(/\S+\s*/g) ?? [text]) : []);
       async function* parts(): AsyncGenerator<AdapterStreamPart> {
         try {
           let sent = 0;
@@ -190,7 +205,10 @@ export function mockProvider(options: MockProviderOptions = {}): MockProvider {
           }
           yield {
             type: 'finish',
-            finishReason: reply.finishReason ?? { unified: reply.toolCalls ? 'tool_calls' : 'stop', raw: 'stop' },
+            finishReason: reply.finishReason ?? {
+              unified: reply.toolCalls ? 'tool_calls' : 'stop',
+              raw: 'stop',
+            },
             ...usageOf(reply, text),
             responseModel: c.model.modelId,
           };

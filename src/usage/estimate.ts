@@ -16,7 +16,8 @@ export function estimatePromptTokens(request: ChatRequest): number {
     const c = m.content;
     if (typeof c === 'string') chars += c.length;
     else if (Array.isArray(c)) for (const p of c) chars += p.type === 'text' ? p.text.length : 1000;
-    if (m.role === 'assistant' && m.toolCalls) for (const t of m.toolCalls) chars += t.name.length + t.arguments.length;
+    if (m.role === 'assistant' && m.toolCalls)
+      for (const t of m.toolCalls) chars += t.name.length + t.arguments.length;
   }
   if (request.tools) chars += JSON.stringify(request.tools).length;
   return tokensForChars(chars) + 4 * request.messages.length;
@@ -38,8 +39,10 @@ export function completeUsage(
   const c = sane(reported?.completionTokens);
   const t = sane(reported?.totalTokens);
   const promptTokens = p ?? (t !== undefined && c !== undefined ? Math.max(0, t - c) : promptEstimate);
-  const completionTokens = c ?? (t !== undefined && p !== undefined ? Math.max(0, t - p) : completionEstimate);
+  const completionTokens =
+    c ?? (t !== undefined && p !== undefined ? Math.max(0, t - p) : completionEstimate);
   const estimated =
-    !(p !== undefined || (t !== undefined && c !== undefined)) || !(c !== undefined || (t !== undefined && p !== undefined));
+    !(p !== undefined || (t !== undefined && c !== undefined)) ||
+    !(c !== undefined || (t !== undefined && p !== undefined));
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated };
 }

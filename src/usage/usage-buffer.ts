@@ -9,7 +9,11 @@ export interface UsageBufferOptions extends Required<UsageBatching> {
   onRetry: (error: unknown) => void;
 }
 
-export const DEFAULT_BATCHING: Required<UsageBatching> = { maxBatch: 500, flushMs: 1000, maxBuffered: 100_000 };
+export const DEFAULT_BATCHING: Required<UsageBatching> = {
+  maxBatch: 500,
+  flushMs: 1000,
+  maxBuffered: 100_000,
+};
 
 /**
  * Batches usage records in front of `storage.recordUsage`, off the request's path: one write in
@@ -39,11 +43,15 @@ export class UsageBuffer {
     this.pending.push(record);
     if (this.pending.length > this.options.maxBuffered) {
       const dropped = this.pending.splice(0, this.pending.length - this.options.maxBuffered);
-      this.options.onLost(new Error(`usage buffer full (${this.options.maxBuffered}); oldest records dropped`), dropped);
+      this.options.onLost(
+        new Error(`usage buffer full (${this.options.maxBuffered}); oldest records dropped`),
+        dropped,
+      );
     }
     // A full batch is written at once (not on a timer): a busy process may not reach its timers
     // for a while, and the buffer must not grow meanwhile.
-    if (this.pending.length >= this.options.maxBatch && this.failures === 0 && !this.writing) this.startWrite();
+    if (this.pending.length >= this.options.maxBatch && this.failures === 0 && !this.writing)
+      this.startWrite();
     else if (this.timer === undefined) this.schedule(this.options.flushMs);
   }
 

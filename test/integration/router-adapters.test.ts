@@ -1,6 +1,14 @@
 import { http } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ModelRouter, ProviderError, RouterError, type StreamPart, type UsageRecord, anthropic, openaiCompatible } from '../../src/index.js';
+import {
+  ModelRouter,
+  ProviderError,
+  RouterError,
+  type StreamPart,
+  type UsageRecord,
+  anthropic,
+  openaiCompatible,
+} from '../../src/index.js';
 import { manualClock } from '../../src/testing/manual-clock.js';
 import { exchange, replay, sseFixture, sseResponse, useServer } from '../providers/helpers.js';
 import { expectReleased } from '../router/helpers.js';
@@ -29,10 +37,22 @@ function script(openai: Handler[], anth: Handler[] = []) {
   return seen;
 }
 
-const oa = (name: string): Handler => () => replay(exchange('openai', name));
-const an = (name: string): Handler => () => replay(exchange('anthropic', name));
-const oaSse = (name: string, opts?: Parameters<typeof sseResponse>[1]): Handler => () => sseResponse(sseFixture('openai', name), opts);
-const anSse = (name: string, opts?: Parameters<typeof sseResponse>[1]): Handler => () => sseResponse(sseFixture('anthropic', name), opts);
+const oa =
+  (name: string): Handler =>
+  () =>
+    replay(exchange('openai', name));
+const an =
+  (name: string): Handler =>
+  () =>
+    replay(exchange('anthropic', name));
+const oaSse =
+  (name: string, opts?: Parameters<typeof sseResponse>[1]): Handler =>
+  () =>
+    sseResponse(sseFixture('openai', name), opts);
+const anSse =
+  (name: string, opts?: Parameters<typeof sseResponse>[1]): Handler =>
+  () =>
+    sseResponse(sseFixture('anthropic', name), opts);
 
 function makeRouter(extra: { timeouts?: object; anthropicWindow?: number } = {}) {
   const clock = manualClock(1_750_000_000_000);
@@ -43,7 +63,12 @@ function makeRouter(extra: { timeouts?: object; anthropicWindow?: number } = {})
     ...(extra.timeouts ? { timeouts: extra.timeouts } : {}),
     catalog: {
       providers: [
-        { id: 'anthropic', adapter: 'anthropic', baseUrl: ANTHROPIC, keys: [{ id: 'an1', secret: 'test-anthropic-key-1' }] },
+        {
+          id: 'anthropic',
+          adapter: 'anthropic',
+          baseUrl: ANTHROPIC,
+          keys: [{ id: 'an1', secret: 'test-anthropic-key-1' }],
+        },
         {
           id: 'openai',
           adapter: 'openai',
@@ -54,7 +79,11 @@ function makeRouter(extra: { timeouts?: object; anthropicWindow?: number } = {})
         },
       ],
       models: [
-        { providerId: 'anthropic', modelId: 'claude-sonnet-4-5', contextWindow: extra.anthropicWindow ?? 200_000 },
+        {
+          providerId: 'anthropic',
+          modelId: 'claude-sonnet-4-5',
+          contextWindow: extra.anthropicWindow ?? 200_000,
+        },
         { providerId: 'openai', modelId: 'gpt-4o-mini', contextWindow: 128_000 },
       ],
       groups: [
@@ -198,7 +227,10 @@ describe('router over the real adapters (msw replays of the wire formats)', () =
 
   it('a malformed chunk before the first token fails over; a cut after it interrupts', async () => {
     const { router, usage } = makeRouter();
-    script([oaSse('stream-text')], [() => sseResponse('event: message_start\ndata: {"type":"message_start","message":{\n\n')]);
+    script(
+      [oaSse('stream-text')],
+      [() => sseResponse('event: message_start\ndata: {"type":"message_start","message":{\n\n')],
+    );
     const ok = await drain(router.stream({ model: 'chat', messages }));
     expect(ok.parts[0]).toMatchObject({ providerId: 'openai' });
 
@@ -213,7 +245,10 @@ describe('router over the real adapters (msw replays of the wire formats)', () =
 
   it('a stalled stream before content fails over after firstChunkMs', async () => {
     const { router } = makeRouter({ timeouts: { firstChunkMs: 50 } });
-    script([oaSse('stream-text')], [() => sseResponse('event: ping\ndata: {"type": "ping"}\n\n', { stall: true })]);
+    script(
+      [oaSse('stream-text')],
+      [() => sseResponse('event: ping\ndata: {"type": "ping"}\n\n', { stall: true })],
+    );
     const { parts, error } = await drain(router.stream({ model: 'chat', messages }));
     expect(error).toBeUndefined();
     expect(parts[0]).toMatchObject({ providerId: 'openai' });
@@ -223,12 +258,14 @@ describe('router over the real adapters (msw replays of the wire formats)', () =
   it('never puts a key in a result, an error, an event or a usage record', async () => {
     const { router, usage } = makeRouter();
     const events: unknown[] = [];
-    for (const e of ['attempt', 'failover', 'cooldown', 'failure', 'success', 'error'] as const) router.on(e, (p) => void events.push(p));
+    for (const e of ['attempt', 'failover', 'cooldown', 'failure', 'success', 'error'] as const)
+      router.on(e, (p) => void events.push(p));
     script([oa('error-401')], [an('error-401')]);
     const err = await router.complete({ model: 'chat', messages }).catch((e: unknown) => e);
     expect((err as RouterError).code).toBe('ALL_CANDIDATES_FAILED');
     const { inspect } = await import('node:util');
-    const dump = JSON.stringify([err, events, usage]) + inspect(err, { depth: 10 }) + inspect(events, { depth: 10 });
+    const dump =
+      JSON.stringify([err, events, usage]) + inspect(err, { depth: 10 }) + inspect(events, { depth: 10 });
     expect(dump).not.toMatch(/test-(openai|anthropic)-key/);
   });
 });

@@ -12,8 +12,7 @@ async function collect(stream: AsyncIterable<StreamPart>): Promise<{ parts: Stre
   }
 }
 
-const text = (parts: StreamPart[]) =>
-  parts.map((p) => (p.type === 'text-delta' ? p.text : '')).join('');
+const text = (parts: StreamPart[]) => parts.map((p) => (p.type === 'text-delta' ? p.text : '')).join('');
 
 afterEach(() => {
   vi.useRealTimers();
@@ -22,7 +21,10 @@ afterEach(() => {
 describe('router.stream()', () => {
   it('yields start, content and finish, and result matches complete()', async () => {
     const usage: UsageRecord[] = [];
-    const { router } = setup({ a: { fallback: { text: 'one two three' } }, router: { onUsage: (r) => void usage.push(r) } });
+    const { router } = setup({
+      a: { fallback: { text: 'one two three' } },
+      router: { onUsage: (r) => void usage.push(r) },
+    });
     const s = router.stream({ model: 'coding', messages: hi });
     const { parts } = await collect(s);
     expect(parts[0]).toEqual({ type: 'start', providerId: 'a', modelId: 'model-a', groupName: 'coding' });
