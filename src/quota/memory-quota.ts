@@ -136,8 +136,6 @@ export function memoryQuota(options: MemoryQuotaOptions = {}): QuotaStore {
       if (closed) return Promise.reject(new RouterError('CLOSED', 'The quota store is closed'));
       const now = clock.now();
       const tokens = Math.max(0, input.tokens || 0); // `|| 0` maps NaN to 0
-      let blocked: KeyBlock[] | undefined;
-      let earliest = Number.POSITIVE_INFINITY;
       for (const key of input.keys) {
         const state = stateOf(key);
         const window = state.window;
@@ -168,15 +166,20 @@ export function memoryQuota(options: MemoryQuotaOptions = {}): QuotaStore {
           );
           return Promise.resolve({ ok: true, lease });
         }
-        const block = describeBlock(key, state, tokenNeed, now);
-        if (blocked === undefined) blocked = [block];
-        else blocked.push(block);
+      }
+      // Every key refused: only now say why (falling through a cooling key costs no allocation).
+      const blocked: KeyBlock[] = [];
+      let earliest = Number.POSITIVE_INFINITY;
+      for (const key of input.keys) {
+        const tokenNeed = key.tpm === undefined ? 0 : Math.min(tokens, key.tpm);
+        const block = describeBlock(key, stateOf(key), tokenNeed, now);
+        blocked.push(block);
         if (block.retryAfterMs !== undefined && block.retryAfterMs < earliest) earliest = block.retryAfterMs;
       }
       return Promise.resolve(
         earliest === Number.POSITIVE_INFINITY
-          ? { ok: false, blocked: blocked ?? [] }
-          : { ok: false, blocked: blocked ?? [], retryAfterMs: earliest },
+          ? { ok: false, blocked }
+          : { ok: false, blocked, retryAfterMs: earliest },
       );
     },
 
