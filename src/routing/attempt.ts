@@ -40,6 +40,12 @@ export async function runAttempt<T>(
     return { kind: 'blocked', blocked: reserved.blocked, retryAfterMs: reserved.retryAfterMs };
 
   const lease = reserved.lease;
+  if (rc.signal?.aborted) {
+    // The caller left while the store reserved: nothing was sent, so there is no attempt to
+    // account (no usage record); the lease goes back at once.
+    settleSafely(rt, lease, { tokens: 0 });
+    throw abortedError(rc.signal.reason);
+  }
   const clock = rt.options.clock;
   const startedAt = clock.now();
   const controller = new AbortController();
