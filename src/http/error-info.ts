@@ -1,0 +1,181 @@
+import { ProviderError, RouterError, type RouterErrorCode } from 'model-router';
+import { HttpProblem } from './problem.js';
+import { redact } from './redact.js';
+
+/** What an error becomes on the wire: OpenAI's error fields, an HTTP status, and a retry hint. */
+export interface ErrorInfo {
+  status: number;
+  /** OpenAI's `error.type` (`invalid_request_error`, `rate_limit_error`, `server_error`, …). */
+  type: string;
+  /** The router's code (`UNKNOWN_MODEL`, …), or an HTTP-level code (`PAYLOAD_TOO_LARGE`, …). */
+  code: string;
+  message: string;
+  param: string | null;
+  /** Secret-free structured details (validation issues, suggestions); absent when there are none. */
+  details?: Record<string, unknown>;
+  retryAfterMs?: number;
+  headers?: Record<string, string>;
+}
+
+interface CodeRule {
+  status: number;
+  type: string;
+  param?: string;
+  /** Details keys that may leave the process (all of them are secret-free). */
+  details?: readonly string[];
+}
+
+const RULES: Record<RouterErrorCode, CodeRule> = {
+  VALIDATION: { status: 400, type: 'invalid_request_error', details: ['field', 'issues'] },
+  UNKNOWN_MODEL: {
+    status: 404,
+    type: 'invalid_request_error',
+    param: 'model',
+    details: ['model', 'suggestions'],
+  },
+  AMBIGUOUS_MODEL: {
+    status: 409,
+    type: 'invalid_request_error',
+    param: 'model',
+    details: ['model', 'candidates'],
+  },
+  NO_CANDIDATES: { status: 422, type: 'invalid_request_error', param: 'model', details: ['model'] },
+  QUOTA_EXHAUSTED: { status: 429, type: 'rate_limit_error' },
+  QUEUE_TIMEOUT: { status: 429, type: 'rate_limit_error' },
+  ALL_CANDIDATES_FAILED: { status: 502, type: 'server_error', details: ['reason'] },
+  PROVIDER_ERROR: { status: 502, type: 'server_error' },
+  STREAM_INTERRUPTED: { status: 502, type: 'server_error' },
+  TIMEOUT: { status: 504, type: 'server_error' },
+  ABORTED: { status: 499, type: 'invalid_request_error' },
+  FORBIDDEN: { status: 403, type: 'permission_error', details: ['action'] },
+  NOT_FOUND: { status: 404, type: 'not_found_error', details: ['entity', 'id'] },
+  CONFLICT: { status: 409, type: 'invalid_request_error', details: ['entity'] },
+  STORAGE_ERROR: { status: 500, type: 'server_error' },
+  PROTOCOL_ERROR: { status: 502, type: 'server_error' },
+  MISSING_DEPENDENCY: { status: 500, type: 'server_error' },
+  CLOSED: { status: 503, type: 'server_error' },
+};
+
+/** A `QUEUE_TIMEOUT` carries no capacity estimate: ask the client to come back shortly. */
+const QUEUE_RETRY_MS = 1_000;
+
+/** Map any thrown value to its wire form. Unknown errors become a generic 500: their text stays inside. */
+export function describeError(error: unknown): ErrorInfo {
+  if (error instanceof HttpProblem) {
+    return {
+      status: error.status,
+      type: error.type,
+      code: error.code,
+      message: redact(error.message),
+      param: error.param,
+      headers: error.headers,
+    };
+  }
+  if (!RouterError.isInstance(error)) {
+    return {
+      status: 500,
+      type: 'server_error',
+      code: 'INTERNAL',
+      message: 'Internal server error',
+      param: null,
+    };
+  }
+  const rule = RULES[error.code] ?? { status: 500, type: 'server_error' };
+  const info: ErrorInfo = {
+    status: rule.status,
+    type: rule.type,
+    code: error.code,
+    // Storage failures may quote connection details: keep them in the server's logs.
+    message: error.code === 'STORAGE_ERROR' ? 'Storage error' : redact(error.message),
+    param: rule.param ?? null,
+  };
+  const details = pick(error.details, rule.details ?? []);
+  if (details) info.details = details;
+  if (error.code === 'VALIDATION' && typeof error.details.field === 'string')
+    info.param = wireField(error.details.field);
+  if (ProviderError.isProviderError(error)) Object.assign(info, providerRule(error));
+  if (isTimeout(error)) info.status = 504;
+  const retryAfterMs = error.retryAfterMs ?? (error.code === 'QUEUE_TIMEOUT' ? QUEUE_RETRY_MS : undefined);
+  if (retryAfterMs !== undefined) info.retryAfterMs = retryAfterMs;
+  return info;
+}
+
+/** `Retry-After` (whole seconds, rounded up, at least 1) and the more precise `retry-after-ms`. */
+export function retryHeaders(retryAfterMs: number | undefined): Record<string, string> {
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs)) return {};
+  const ms = Math.max(0, Math.ceil(retryAfterMs));
+  return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms': String(ms) };
+}
+
+/** The OpenAI error envelope. */
+export function errorBody(info: ErrorInfo): { error: Record<string, unknown> } {
+  const error: Record<string, unknown> = {
+    message: info.message,
+    type: info.type,
+    code: info.code,
+    param: info.param,
+  };
+  if (info.details) error.details = info.details;
+  return { error };
+}
+
+/** A provider error that did not fail over: the request itself is at fault (400), else the upstream (502). */
+function providerRule(error: ProviderError): Partial<ErrorInfo> {
+  const details = {
+    kind: error.kind,
+    ...(error.status === undefined ? {} : { upstreamStatus: error.status }),
+  };
+  switch (error.kind) {
+    case 'context_length':
+      // OpenAI's own code: clients look for it to trim the conversation.
+      return {
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'context_length_exceeded',
+        param: 'messages',
+        details,
+      };
+    case 'bad_request':
+    case 'content_filter':
+      return { status: 400, type: 'invalid_request_error', details };
+    default:
+      return { details };
+  }
+}
+
+function isTimeout(error: RouterError): boolean {
+  if (error.code === 'TIMEOUT') return true;
+  if (ProviderError.isProviderError(error)) return error.kind === 'timeout';
+  if (error.code !== 'ALL_CANDIDATES_FAILED') return false;
+  if (error.details.reason === 'timeout') return true;
+  const last = error.lastError;
+  return (
+    (ProviderError.isProviderError(last) && last.kind === 'timeout') ||
+    (RouterError.isInstance(last) && last.code === 'TIMEOUT')
+  );
+}
+
+function pick(
+  details: Record<string, unknown>,
+  keys: readonly string[],
+): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (details[k] !== undefined) out[k] = details[k];
+  return Object.keys(out).length ? out : undefined;
+}
+
+const WIRE_NAMES: Record<string, string> = {
+  maxTokens: 'max_tokens',
+  topP: 'top_p',
+  toolChoice: 'tool_choice',
+  responseFormat: 'response_format',
+  toolCalls: 'tool_calls',
+  toolCallId: 'tool_call_id',
+};
+
+/** `request.messages[0].toolCallId` → `messages[0].tool_call_id`: the name the client sent. */
+function wireField(field: string): string {
+  return (
+    field.replace(/^request\.?/, '').replace(/[A-Za-z_]+/g, (name) => WIRE_NAMES[name] ?? name) || 'body'
+  );
+}

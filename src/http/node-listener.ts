@@ -1,0 +1,188 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** A `node:http` / Express request listener. */
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Any web-standard handler: ours, or a framework's (`app.fetch` of Hono). */
+export type WebHandler = (request: Request) => Response | Promise<Response>;
+
+const INTERNAL_ERROR = JSON.stringify({
+  error: { message: 'Internal server error', type: 'server_error', code: 'INTERNAL', param: null },
+});
+
+/**
+ * Serve a web-standard handler from `node:http` or Express. Responses stream (SSE included) with
+ * backpressure; when the client disconnects, the `Request`'s `signal` aborts and the response body is
+ * cancelled, so the router stops the upstream call. Mount it before any body parser, or after
+ * `express.json()` (an already parsed body is re-serialized).
+ */
+export function toNodeListener(handler: WebHandler): NodeListener {
+  return (req, res) => {
+    void serve(handler, req, res);
+  };
+}
+
+async function serve(handler: WebHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort();
+  };
+  res.on('close', onClose);
+  const body = requestBody(req);
+  try {
+    const response = await handler(toRequest(req, body.stream, controller.signal));
+    // A body left half read (refused with 413) cannot be followed by another request on this socket.
+    if (body.discardRest()) res.setHeader('connection', 'close');
+    await writeResponse(response, req, res, controller.signal);
+  } catch {
+    if (!res.headersSent) {
+      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(INTERNAL_ERROR);
+    } else {
+      res.destroy();
+    }
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+function toRequest(req: IncomingMessage, body: BodyInit | undefined, signal: AbortSignal): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.startsWith(':')) continue; // HTTP/2 pseudo-headers
+    headers.append(name, raw[i + 1]!);
+  }
+  const parsed = (req as { body?: unknown }).body;
+  let init: BodyInit | undefined = body;
+  if (parsed !== undefined && req.readableEnded) {
+    // Express (or another middleware) consumed the stream already: rebuild the body from its result.
+    init =
+      typeof parsed === 'string'
+        ? parsed
+        : parsed instanceof Uint8Array
+          ? new Uint8Array(parsed)
+          : JSON.stringify(parsed);
+    headers.delete('content-length');
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  return new Request(requestUrl(req), {
+    method,
+    headers,
+    signal,
+    ...(hasBody && init !== undefined ? { body: init, duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
+function requestUrl(req: IncomingMessage): string {
+  const proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  try {
+    return new URL(req.url ?? '/', `${proto}://${req.headers.host ?? 'localhost'}`).href;
+  } catch {
+    return new URL(req.url ?? '/', `${proto}://localhost`).href;
+  }
+}
+
+/**
+ * The request body as a web stream that reads only when the handler does (high-water mark 0: nothing
+ * is read for a handler that never looks at the body, and Node discards it as usual). Cancelling it (a
+ * body over the size cap) discards the rest without destroying the socket, so the 413 still reaches
+ * the client. `discardRest()` does the same once the handler answered, and says whether a body was
+ * left half read (the connection must then close after the response).
+ */
+function requestBody(req: IncomingMessage): {
+  stream: ReadableStream<Uint8Array>;
+  discardRest: () => boolean;
+} {
+  let started = false;
+  let cancelled = false;
+  let ended = false;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (!started) {
+          started = true;
+          req.on('data', (chunk: Buffer) => {
+            if (cancelled) return;
+            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+            if ((controller.desiredSize ?? 0) <= 0) req.pause();
+          });
+          req.once('end', () => {
+            ended = true;
+            if (!cancelled) controller.close();
+          });
+          req.once('error', (error) => {
+            if (!cancelled) controller.error(error);
+          });
+        }
+        req.resume();
+      },
+      cancel() {
+        cancelled = true;
+        req.resume(); // discard the rest
+      },
+    },
+    { highWaterMark: 0, size: (chunk) => chunk.byteLength },
+  );
+  const discardRest = () => {
+    if (!started || ended) return false;
+    cancelled = true;
+    req.resume();
+    return true;
+  };
+  return { stream, discardRest };
+}
+
+async function writeResponse(
+  response: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
+  signal: AbortSignal,
+): Promise<void> {
+  res.statusCode = response.status;
+  if (response.statusText) res.statusMessage = response.statusText;
+  const cookies = response.headers.getSetCookie();
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') res.setHeader(name, value);
+  });
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  if (!response.body || req.method === 'HEAD') {
+    await response.body?.cancel();
+    res.end();
+    return;
+  }
+  res.flushHeaders();
+  const reader = response.body.getReader();
+  const onAbort = () => {
+    reader.cancel(signal.reason).catch(() => {});
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || signal.aborted) break;
+      if (!res.write(value)) await drained(res, signal);
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (signal.aborted) {
+    await reader.cancel(signal.reason).catch(() => {});
+    return;
+  }
+  res.end();
+}
+
+function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.on('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

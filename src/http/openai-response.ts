@@ -1,0 +1,79 @@
+import type { CompletionResult, ModelInfo, ToolCall, UnifiedFinishReason, Usage } from 'model-router';
+
+/** What every completion object and chunk of one response shares. */
+export interface CompletionMeta {
+  /** `chatcmpl-…` */
+  id: string;
+  /** Unix seconds. */
+  created: number;
+  /** The model name the client asked for (a group name, or `providerId/modelId`). */
+  model: string;
+}
+
+export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+/** OpenAI has no `error` / `other` finish reason: those end as `stop`. */
+export function toOpenAIFinishReason(unified: UnifiedFinishReason): OpenAIFinishReason {
+  return unified === 'length' || unified === 'tool_calls' || unified === 'content_filter' ? unified : 'stop';
+}
+
+export function toOpenAIUsage(usage: Usage): {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+} {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.totalTokens,
+  };
+}
+
+export function toOpenAIToolCalls(calls: readonly ToolCall[]) {
+  return calls.map((c) => ({
+    id: c.id,
+    type: 'function' as const,
+    function: { name: c.name, arguments: c.arguments },
+  }));
+}
+
+/** A `chat.completion` object. */
+export function toOpenAICompletion(result: CompletionResult, meta: CompletionMeta): Record<string, unknown> {
+  const toolCalls = result.message.toolCalls ?? [];
+  return {
+    id: meta.id,
+    object: 'chat.completion',
+    created: meta.created,
+    model: meta.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: result.message.content === '' && toolCalls.length > 0 ? null : result.message.content,
+          refusal: null,
+          ...(toolCalls.length > 0 ? { tool_calls: toOpenAIToolCalls(toolCalls) } : {}),
+        },
+        logprobs: null,
+        finish_reason: toOpenAIFinishReason(result.finishReason.unified),
+      },
+    ],
+    usage: toOpenAIUsage(result.usage),
+    system_fingerprint: null,
+  };
+}
+
+/** `GET /v1/models` entry: OpenAI's model object plus what the router knows. */
+export function toOpenAIModel(info: ModelInfo): Record<string, unknown> {
+  return {
+    id: info.id,
+    object: 'model',
+    created: 0,
+    owned_by: info.kind === 'group' ? 'model-router' : (info.providerId ?? 'model-router'),
+    kind: info.kind,
+    available: info.available,
+    ...(info.displayName ? { display_name: info.displayName } : {}),
+    ...(info.description ? { description: info.description } : {}),
+    ...(info.contextWindow !== undefined ? { context_window: info.contextWindow } : {}),
+  };
+}

@@ -1,0 +1,62 @@
+import { HttpProblem } from './problem.js';
+
+/** Default cap on request bodies: 1 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+const tooLarge = (limit: number): HttpProblem =>
+  new HttpProblem(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
+
+/**
+ * Read a JSON body without ever holding more than `maxBytes`: a `Content-Length` over the cap is refused
+ * before a byte is read, and a body without one (chunked) is cut off as soon as it passes the cap.
+ * A non-JSON `Content-Type` is refused (415), which also keeps browsers' simple cross-site form posts out.
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const type = request.headers.get('content-type');
+  if (type !== null && !/^application\/([\w.+-]+\+)?json\b/i.test(type.trim())) {
+    throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+  }
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  const text = await readCapped(request, maxBytes);
+  if (text.trim() === '')
+    throw new HttpProblem(400, 'VALIDATION', 'A JSON request body is required', { param: 'body' });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpProblem(400, 'VALIDATION', 'The request body is not valid JSON', { param: 'body' });
+  }
+}
+
+async function readCapped(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        // Stop the upload: the rest is never read.
+        reader.cancel().catch(() => {});
+        throw tooLarge(maxBytes);
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpProblem(400, 'VALIDATION', 'The request body is not valid UTF-8', { param: 'body' });
+  }
+}
