@@ -198,13 +198,33 @@ function normalizeError(error: unknown, c: CandidateEntry, keyId: string, apiKey
   pe.providerId ??= c.providerId;
   pe.modelId ??= c.modelId;
   pe.keyId ??= keyId;
-  if (apiKey.length >= 4 && pe.message.includes(apiKey)) {
-    Object.defineProperty(pe, 'message', {
-      value: pe.message.split(apiKey).join('[redacted]'),
-      enumerable: false,
-    });
-  }
+  if (apiKey.length >= 4) scrubKey(pe, apiKey);
   return pe;
+}
+
+/**
+ * Remove the API key from an error and its `cause` chain (message and stack: `util.inspect` prints
+ * both, causes included), in case an adapter or a library quoted it.
+ */
+function scrubKey(error: ProviderError, apiKey: string): void {
+  let e: unknown = error;
+  for (let depth = 0; depth < 8 && e instanceof Error; depth++) {
+    if (e.message.includes(apiKey)) {
+      const stack = e.stack; // read before the message changes: V8 may format it lazily
+      redact(e, 'message', e.message, apiKey);
+      if (typeof stack === 'string') redact(e, 'stack', stack, apiKey);
+    }
+    e = e.cause;
+  }
+}
+
+function redact(target: Error, prop: 'message' | 'stack', value: string, apiKey: string): void {
+  Object.defineProperty(target, prop, {
+    value: value.split(apiKey).join('[redacted]'),
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
 }
 
 function failureSummary(
