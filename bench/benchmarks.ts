@@ -1,0 +1,19 @@
+import type { BenchFn } from './lib/result.js';
+import { run as ledger } from './ledger.js';
+import { run as loopback } from './loopback.js';
+import { run as memory } from './memory.js';
+import { run as overhead } from './overhead.js';
+import { run as quota } from './quota.js';
+import { run as scale } from './scale.js';
+import { run as streaming } from './streaming.js';
+
+/** Every benchmark, by the name `--only` takes, in the order the runner runs them. */
+export const BENCHMARKS: Record<string, BenchFn> = {
+  overhead,
+  streaming,
+  loopback,
+  scale,
+  memory,
+  ledger,
+  quota,
+};

@@ -1,0 +1,54 @@
+/**
+ * A local mock of OpenAI's chat completions API for the loopback benchmark, run in its own process:
+ * `node --import tsx bench/mock-openai-server.ts`. Listens on 127.0.0.1, on a free port, and prints
+ * `{"port":N}` on stdout once it accepts connections. Answers every POST …/chat/completions with the
+ * recorded reply (test/fixtures/openai/chat-plain.json, or stream-text.sse for `"stream":true`).
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../test/fixtures/openai/${name}`, import.meta.url));
+const plain = JSON.parse(readFileSync(fixture('chat-plain.json'), 'utf8')) as { body: unknown };
+const json = Buffer.from(JSON.stringify(plain.body));
+const sse = readFileSync(fixture('stream-text.sse'));
+
+// What OpenAI sends, with limits that never bind (the router reads them on every response).
+const rateLimitHeaders = {
+  'x-ratelimit-limit-requests': '1000000',
+  'x-ratelimit-remaining-requests': '999999',
+  'x-ratelimit-reset-requests': '6ms',
+  'x-ratelimit-limit-tokens': '1000000000',
+  'x-ratelimit-remaining-tokens': '999999950',
+  'x-ratelimit-reset-tokens': '15ms',
+};
+
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
+      return;
+    }
+    const stream = Buffer.concat(chunks).includes('"stream":true');
+    res.writeHead(200, {
+      'content-type': stream ? 'text/event-stream' : 'application/json',
+      'content-length': String(stream ? sse.length : json.length),
+      'x-request-id': 'req_bench',
+      ...rateLimitHeaders,
+    });
+    res.end(stream ? sse : json);
+  });
+});
+server.keepAliveTimeout = 60_000;
+
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
+});
+
+const stop = () => server.close(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
