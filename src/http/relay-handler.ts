@@ -8,6 +8,7 @@ import { HttpProblem, methodNotAllowed, routeNotFound } from './problem.js';
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from './read-body.js';
 import { errorResponse, json } from './respond.js';
 import type { Authenticate, FetchHandler } from './types.js';
+import { prepend } from './prepend.js';
 
 export interface RelayHandlerOptions {
   /**
@@ -146,20 +147,4 @@ interface Served {
 /** Which physical model served (debugging aid; the body names the model the client asked for). */
 function servedBy(model: Served): Record<string, string> {
   return { 'x-model-router-model': `${model.providerId}/${model.modelId}` };
-}
-
-/** Put an already-read result back in front of an iterator. */
-function prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncIterator<T> {
-  let pending: IteratorResult<T> | undefined = first;
-  return {
-    next: async () => {
-      if (pending) {
-        const value = pending;
-        pending = undefined;
-        return value;
-      }
-      return rest.next();
-    },
-    return: async (value?: unknown) => (rest.return ? rest.return(value) : { done: true, value: undefined }),
-  };
 }
