@@ -188,6 +188,16 @@ export async function runLoop<T>(
       }
     }
     if (waitlist.length === 0) break;
+    // Wait only if an attempt may follow: a waiter that cannot use the slot would also swallow the
+    // wake-up meant for the next waiter of that key.
+    if (attempts.length >= options.maxAttempts) {
+      stopReason = 'max_attempts';
+      break;
+    }
+    if (attempts.length > 0 && !rt.budget.canRetry(clock.now())) {
+      stopReason = 'retry_budget';
+      break;
+    }
     // Every other candidate is spent: wait for a slot on the waitlisted ones, within queueWaitMs.
     const now = clock.now();
     queueDeadline ??= now + options.timeouts.queueWaitMs;

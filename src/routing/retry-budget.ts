@@ -23,7 +23,14 @@ export class RetryBudget {
 
   /** Take one retry from the budget; false when it is spent. */
   tryRetry(now: number): boolean {
-    const i = this.advance(now);
+    if (!this.canRetry(now)) return false;
+    this.retries[this.advance(now)]!++;
+    return true;
+  }
+
+  /** Whether one retry is left now, without taking it. */
+  canRetry(now: number): boolean {
+    this.advance(now);
     let req = 0;
     let ret = 0;
     for (let b = 0; b < RetryBudget.BUCKETS; b++) {
@@ -31,9 +38,7 @@ export class RetryBudget {
       ret += this.retries[b]!;
     }
     const allowed = this.options.ratio * req + (this.options.minPerSecond * this.options.windowMs) / 1000;
-    if (ret + 1 > allowed) return false;
-    this.retries[i]!++;
-    return true;
+    return ret + 1 <= allowed;
   }
 
   private advance(now: number): number {
