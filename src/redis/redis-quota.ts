@@ -136,22 +136,22 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
       : { ok: false, blocked, retryAfterMs: earliest };
   }
 
-  /** Run a deadline script (cooldown, quarantine, clear); false when Redis could not be reached. */
+  /** Run a deadline script (cooldown, quarantine, clear); the store time it ran at, or undefined when Redis could not be reached. */
   async function setDeadline(
     ref: QuotaKeyRef,
     field: 'cool' | 'quar' | 'clear',
     ms: number,
-  ): Promise<boolean> {
-    if (!healthy()) return false;
+  ): Promise<number | undefined> {
+    if (!healthy()) return undefined;
     const key = keys.get(ref);
     try {
       const reply = await run(BLOCK, [key.hash, key.leases], [timeArg(), windowMs, bucketMs, field, ms]);
       sawTime(reply[0]);
       key.update(reply, 1);
-      return true;
+      return reply[0] ?? now();
     } catch (error) {
       failed(error);
-      return false;
+      return undefined;
     }
   }
 
@@ -234,7 +234,10 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
 
     async cooldown(ref: QuotaKeyRef, ms: number): Promise<number> {
       const localUntil = await fallback.cooldown(ref, ms);
-      return (await setDeadline(ref, 'cool', Math.max(0, ms || 0))) ? keys.get(ref).coolingUntil : localUntil;
+      const wanted = Math.max(0, ms || 0);
+      const at = await setDeadline(ref, 'cool', wanted);
+      // The effective end: the longer of the existing cooldown and this one (which may be 0 ms long).
+      return at === undefined ? localUntil : Math.max(keys.get(ref).coolingUntil, at + wanted);
     },
 
     async quarantine(ref: QuotaKeyRef, ms: number): Promise<void> {

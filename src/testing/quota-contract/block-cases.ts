@@ -37,6 +37,7 @@ export function blockCases(make: MakeQuota): QuotaContractCase[] {
         checkEqual(await quota.cooldown(k, 2_000), start + 10_000, 'shorter one keeps the end');
         checkEqual(await quota.cooldown(k, 20_000), start + 21_000, 'longer one extends');
         checkEqual(await quota.cooldown(k, 0), start + 21_000, 'zero keeps the end');
+        checkEqual(await quota.cooldown(key('fresh'), 0), clock.now(), 'zero on a key never cooled ends now');
         checkEqual(quota.view(k).coolingUntil, start + 21_000, 'view');
       },
     ),
