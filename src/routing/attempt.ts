@@ -1,4 +1,4 @@
-import type { CandidateEntry } from '../catalog/cache.js';
+import type { CandidateEntry, PoolKey } from '../catalog/cache.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RouterError } from '../errors/router-error.js';
 import type { KeyBlock, QuotaKey, QuotaLease, SettleInput } from '../quota/quota-store.js';
@@ -100,8 +100,7 @@ export async function runAttempt<T>(
         stream: rc.stream,
       });
     }
-    const secret = rt.options.resolveSecret(key.entry);
-    apiKey = typeof secret === 'string' ? secret : await secret;
+    apiKey = await resolveKey(rt, key.entry);
     const ok = await body(rc, {
       attempt: attemptNo,
       candidate,
@@ -158,6 +157,25 @@ export async function runAttempt<T>(
     rt.counters.inFlight--;
     rt.stats.end(candidate.ref);
     settleSafely(rt, lease, settle);
+  }
+}
+
+/**
+ * The API key of a key. A secret that cannot be resolved (an unset `env:` variable, a vault that
+ * fails) is the key's problem, not the provider's: it fails as kind `auth`, so the key is set aside
+ * and the next key of the same provider serves, without counting toward the provider's circuit.
+ */
+async function resolveKey(rt: Runtime, key: PoolKey['entry']): Promise<string> {
+  try {
+    const secret = rt.options.resolveSecret(key);
+    return typeof secret === 'string' ? secret : await secret;
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new ProviderError({
+      message: `The secret of key "${key.id}" (provider "${key.providerId}") could not be resolved: ${why}`,
+      kind: 'auth',
+      cause,
+    });
   }
 }
 

@@ -455,3 +455,44 @@ describe('running out', () => {
     ]);
   });
 });
+
+describe('a key whose secret cannot be resolved', () => {
+  it('is a key problem: the next key of the same provider serves, the key is set aside, the circuit stays closed', async () => {
+    const { router, a, b } = setup({
+      catalog: twoProviderCatalog({
+        aKeys: [
+          { id: 'a1', secret: 'env:MODEL_ROUTER_TEST_UNSET_VAR' },
+          { id: 'a2', secret: 'secret-a2' },
+        ],
+      }),
+      router: { circuitBreaker: { failureThreshold: 2, openMs: 60_000 } },
+    });
+    const res = await router.complete({ model: 'coding', messages: hi });
+    expect(res.model.providerId).toBe('a');
+    expect(res.attempts.map((x) => [x.keyId, x.status])).toEqual([
+      ['a1', 'error'],
+      ['a2', 'success'],
+    ]);
+    expect(res.attempts[0]!.message).toContain('MODEL_ROUTER_TEST_UNSET_VAR');
+    for (let i = 0; i < 3; i++) await router.complete({ model: 'coding', messages: hi });
+    expect(a.calls.map((c) => c.keyId)).toEqual(['a2', 'a2', 'a2', 'a2']);
+    expect(b.calls).toHaveLength(0);
+    expect(router.stats().candidates.find((c) => c.providerId === 'a')?.circuit).toBe('closed');
+    expect(router.stats().keys.find((k) => k.keyId === 'a1')?.quarantinedUntil).toBeDefined();
+    expectReleased(router);
+  });
+
+  it('the same for a custom resolveSecret that rejects', async () => {
+    const { router, a } = setup({
+      router: {
+        resolveSecret: async (key) => {
+          if (key.id === 'a1') throw new Error('vault unavailable');
+          return key.secret;
+        },
+      },
+    });
+    const res = await router.complete({ model: 'coding', messages: hi });
+    expect(res.model.providerId).toBe('a');
+    expect(a.calls.map((c) => c.keyId)).toEqual(['a2']);
+  });
+});
