@@ -31,8 +31,8 @@ async function serve(handler: WebHandler, req: IncomingMessage, res: ServerRespo
   const body = requestBody(req);
   try {
     const response = await handler(toRequest(req, body.stream, controller.signal));
-    // A body left half read (refused with 413) cannot be followed by another request on this socket.
-    if (body.discardRest()) res.setHeader('connection', 'close');
+    // A body left unread (413) is not worth reading just to keep the connection: close it instead.
+    if (body.discardRest() || response.status === 413) res.setHeader('connection', 'close');
     await writeResponse(response, req, res, controller.signal);
   } catch {
     if (!res.headersSent) {
@@ -141,6 +141,11 @@ async function writeResponse(
   res: ServerResponse,
   signal: AbortSignal,
 ): Promise<void> {
+  if (signal.aborted) {
+    // The client is gone: nobody will read this response.
+    await response.body?.cancel().catch(() => {});
+    return;
+  }
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
   const cookies = response.headers.getSetCookie();
