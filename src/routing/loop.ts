@@ -56,6 +56,7 @@ export async function runLoop<T>(
   let minContext: number | undefined;
   let queueDeadline: number | undefined;
   let queueTimedOut = false;
+  let waitExpired = false; // a slot wait ran its full length
   let cooledUntil: number | undefined; // earliest end of a cooldown this request applied
 
   let queue = orderCandidates(rt, rc.target, rc.startedAt);
@@ -202,17 +203,22 @@ export async function runLoop<T>(
     const now = clock.now();
     queueDeadline ??= now + options.timeouts.queueWaitMs;
     const waitMs = Math.min(queueDeadline, rc.deadline) - now;
-    if (waitMs <= 0) {
+    if (waitMs <= 0 || waitExpired) {
       queueTimedOut = true;
       break;
     }
     const keys = waitlist.flatMap((c) => c.keys);
+    // The wait ends by a wake-up or by the store's timer, and both look alike. Our own timer of the
+    // same length says which: time as the timers see it, which an injected clock may not follow.
+    const expiry = setTimeout(() => (waitExpired = true), waitMs);
+    expiry.unref?.();
     rt.counters.queued++;
     try {
       await quota.waitForCapacity(keys, waitMs, rc.signal);
     } catch (reason) {
       throw withAttempts(abortedError(reason), attempts);
     } finally {
+      clearTimeout(expiry);
       rt.counters.queued--;
     }
     queue = waitlist;

@@ -106,11 +106,11 @@ describe('waiting for a concurrency slot', () => {
     expectReleased(router);
   });
 
-  it.fails(// BUG (not fixed here): a waiter woken for a freed slot that then cannot use it (here its retry
+  // BUG (not fixed here): a waiter woken for a freed slot that then cannot use it (here its retry
   // budget was spent by another request while it waited) does not pass the wake-up on: the next
   // waiter of that key sleeps until queueWaitMs although the slot is free. The loop has no way to
   // hand a wake-up on; it needs QuotaStore support (waitForCapacity handing back a "pass it on").
-  'a woken waiter that gives up passes the freed slot on', async () => {
+  it.fails('a woken waiter that gives up passes the freed slot on', async () => {
     vi.useFakeTimers();
     const catalog = busyCatalog();
     catalog.providers!.push({ id: 'c', adapter: 'mockB', keys: [{ id: 'c1', secret: 's' }] });
@@ -163,11 +163,9 @@ describe('waiting for a concurrency slot', () => {
     }
   });
 
-  it.fails(// BUG (not fixed here): the loop's queue deadline is measured on the injected clock, while the
-  // wait itself is a timer. With a manualClock that the test does not move, a waiter whose timer
-  // expires re-arms a full wait forever instead of failing with QUEUE_TIMEOUT. Fixing it needs
-  // waitForCapacity to say whether it was woken or timed out (a QuotaStore interface change).
-  'QUEUE_TIMEOUT under fake timers with a manual clock', async () => {
+  // The queue deadline used to be measured on the injected clock only: with a manualClock that the
+  // test does not move, a waiter whose timer expired re-armed a full wait forever.
+  it('QUEUE_TIMEOUT under fake timers with a manual clock', async () => {
     vi.useFakeTimers();
     const { router } = setup({
       catalog: busyCatalog(),
@@ -181,13 +179,34 @@ describe('waiting for a concurrency slot', () => {
     const p = router.complete({ model: 'a/model-a', messages: hi });
     p.then(settled, settled);
     try {
-      await vi.advanceTimersByTimeAsync(5_000);
+      await vi.advanceTimersByTimeAsync(999);
+      expect(settled).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1);
       expect(settled).toHaveBeenCalledTimes(1);
       await rejectsWith(p, 'QUEUE_TIMEOUT');
+      expect(router.stats().queued).toBe(0);
     } finally {
       holder.abort();
       await held.catch(() => {});
       await p.catch(() => {});
     }
+    expectReleased(router);
+  });
+
+  it('a wake-up just before the wait expires still gets the slot', async () => {
+    vi.useFakeTimers();
+    const { router } = setup({
+      time: 'fake',
+      catalog: busyCatalog(),
+      a: { script: [{ text: 'held', delayMs: 999 }] },
+      router: { timeouts: { queueWaitMs: 1_000 } },
+    });
+    const held = router.complete({ model: 'a/model-a', messages: hi });
+    await tick();
+    const p = router.complete({ model: 'a/model-a', messages: hi });
+    await vi.advanceTimersByTimeAsync(1_000);
+    await held;
+    expect((await p).message.content).toBe('ok');
+    expectReleased(router);
   });
 });
