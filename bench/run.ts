@@ -3,7 +3,7 @@
  * Runs each benchmark in turn, prints a table and writes bench/results.json.
  */
 import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BENCHMARKS } from './benchmarks.js';
@@ -20,6 +20,7 @@ if (unknown?.length) {
   process.exit(2);
 }
 
+const loadAtStart = loadavg();
 const results: Result[] = [];
 const durations: Record<string, number> = {};
 for (const [name, bench] of Object.entries(BENCHMARKS)) {
@@ -44,6 +45,9 @@ for (const [name, bench] of Object.entries(BENCHMARKS)) {
 }
 
 console.log(formatTable(results));
+console.log(
+  `\nload average (1 min): ${loadAtStart[0]!.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end, ${cpus().length} cores`,
+);
 
 const cpu = cpus();
 const report = {
@@ -54,6 +58,8 @@ const report = {
     cores: cpu.length,
     memoryGb: Math.round(totalmem() / 2 ** 30),
     platform: `${process.platform} ${process.arch}`,
+    // Other work on the machine is the main source of noise: the 1-minute load average, start and end.
+    loadAverage: { start: round2(loadAtStart[0]!), end: round2(loadavg()[0]!) },
   },
   node: process.version,
   durationsMs: durations,
@@ -62,3 +68,7 @@ const report = {
 const out = fileURLToPath(new URL('./results.json', import.meta.url));
 await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
 console.log(`\nwritten ${out}`);
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
