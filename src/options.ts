@@ -93,7 +93,7 @@ export interface ModelRouterOptions {
 const ms = z.number().int().positive().max(MAX_TIMER_MS);
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   catalog: z.unknown().optional(),
   storage: z
     .custom<RouterStorage>((v) => typeof v === 'object' && v !== null, 'must be a storage')

@@ -296,7 +296,17 @@ export class ModelRouter {
   private async modelName(request: ChatRequest): Promise<string> {
     const source = request.model ?? this.options.defaultModel;
     if (source === undefined) throw invalid('request.model', 'required (no defaultModel is set)');
-    const name = typeof source === 'function' ? await source() : source;
+    if (typeof source !== 'function') return checkName(source, 'request.model');
+    let name: unknown;
+    try {
+      name = await source();
+    } catch (error) {
+      if (RouterError.isInstance(error)) throw error;
+      throw new RouterError('VALIDATION', 'Invalid request.model: the model selector function threw', {
+        cause: error,
+        details: { field: 'request.model' },
+      });
+    }
     return checkName(name, 'request.model');
   }
 

@@ -125,7 +125,7 @@ describe('resolution', () => {
     expect(b.calls.map((c) => c.request.model)).toEqual(['b/model-b', 'model-b']);
   });
 
-  it('a `model` function naming an unknown model → UNKNOWN_MODEL; one that throws rejects with its error', async () => {
+  it('a `model` function naming an unknown model → UNKNOWN_MODEL; one that throws → VALIDATION with its error as cause', async () => {
     const { router, a } = setup();
     await rejectsWith(router.complete({ model: async () => 'nope', messages: hi }), 'UNKNOWN_MODEL');
     const boom = new Error('selector failed');
@@ -136,7 +136,7 @@ describe('resolution', () => {
         },
         messages: hi,
       }),
-    ).rejects.toBe(boom);
+    ).rejects.toMatchObject({ code: 'VALIDATION', cause: boom, details: { field: 'request.model' } });
     expect(a.calls).toHaveLength(0);
     expectReleased(router);
   });
