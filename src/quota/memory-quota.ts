@@ -16,7 +16,7 @@ import type {
 import { describeBlock } from './describe-block.js';
 import { rateLimitBlockMs } from './rate-limit-block.js';
 import { KeyState } from './key-state.js';
-import { failAll, waitInQueues, wakeFirst } from './waiters.js';
+import { failAll, waitInQueues, wakeFirst, wakeOneOf } from './waiters.js';
 
 export interface MemoryQuotaOptions {
   /**
@@ -230,6 +230,10 @@ export function memoryQuota(options: MemoryQuotaOptions = {}): QuotaStore {
         maxWaitMs,
         signal,
       );
+    },
+
+    passCapacity(keys: readonly QuotaKeyRef[]): void {
+      wakeOneOf(keys.map((key) => existing(key)?.waiters));
     },
 
     view(key: QuotaKey): KeyView {

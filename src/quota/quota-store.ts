@@ -94,6 +94,12 @@ export interface QuotaStore {
    * Rejects with the signal's reason when it aborts; leaves no listener or waiter behind either way.
    */
   waitForCapacity(keys: readonly QuotaKeyRef[], maxWaitMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * A request woken by `waitForCapacity` that will not use the freed slot after all (it was aborted,
+   * or has no attempt left) hands the wake-up on to the next waiter of those keys, so nobody sleeps
+   * until `queueWaitMs` next to a free slot.
+   */
+  passCapacity?(keys: readonly QuotaKeyRef[]): void;
   /** Synchronous view for ordering and `stats()`; never a round trip. */
   view(key: QuotaKey): KeyView;
   /**

@@ -57,3 +57,13 @@ export function wakeFirst(queue: WaiterQueue | undefined): void {
 export function failAll(queue: WaiterQueue, error: unknown): void {
   for (const waiter of [...queue]) waiter.fail(error);
 }
+
+/** Wake the longest-waiting waiter of the first of `queues` that has one (one freed slot, one wake). */
+export function wakeOneOf(queues: Iterable<WaiterQueue | undefined>): void {
+  for (const queue of queues) {
+    if (queue !== undefined && queue.size > 0) {
+      wakeFirst(queue);
+      return;
+    }
+  }
+}

@@ -13,7 +13,7 @@ import type {
   SettleInput,
 } from '../quota/quota-store.js';
 import { rateLimitBlockMs } from '../quota/rate-limit-block.js';
-import { failAll, waitInQueues, wakeFirst } from '../quota/waiters.js';
+import { failAll, waitInQueues, wakeFirst, wakeOneOf } from '../quota/waiters.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
 import { systemClock } from '../util/clock.js';
 import { startUpkeep } from './upkeep.js';
@@ -255,6 +255,10 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
     async clear(ref: QuotaKeyRef): Promise<void> {
       await fallback.clear?.(ref);
       await setDeadline(ref, 'clear', 0);
+    },
+
+    passCapacity(refs: readonly QuotaKeyRef[]): void {
+      wakeOneOf(refs.map((ref) => keys.get(ref).waiters));
     },
 
     waitForCapacity(refs: readonly QuotaKeyRef[], maxWaitMs: number, signal?: AbortSignal): Promise<void> {

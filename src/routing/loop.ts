@@ -45,6 +45,21 @@ export async function runLoop<T>(
   rc: RequestContext,
   body: AttemptBody<T>,
 ): Promise<LoopSuccess<T>> {
+  const wake: WakeState = { keys: undefined };
+  try {
+    return await loop(rt, rc, body, wake);
+  } finally {
+    // Woken for a slot and never tried to take it: hand the wake-up on to the next waiter.
+    if (wake.keys) rt.quota.passCapacity?.(wake.keys);
+  }
+}
+
+/** Keys whose freed slot woke this request, until it tries to reserve one. */
+interface WakeState {
+  keys: readonly QuotaKey[] | undefined;
+}
+
+async function loop<T>(rt: Runtime, rc: RequestContext, body: AttemptBody<T>, wake: WakeState): Promise<LoopSuccess<T>> {
   const { options, quota } = rt;
   const clock = options.clock;
   rt.budget.request(rc.startedAt);
@@ -119,6 +134,7 @@ export async function runLoop<T>(
             stopReason = 'retry_budget';
             break outer;
           }
+          wake.keys = undefined; // reserving now: the wake-up (if any) is used
           const outcome = await runAttempt(rt, rc, cand, keys, attempts.length + 1, outputReserve, body);
           if (outcome.kind === 'blocked') {
             const onlyConcurrency = outcome.blocked.every((b) => b.reason === 'concurrency');
@@ -215,6 +231,7 @@ export async function runLoop<T>(
     rt.counters.queued++;
     try {
       await quota.waitForCapacity(keys, waitMs, rc.signal);
+      wake.keys = keys;
     } catch (reason) {
       throw withAttempts(abortedError(reason), attempts);
     } finally {

@@ -110,7 +110,7 @@ describe('waiting for a concurrency slot', () => {
   // budget was spent by another request while it waited) does not pass the wake-up on: the next
   // waiter of that key sleeps until queueWaitMs although the slot is free. The loop has no way to
   // hand a wake-up on; it needs QuotaStore support (waitForCapacity handing back a "pass it on").
-  it.fails('a woken waiter that gives up passes the freed slot on', async () => {
+  it('a woken waiter that gives up passes the freed slot on', async () => {
     vi.useFakeTimers();
     const catalog = busyCatalog();
     catalog.providers!.push({ id: 'c', adapter: 'mockB', keys: [{ id: 'c1', secret: 's' }] });
