@@ -5,6 +5,8 @@ export const entries = {
   index: 'src/index.ts',
   'postgres/index': 'src/postgres/index.ts',
   'redis/index': 'src/redis/index.ts',
+  'http/index': 'src/http/index.ts',
+  'ai-sdk/index': 'src/ai-sdk/index.ts',
   'testing/index': 'src/testing/index.ts',
 };
 
@@ -19,6 +21,7 @@ export default defineConfig({
   treeshake: true,
   // import.meta.url (used to find migrations/) gets a CJS shim.
   shims: true,
-  // Peers stay imports: the core never bundles postgres, ioredis or the AI SDK.
-  external: ['postgres', 'ioredis', '@ai-sdk/provider', 'ai'],
+  // Peers stay imports: the core never bundles postgres, ioredis or the AI SDK; http and ai-sdk
+  // import the core by the package's own name, so they share one copy of it.
+  external: ['postgres', 'ioredis', '@ai-sdk/provider', 'ai', 'model-router', /^model-router\//],
 });
