@@ -69,6 +69,9 @@ export function createAdminApi(deps: AdminDeps): RouterAdmin {
     change: (result: T) => CatalogChange,
   ): Promise<T> {
     await authorize(ctx, action);
+    // The router loads on the first call, and loading runs `storage.init()` (Postgres: migrations,
+    // the client): a write must not reach a storage that was never initialised.
+    await deps.catalog();
     let result: T;
     try {
       result = await run();
