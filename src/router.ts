@@ -133,6 +133,7 @@ export class ModelRouter {
   /** Send a request and wait for the whole completion, failing over as needed. */
   async complete(request: ChatRequest, options: RequestOptions = {}): Promise<CompletionResult> {
     if (this.closing) throw closedError();
+    checkRequestOptions(options); // before anything is counted or taken
     this.active++;
     const requestId = options.requestId ?? newRequestId();
     try {
@@ -155,8 +156,13 @@ export class ModelRouter {
    * first content part; `break`, `cancel()` or the caller's abort release everything.
    */
   stream(request: ChatRequest, options: RequestOptions = {}): RouterStream {
-    const requestId = options.requestId ?? newRequestId();
     if (this.closing) return streamRequest.failed(closedError());
+    try {
+      checkRequestOptions(options); // before anything is counted or taken
+    } catch (error) {
+      return streamRequest.failed(error as RouterError);
+    }
+    const requestId = options.requestId ?? newRequestId();
     this.active++;
     return streamRequest(this.runtime, {
       requestId,
@@ -378,18 +384,45 @@ function hasControlCharacter(s: string): boolean {
 }
 
 function checkName(name: unknown, field: string): string {
-  if (
-    typeof name !== 'string' ||
-    name.length === 0 ||
-    name.length > 500 ||
-    hasControlCharacter(name)
-  ) {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 500 || hasControlCharacter(name)) {
     throw invalid(
       field,
       'must be a non-empty model name without control characters (at most 500 characters)',
     );
   }
   return name;
+}
+
+/**
+ * The second argument of `complete()` / `stream()`. Checked at the boundary: a non-signal used to
+ * throw a TypeError after a quota lease was taken (leaking the slot), and `null` one after the
+ * request was counted as active (so that `close()` never resolved).
+ */
+function checkRequestOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
+  const { signal, requestId } = options as RequestOptions;
+  if (
+    signal !== undefined &&
+    (typeof signal !== 'object' ||
+      signal === null ||
+      typeof signal.aborted !== 'boolean' ||
+      typeof signal.addEventListener !== 'function' ||
+      typeof signal.removeEventListener !== 'function')
+  ) {
+    throw invalid('options.signal', 'must be an AbortSignal');
+  }
+  if (
+    requestId !== undefined &&
+    (typeof requestId !== 'string' ||
+      requestId.length === 0 ||
+      requestId.length > 256 ||
+      hasControlCharacter(requestId))
+  ) {
+    throw invalid(
+      'options.requestId',
+      'must be a non-empty string without control characters (at most 256 characters)',
+    );
+  }
 }
 
 function closedError(): RouterError {
