@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { entries } from '../../tsup.config.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
+  exports: Record<string, unknown>;
+  sideEffects: boolean;
+};
+
+/** What each public entry must export at runtime (a few names each: that the bundle is the right one). */
+const EXPECTED: Record<string, string[]> = {
+  'model-router': [
+    'ModelRouter',
+    'RouterError',
+    'ProviderError',
+    'memoryStorage',
+    'memoryQuota',
+    'openaiCompatible',
+    'anthropic',
+    'quotaAware',
+  ],
+  'model-router/postgres': ['postgresStorage', 'migrate'],
+  'model-router/redis': ['redisQuota'],
+  'model-router/http': ['createRelayHandler', 'createAdminHandler', 'toNodeListener'],
+  'model-router/ai-sdk': ['createRouterProvider', 'aiSdkAdapter'],
+  'model-router/testing': ['mockProvider', 'storageContract', 'quotaContract', 'manualClock'],
+};
+
+const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json');
+
+beforeAll(async () => {
+  // `npm test` builds first; a bare `vitest run` builds here so the test never reads a stale or missing dist.
+  if (!existsSync(`${root}dist/index.js`)) await run('npx', ['tsup'], { cwd: root, timeout: 120_000 });
+}, 180_000);
+
+describe('the package', () => {
+  it('has one build entry per subpath export, types first in every condition', () => {
+    const fromExports = subpaths.map((p) => (p === '.' ? 'index' : `${p.slice(2)}/index`)).sort();
+    expect(fromExports).toEqual(Object.keys(entries).sort());
+    for (const p of subpaths) {
+      const conditions = pkg.exports[p] as Record<string, Record<string, string>>;
+      for (const kind of ['import', 'require'] as const)
+        expect(Object.keys(conditions[kind]!)[0]).toBe('types');
+    }
+    expect(pkg.sideEffects).toBe(false);
+    expect(Object.keys(EXPECTED).sort()).toEqual(
+      subpaths.map((p) => (p === '.' ? 'model-router' : `model-router/${p.slice(2)}`)).sort(),
+    );
+  });
+
+  for (const [specifier, names] of Object.entries(EXPECTED)) {
+    it(`${specifier} imports from ESM and requires from CJS`, async () => {
+      const list = JSON.stringify(names);
+      const esm = `const m = await import('${specifier}'); const miss = ${list}.filter((n) => !(n in m)); if (miss.length) { console.error('missing', miss); process.exit(1); }`;
+      const cjs = `const m = require('${specifier}'); const miss = ${list}.filter((n) => !(n in m)); if (miss.length) { console.error('missing', miss); process.exit(1); }`;
+      // Run from the package root: Node resolves the package's own name to itself through `exports`.
+      await run(process.execPath, ['--input-type=module', '-e', esm], { cwd: root });
+      await run(process.execPath, ['-e', cjs], { cwd: root });
+    });
+  }
+
+  it('the core bundle does not import postgres, ioredis or the AI SDK', () => {
+    for (const file of ['dist/index.js', 'dist/index.cjs']) {
+      const code = readFileSync(`${root}${file}`, 'utf8');
+      expect(code).not.toMatch(
+        /from ["'](postgres|ioredis|@ai-sdk\/provider|ai)["']|require\(["'](postgres|ioredis|@ai-sdk\/provider|ai)["']\)/,
+      );
+    }
+  });
+});
