@@ -65,10 +65,12 @@ export type RouterListener<E extends RouterEventName> = (payload: RouterEvents[E
 export class RouterEmitter {
   private readonly ee = new EventEmitter();
   private readonly wrapped = new Map<Function, Map<string, Function>>();
+  /** Listeners per event, kept by `on`/`off` so that `has` is one map lookup. */
+  private readonly counts = new Map<string, number>();
 
   /** Cheap check so that hot paths build no payload nobody listens to. */
   has(event: RouterEventName): boolean {
-    return this.ee.listenerCount(event) > 0;
+    return (this.counts.get(event) ?? 0) > 0;
   }
 
   emit<E extends RouterEventName>(event: E, payload: RouterEvents[E]): void {
@@ -96,6 +98,7 @@ export class RouterEmitter {
     if (!byEvent.has(event)) {
       byEvent.set(event, wrapper);
       this.ee.on(event, wrapper);
+      this.counts.set(event, (this.counts.get(event) ?? 0) + 1);
     }
     return () => this.off(event, listener);
   }
@@ -105,6 +108,7 @@ export class RouterEmitter {
     const wrapper = byEvent?.get(event);
     if (!byEvent || !wrapper) return;
     this.ee.off(event, wrapper as (...args: unknown[]) => void);
+    this.counts.set(event, (this.counts.get(event) ?? 1) - 1);
     byEvent.delete(event);
     if (byEvent.size === 0) this.wrapped.delete(listener);
   }
@@ -112,6 +116,7 @@ export class RouterEmitter {
   removeAll(): void {
     this.ee.removeAllListeners();
     this.wrapped.clear();
+    this.counts.clear();
   }
 
   private listenerFailed(event: RouterEventName, error: unknown): void {

@@ -13,6 +13,7 @@ import { completeBody } from './routing/complete-body.js';
 import { runLoop } from './routing/loop.js';
 import { type PlannedCandidate, planCandidates } from './routing/plan.js';
 import { RetryBudget } from './routing/retry-budget.js';
+import { RouterStrategyContext } from './routing/order.js';
 import type { Runtime } from './routing/runtime.js';
 import type { Strategy } from './routing/strategy.js';
 import { builtinStrategies } from './routing/strategies/index.js';
@@ -68,7 +69,9 @@ export class ModelRouter {
       estimateTokens: estimatePromptTokens,
       resolveSecret: defaultResolveSecret,
     });
-    const strategies = new Map<string, Strategy>(Object.entries(builtinStrategies()));
+    const builtins = builtinStrategies();
+    const trustedStrategies = new Set<Strategy>(Object.values(builtins));
+    const strategies = new Map<string, Strategy>(Object.entries(builtins));
     for (const [name, s] of Object.entries(this.options.strategies)) strategies.set(name, s);
     if (!strategies.has(this.options.defaultStrategy)) {
       throw invalid('options.defaultStrategy', `unknown strategy "${this.options.defaultStrategy}"`);
@@ -93,12 +96,15 @@ export class ModelRouter {
       onRetry: (error) => this.emitter.emit('error', { source: 'usage', error }),
     });
     this.usageSink = new UsageSink(this.emitter, this.usageBuffer, this.options.onUsage);
+    const stats = new CandidateStats();
     this.runtime = {
       options: this.options,
       quota: this.quota,
       emitter: this.emitter,
       usage: this.usageSink,
-      stats: new CandidateStats(),
+      stats,
+      trustedStrategies,
+      strategyContext: new RouterStrategyContext({ options: this.options, quota: this.quota, stats }),
       breakers: new CircuitBreakers(this.options.circuitBreaker),
       budget: new RetryBudget(this.options.retryBudget),
       strategies,
@@ -137,7 +143,8 @@ export class ModelRouter {
     this.active++;
     const requestId = options.requestId ?? newRequestId();
     try {
-      const rc = await this.prepare(request, options, requestId, false);
+      const prepared = this.prepare(request, options, requestId, false);
+      const rc = prepared instanceof Promise ? await prepared : prepared;
       const out = await runLoop(this.runtime, rc, this.completeBody);
       const result = out.value;
       result.attempts = out.attempts;
@@ -167,7 +174,7 @@ export class ModelRouter {
     return streamRequest(this.runtime, {
       requestId,
       signal: options.signal,
-      prepare: () => this.prepare(request, options, requestId, true),
+      prepare: async () => this.prepare(request, options, requestId, true),
       onSuccess: (result) => {
         if (this.emitter.has('success')) this.emitter.emit('success', { requestId, result });
       },
@@ -264,17 +271,47 @@ export class ModelRouter {
     return error;
   }
 
-  private async prepare(
+  /**
+   * Validate, resolve and stamp a request. Synchronous when the catalog is loaded and the model is a
+   * plain name (every request on the hot path): no promise, no extra turn of the event loop.
+   */
+  private prepare(
+    request: ChatRequest,
+    options: RequestOptions,
+    requestId: string,
+    stream: boolean,
+  ): RequestContext | Promise<RequestContext> {
+    if (options.signal?.aborted) {
+      throw new RouterError('ABORTED', 'Request aborted by the caller', { cause: options.signal.reason });
+    }
+    const cache = this.cache;
+    const source = (request as ChatRequest | undefined)?.model ?? this.options.defaultModel;
+    if (!cache || typeof source === 'function') return this.prepareSlow(request, options, requestId, stream);
+    const req = validateRequest(request);
+    if (source === undefined) throw invalid('request.model', 'required (no defaultModel is set)');
+    return this.stamp(cache, req, checkName(source, 'request.model'), options, requestId, stream);
+  }
+
+  private async prepareSlow(
     request: ChatRequest,
     options: RequestOptions,
     requestId: string,
     stream: boolean,
   ): Promise<RequestContext> {
-    if (options.signal?.aborted)
-      throw new RouterError('ABORTED', 'Request aborted by the caller', { cause: options.signal.reason });
-    const cache = this.cache ?? (await this.ensureReady());
+    const cache = await this.ensureReady();
     const req = validateRequest(request);
     const name = await this.modelName(req);
+    return this.stamp(cache, req, name, options, requestId, stream);
+  }
+
+  private stamp(
+    cache: CatalogCache,
+    req: ChatRequest,
+    name: string,
+    options: RequestOptions,
+    requestId: string,
+    stream: boolean,
+  ): RequestContext {
     const target = cache.target(name);
     const startedAt = this.options.clock.now();
     if (this.emitter.has('request')) {

@@ -59,7 +59,12 @@ interface WakeState {
   keys: readonly QuotaKey[] | undefined;
 }
 
-async function loop<T>(rt: Runtime, rc: RequestContext, body: AttemptBody<T>, wake: WakeState): Promise<LoopSuccess<T>> {
+async function loop<T>(
+  rt: Runtime,
+  rc: RequestContext,
+  body: AttemptBody<T>,
+  wake: WakeState,
+): Promise<LoopSuccess<T>> {
   const { options, quota } = rt;
   const clock = options.clock;
   rt.budget.request(rc.startedAt);

@@ -6,6 +6,7 @@ import type { UsageSink } from '../usage/usage-sink.js';
 import type { CandidateStats } from './candidate-stats.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import type { RetryBudget } from './retry-budget.js';
+import type { RouterStrategyContext } from './order.js';
 import type { Strategy } from './strategy.js';
 
 /** Router-wide counters that `stats()` reports and tests drive to zero. */
@@ -24,6 +25,10 @@ export interface Runtime {
   readonly breakers: CircuitBreakers;
   readonly budget: RetryBudget;
   readonly strategies: ReadonlyMap<string, Strategy>;
+  /** The built-in strategies: trusted to return only the candidates they were given. */
+  readonly trustedStrategies: ReadonlySet<Strategy>;
+  /** Reused for every ordering (see `RouterStrategyContext`). */
+  readonly strategyContext: RouterStrategyContext;
   readonly counters: Counters;
   cache(): CatalogCache;
 }
