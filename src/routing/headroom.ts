@@ -26,27 +26,38 @@ export interface KeyUsage {
  */
 export function computeHeadroom(keys: readonly KeyUsage[]): number {
   if (keys.length === 0) return 0;
-  let reqLimit = 0;
-  let reqLeft = 0;
-  let tokLimit = 0;
-  let tokLeft = 0;
-  let reqUnlimited = false;
-  let tokUnlimited = false;
-  for (const k of keys) {
-    if (k.rpm === undefined) reqUnlimited = true;
+  const sum = new HeadroomSum();
+  for (const k of keys) sum.add(k.rpm, k.tpm, k.requestsInWindow, k.tokensInWindow);
+  return sum.value();
+}
+
+/** The formula's running sums, shared by `computeHeadroom` and `poolState` (which cannot build a list). */
+class HeadroomSum {
+  private reqLimit = 0;
+  private reqLeft = 0;
+  private tokLimit = 0;
+  private tokLeft = 0;
+  private reqUnlimited = false;
+  private tokUnlimited = false;
+
+  add(rpm: number | undefined, tpm: number | undefined, requests: number, tokens: number): void {
+    if (rpm === undefined) this.reqUnlimited = true;
     else {
-      reqLimit += k.rpm;
-      reqLeft += Math.max(0, k.rpm - k.requestsInWindow);
+      this.reqLimit += rpm;
+      this.reqLeft += Math.max(0, rpm - requests);
     }
-    if (k.tpm === undefined) tokUnlimited = true;
+    if (tpm === undefined) this.tokUnlimited = true;
     else {
-      tokLimit += k.tpm;
-      tokLeft += Math.max(0, k.tpm - k.tokensInWindow);
+      this.tokLimit += tpm;
+      this.tokLeft += Math.max(0, tpm - tokens);
     }
   }
-  const r = reqUnlimited ? 1 : reqLeft / reqLimit;
-  const t = tokUnlimited ? 1 : tokLeft / tokLimit;
-  return Math.min(r, t);
+
+  value(): number {
+    const r = this.reqUnlimited ? 1 : this.reqLeft / this.reqLimit;
+    const t = this.tokUnlimited ? 1 : this.tokLeft / this.tokLimit;
+    return Math.min(r, t);
+  }
 }
 
 export interface PoolState {
@@ -60,7 +71,7 @@ export interface PoolState {
 
 /**
  * Headroom and usability of one provider's key pool (enabled keys only). Runs for every candidate
- * of every request, so it sums in place instead of building a list of usable keys.
+ * of every request, so it sums as it goes instead of building a list of usable keys.
  */
 export function poolState(
   keys: readonly QuotaKey[],
@@ -71,12 +82,7 @@ export function poolState(
   let usable = 0;
   let cooling = 0;
   let earliest = Number.POSITIVE_INFINITY;
-  let reqLimit = 0;
-  let reqLeft = 0;
-  let tokLimit = 0;
-  let tokLeft = 0;
-  let reqUnlimited = false;
-  let tokUnlimited = false;
+  const sum = new HeadroomSum();
   for (const key of keys) {
     const v = view(key);
     const coolingUntil = v.coolingUntil ?? 0;
@@ -87,16 +93,7 @@ export function poolState(
       continue;
     }
     usable++;
-    if (key.rpm === undefined) reqUnlimited = true;
-    else {
-      reqLimit += key.rpm;
-      reqLeft += Math.max(0, key.rpm - v.requestsInWindow);
-    }
-    if (key.tpm === undefined) tokUnlimited = true;
-    else {
-      tokLimit += key.tpm;
-      tokLeft += Math.max(0, key.tpm - v.tokensInWindow);
-    }
+    sum.add(key.rpm, key.tpm, v.requestsInWindow, v.tokensInWindow);
   }
   if (usable === 0) {
     return {
@@ -106,7 +103,7 @@ export function poolState(
       retryAfterMs: earliest,
     };
   }
-  const headroom = Math.min(reqUnlimited ? 1 : reqLeft / reqLimit, tokUnlimited ? 1 : tokLeft / tokLimit);
+  const headroom = sum.value();
   if (headroom <= 0) return { headroom: 0, usableKeys: usable, skip: 'exhausted' };
   return { headroom, usableKeys: usable };
 }

@@ -1,12 +1,9 @@
 import { invalid } from '../../errors/validation.js';
 import { systemClock } from '../../util/clock.js';
-import type { ProviderAdapter, ProviderCall, ProviderResult, ProviderStream } from '../adapter.js';
-import { type CallContext, createContext } from '../shared/context.js';
+import type { ProviderAdapter } from '../adapter.js';
 import { lowerCaseKeys } from '../shared/headers.js';
-import { eventStreamBody, postJson, readJson } from '../shared/http.js';
+import { jsonSseAdapter } from '../shared/json-sse-adapter.js';
 import { resolveLimits } from '../shared/limits.js';
-import { parseRateLimitHeaders } from '../shared/rate-limit-headers.js';
-import { sseParts } from '../shared/sse.js';
 import { joinUrl } from '../shared/url.js';
 import type { AnthropicOptions } from './options.js';
 import { toMessagesBody } from './request.js';
@@ -42,36 +39,23 @@ export function anthropic(options: AnthropicOptions = {}): ProviderAdapter {
   const version = options.version ?? DEFAULT_VERSION;
   const extraHeaders = lowerCaseKeys(options.headers);
 
-  function send(call: ProviderCall, stream: boolean): { ctx: CallContext; response: Promise<Response> } {
-    const ctx = createContext(NAME, call, { fetch: options.fetch, limits, clock });
-    const headers: Record<string, string> = {
-      ...extraHeaders,
-      'content-type': 'application/json',
-      accept: stream ? 'text/event-stream' : 'application/json',
-      'anthropic-version': version,
-      'x-api-key': call.apiKey,
-    };
-    const url = joinUrl(call.provider.baseUrl ?? baseURL, 'messages');
-    const body = toMessagesBody(ctx, call, { stream, defaultMaxTokens });
-    return { ctx, response: postJson(ctx, url, headers, body) };
-  }
-
-  return {
+  return jsonSseAdapter({
     name: NAME,
-
-    async complete(call: ProviderCall): Promise<ProviderResult> {
-      const { ctx, response } = send(call, false);
-      const res = await response;
-      const rateLimit = parseRateLimitHeaders(res.headers, clock.now());
-      return fromMessage(ctx, await readJson(ctx, res), rateLimit);
+    fetch: options.fetch,
+    limits,
+    clock,
+    request(ctx, call, stream) {
+      const headers: Record<string, string> = {
+        ...extraHeaders,
+        'content-type': 'application/json',
+        accept: stream ? 'text/event-stream' : 'application/json',
+        'anthropic-version': version,
+        'x-api-key': call.apiKey,
+      };
+      const url = joinUrl(call.provider.baseUrl ?? baseURL, 'messages');
+      return { url, headers, body: toMessagesBody(ctx, call, { stream, defaultMaxTokens }) };
     },
-
-    async stream(call: ProviderCall): Promise<ProviderStream> {
-      const { ctx, response } = send(call, true);
-      const res = await response;
-      const rateLimit = parseRateLimitHeaders(res.headers, clock.now());
-      const body = await eventStreamBody(ctx, res);
-      return { ...(rateLimit ? { rateLimit } : {}), parts: sseParts(ctx, body, messagesDecoder(ctx)) };
-    },
-  };
+    fromResponse: fromMessage,
+    decoder: messagesDecoder,
+  });
 }

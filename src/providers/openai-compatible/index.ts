@@ -1,12 +1,9 @@
 import { invalid } from '../../errors/validation.js';
 import { systemClock } from '../../util/clock.js';
-import type { ProviderAdapter, ProviderCall, ProviderResult, ProviderStream } from '../adapter.js';
-import { type CallContext, createContext } from '../shared/context.js';
+import type { ProviderAdapter } from '../adapter.js';
 import { lowerCaseKeys } from '../shared/headers.js';
-import { eventStreamBody, postJson, readJson } from '../shared/http.js';
+import { jsonSseAdapter } from '../shared/json-sse-adapter.js';
 import { resolveLimits } from '../shared/limits.js';
-import { parseRateLimitHeaders } from '../shared/rate-limit-headers.js';
-import { sseParts } from '../shared/sse.js';
 import { joinUrl } from '../shared/url.js';
 import type { OpenAICompatibleOptions } from './options.js';
 import { type BodySettings, toChatCompletionsBody } from './request.js';
@@ -37,36 +34,23 @@ export function openaiCompatible(options: OpenAICompatibleOptions): ProviderAdap
     maxTokensField: options.maxTokensField ?? 'max_tokens',
   } satisfies Omit<BodySettings, 'stream'>;
 
-  function send(call: ProviderCall, stream: boolean): { ctx: CallContext; response: Promise<Response> } {
-    const ctx = createContext(NAME, call, { fetch: options.fetch, limits, clock });
-    const headers: Record<string, string> = {
-      ...extraHeaders,
-      'content-type': 'application/json',
-      accept: stream ? 'text/event-stream' : 'application/json',
-    };
-    // Keyless local servers (Ollama, vLLM without --api-key) get no Authorization header at all.
-    if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
-    const url = joinUrl(call.provider.baseUrl ?? options.baseURL, 'chat/completions');
-    const body = toChatCompletionsBody(call, { ...settings, stream });
-    return { ctx, response: postJson(ctx, url, headers, body) };
-  }
-
-  return {
+  return jsonSseAdapter({
     name: NAME,
-
-    async complete(call: ProviderCall): Promise<ProviderResult> {
-      const { ctx, response } = send(call, false);
-      const res = await response;
-      const rateLimit = parseRateLimitHeaders(res.headers, clock.now());
-      return fromChatCompletion(ctx, await readJson(ctx, res), rateLimit);
+    fetch: options.fetch,
+    limits,
+    clock,
+    request(_ctx, call, stream) {
+      const headers: Record<string, string> = {
+        ...extraHeaders,
+        'content-type': 'application/json',
+        accept: stream ? 'text/event-stream' : 'application/json',
+      };
+      // Keyless local servers (Ollama, vLLM without --api-key) get no Authorization header at all.
+      if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
+      const url = joinUrl(call.provider.baseUrl ?? options.baseURL, 'chat/completions');
+      return { url, headers, body: toChatCompletionsBody(call, { ...settings, stream }) };
     },
-
-    async stream(call: ProviderCall): Promise<ProviderStream> {
-      const { ctx, response } = send(call, true);
-      const res = await response;
-      const rateLimit = parseRateLimitHeaders(res.headers, clock.now());
-      const body = await eventStreamBody(ctx, res);
-      return { ...(rateLimit ? { rateLimit } : {}), parts: sseParts(ctx, body, chatCompletionsDecoder(ctx)) };
-    },
-  };
+    fromResponse: fromChatCompletion,
+    decoder: chatCompletionsDecoder,
+  });
 }
