@@ -378,7 +378,15 @@ export class ModelRouter {
 
   private async reload(reason: 'refresh' | 'write' | 'subscribe'): Promise<void> {
     const previous = this.cache;
-    this.cache = new CatalogCache(await this.storage.loadCatalog());
+    let catalog: Awaited<ReturnType<RouterStorage['loadCatalog']>>;
+    try {
+      catalog = await this.storage.loadCatalog();
+    } catch (error) {
+      // As in load(): the storage's own error (it may quote a connection string) stays the cause.
+      if (RouterError.isInstance(error)) throw error;
+      throw new RouterError('STORAGE_ERROR', 'Could not reload the catalog', { cause: error });
+    }
+    this.cache = new CatalogCache(catalog);
     if (previous) await this.forgetChangedKeys(previous, this.cache);
     this.emitCatalog(reason);
   }
