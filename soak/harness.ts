@@ -1,0 +1,195 @@
+import {
+  ModelRouter,
+  type ProviderAdapter,
+  type RouterEventName,
+  type TimeoutOptions,
+  type UsageRecord,
+  memoryQuota,
+  memoryStorage,
+  openaiCompatible,
+} from '../src/index.js';
+import { type MockProvider, mockProvider } from '../src/testing/mock-provider.js';
+import { PROVIDERS, WIRE_PROVIDER, soakCatalog } from './catalog.js';
+import type { RequestState } from './checks.js';
+import { estimateTokens } from './estimate.js';
+import { mockStep, planReply } from './faults.js';
+import { rng } from './prng.js';
+import type { CanaryScanner } from './probes.js';
+
+/** The adapters' size caps, small so that huge lines and oversized bodies cost little to send. */
+export const LIMITS = { maxLineBytes: 4096, maxEventBytes: 8192, maxBodyBytes: 64 * 1024 };
+
+const EVENTS: RouterEventName[] = [
+  'request',
+  'attempt',
+  'failover',
+  'cooldown',
+  'success',
+  'failure',
+  'usage',
+  'catalog',
+  'error',
+];
+
+/**
+ * The router under test with everything the checker needs around it: two mock providers and the
+ * wire adapter (each call counted), a storage that counts what reached the ledger, an `onUsage` hook
+ * that collects every record and then misbehaves, and event listeners that count, scan for the
+ * canary, throw, reject or hang — all decided per record or event from the seed.
+ */
+export class SoakHarness {
+  readonly router: ModelRouter;
+  readonly mocks = new Map<string, MockProvider>();
+  /** Calls the wire adapter received since the last checkpoint. */
+  wireCalls: Array<{ idx: number; keyId: string }> = [];
+  /** Requests of the current batch, by index. */
+  requests = new Map<number, RequestState>();
+  /** Usage records of the current batch, by request id. */
+  records = new Map<string, UsageRecord[]>();
+  totalRecords = 0;
+  ledgerWritten = 0;
+  failoverEvents = 0;
+  readonly injected = { hookFailures: 0, listenerFailures: 0 };
+  readonly errorEvents: Record<string, number> = {};
+  private readonly slowHooks = new Set<Promise<void>>();
+  private hungHooks: Array<() => void> = [];
+
+  constructor(
+    private readonly seed: number,
+    baseURL: string,
+    private readonly canary: CanaryScanner,
+    timeouts: Required<TimeoutOptions>,
+  ) {
+    for (const id of PROVIDERS) {
+      if (id === WIRE_PROVIDER) continue;
+      this.mocks.set(
+        id,
+        mockProvider({
+          name: id,
+          respond: (call) => {
+            const idx = Number(call.request.metadata?.soak);
+            return mockStep(planReply(seed, idx, id, call.keyId, call.stream, false), call.stream);
+          },
+        }),
+      );
+    }
+    const http = openaiCompatible({ baseURL, limits: LIMITS });
+    const wire: ProviderAdapter = {
+      name: http.name,
+      complete: (call) => {
+        this.wireCalls.push({ idx: Number(call.request.metadata?.soak), keyId: call.key.id });
+        return http.complete(call);
+      },
+      stream: (call) => {
+        this.wireCalls.push({ idx: Number(call.request.metadata?.soak), keyId: call.key.id });
+        return http.stream(call);
+      },
+    };
+    const store = memoryStorage({ catalog: soakCatalog() });
+    const storage = Object.assign(Object.create(null), store, {
+      recordUsage: async (records: readonly UsageRecord[]) => {
+        this.ledgerWritten += records.length;
+        await store.recordUsage(records);
+      },
+    });
+    this.router = new ModelRouter({
+      storage,
+      // One-second windows: rpm/tpm bind under load and recover within a second (real time, no manual clock).
+      quota: memoryQuota({ windowMs: 1_000 }),
+      adapters: { ...Object.fromEntries(this.mocks), [WIRE_PROVIDER]: wire },
+      timeouts,
+      cooldown: { defaultMs: 30, minMs: 2, maxMs: 100, quarantineMs: 150 },
+      circuitBreaker: { failureThreshold: 5, openMs: 40 },
+      retryBudget: { ratio: 1, minPerSecond: 50, windowMs: 1_000 },
+      estimateTokens,
+      onUsage: (record) => this.onUsage(record),
+    });
+    this.listen();
+  }
+
+  /** Resolve the hooks left hanging; returns how many there were. */
+  releaseHungHooks(): number {
+    const n = this.hungHooks.length;
+    for (const resolve of this.hungHooks) resolve();
+    this.hungHooks = [];
+    return n;
+  }
+
+  /** Wait for the slow (timer-driven) hooks this harness started. */
+  async settleSlowHooks(): Promise<void> {
+    await Promise.all([...this.slowHooks]);
+  }
+
+  private onUsage(record: UsageRecord): void | Promise<void> {
+    this.totalRecords++;
+    const list = this.records.get(record.requestId);
+    if (list) list.push(record);
+    else this.records.set(record.requestId, [record]);
+    this.canary.scan('usage record', record);
+    const x = rng(this.seed, record.requestId, record.attempt, 'hook').next();
+    if (x < 0.02) {
+      this.injected.hookFailures++;
+      throw new Error('soak: onUsage hook threw');
+    }
+    if (x < 0.04) {
+      this.injected.hookFailures++;
+      return Promise.reject(new Error('soak: onUsage hook rejected'));
+    }
+    if (x < 0.06) {
+      const p = new Promise<void>((resolve) => setTimeout(resolve, 1 + Math.floor(x * 400)));
+      this.slowHooks.add(p);
+      void p.finally(() => this.slowHooks.delete(p));
+      return p;
+    }
+    if (x < 0.065) return new Promise<void>((resolve) => this.hungHooks.push(resolve));
+  }
+
+  private stateOf(requestId: string): RequestState | undefined {
+    return this.requests.get(Number(requestId.slice(5)));
+  }
+
+  private listen(): void {
+    const { router, seed } = this;
+    for (const name of EVENTS) {
+      router.on(name, (payload) => {
+        this.canary.scan(`event ${name}`, payload);
+        const inner = (payload as { error?: unknown }).error;
+        if (inner instanceof Error) this.canary.scan(`event ${name} error`, inner);
+      });
+    }
+    router.on('success', (p) => {
+      const st = this.stateOf(p.requestId);
+      if (st) st.successEvents++;
+    });
+    router.on('failure', (p) => {
+      const st = this.stateOf(p.requestId);
+      if (st) st.failureEvents++;
+    });
+    router.on('failover', (p) => {
+      this.failoverEvents++;
+      const st = this.stateOf(p.requestId);
+      if (st) st.failoverEvents++;
+      // A listener that never finishes.
+      if (rng(seed, p.requestId, p.attempt, 'hang').chance(0.1)) return new Promise<never>(() => {}) as never;
+    });
+    router.on('attempt', (p) => {
+      const st = this.stateOf(p.requestId);
+      if (st) st.attemptEvents++;
+      if (rng(seed, p.requestId, p.attempt, 'throw').chance(0.02)) {
+        this.injected.listenerFailures++;
+        throw new Error('soak: attempt listener threw');
+      }
+    });
+    router.on('success', async (p) => {
+      if (rng(seed, p.requestId, 'reject').chance(0.02)) {
+        this.injected.listenerFailures++;
+        throw new Error('soak: async success listener rejected');
+      }
+    });
+    router.on('error', (p) => {
+      const n = (this.errorEvents[p.source] ?? 0) + 1;
+      this.errorEvents[p.source] = n;
+      if (n % 7 === 0) throw new Error('soak: error listener threw (must be ignored)');
+    });
+  }
+}
