@@ -24,6 +24,11 @@ export interface TimeoutOptions {
   totalMs?: number;
   /** Longest a request waits for a concurrency slot (`maxConcurrent`). @default 10000 */
   queueWaitMs?: number;
+  /**
+   * Longest `close()` waits for the usage ledger to confirm its writes; records not confirmed by
+   * then are reported through the `error` event (`source: 'usage'`). @default 10000
+   */
+  closeMs?: number;
 }
 
 export interface RetryBudgetOptions {
@@ -120,6 +125,7 @@ const optionsSchema = z.strictObject({
       idleMs: ms.optional(),
       totalMs: ms.optional(),
       queueWaitMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+      closeMs: ms.optional(),
     })
     .optional(),
   retryBudget: z
@@ -198,6 +204,7 @@ export function resolveOptions(
       idleMs: o.timeouts?.idleMs ?? 60_000,
       totalMs: o.timeouts?.totalMs ?? 300_000,
       queueWaitMs: o.timeouts?.queueWaitMs ?? 10_000,
+      closeMs: o.timeouts?.closeMs ?? 10_000,
     },
     retryBudget: {
       ratio: o.retryBudget?.ratio ?? 0.5,

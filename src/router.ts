@@ -247,7 +247,7 @@ export class ModelRouter {
         errors.push(error);
       }
     };
-    await step(() => this.usageSink.flush(HOOK_GRACE_MS));
+    await step(() => this.usageSink.flush(HOOK_GRACE_MS, this.options.timeouts.closeMs));
     await step(() => this.unsubscribe?.());
     await step(() => this.storage.close?.());
     await step(() => this.quota.close?.());

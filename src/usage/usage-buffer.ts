@@ -29,6 +29,12 @@ export class UsageBuffer {
   /** A batch write is in flight (at most one: the ledger sees batches in order). */
   private writing = false;
   private inflight: Promise<void> | undefined;
+  /** The batch being written now, so that `flush` can report it if the storage never answers. */
+  private inflightBatch: UsageRecord[] | undefined;
+  /** `flush` (close) ran: no more background writes, and a late failure is not re-queued. */
+  private closed = false;
+  /** `flush` ran out of time and reported what was left. */
+  private givenUp = false;
 
   constructor(
     private readonly storage: RouterStorage,
@@ -40,6 +46,10 @@ export class UsageBuffer {
   }
 
   add(record: UsageRecord): void {
+    if (this.closed) {
+      this.options.onLost(new Error('usage record after close(): the ledger is closed'), [record]);
+      return;
+    }
     this.pending.push(record);
     if (this.pending.length > this.options.maxBuffered) {
       const dropped = this.pending.splice(0, this.pending.length - this.options.maxBuffered);
@@ -55,21 +65,64 @@ export class UsageBuffer {
     else if (this.timer === undefined) this.schedule(this.options.flushMs);
   }
 
-  /** Write everything buffered; on failure the records are reported through `onLost`. */
-  async flush(): Promise<void> {
-    // Let a write in flight finish first (a failed one puts its batch back in front).
-    while (this.inflight) await this.inflight;
+  /**
+   * Write everything buffered, within `timeoutMs` (a storage that never answers cannot hold
+   * `close()` forever). A batch that fails is tried once more; what is still unwritten at the end —
+   * failed, or not confirmed in time — is reported through `onLost`. Nothing is lost silently.
+   */
+  async flush(timeoutMs: number): Promise<void> {
+    this.closed = true;
     this.clearTimer();
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.options.maxBatch);
-      try {
-        await this.writes.add(() => this.storage.recordUsage(batch));
-        this.failures = 0;
-      } catch (error) {
-        this.options.onLost(error, batch);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), timeoutMs);
+      timer.unref?.();
+    });
+    const within = <T>(p: Promise<T>) => Promise.race([p, expired]);
+    try {
+      // A write in flight first (when it fails, its batch is back in front of `pending`).
+      if (this.inflight && (await within(this.inflight)) === 'expired') return this.giveUp(timeoutMs);
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, this.options.maxBatch);
+        let lastError: unknown;
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const write = this.writes
+            .add(() => this.storage.recordUsage(batch))
+            .then(
+              () => 'written' as const,
+              (error: unknown) => {
+                lastError = error;
+                return 'failed' as const;
+              },
+            );
+          this.inflightBatch = batch;
+          const outcome = await within(write);
+          this.inflightBatch = undefined;
+          if (outcome === 'written') break;
+          if (outcome === 'expired') {
+            this.inflightBatch = batch;
+            return this.giveUp(timeoutMs);
+          }
+          if (attempt === 1) this.options.onLost(lastError, batch);
+        }
       }
+    } finally {
+      clearTimeout(timer);
     }
-    await this.writes.onIdle();
+  }
+
+  /** Out of time at close: report the batch in flight and everything still buffered. */
+  private giveUp(timeoutMs: number): void {
+    this.givenUp = true;
+    const records = [...(this.inflightBatch ?? []), ...this.pending];
+    this.inflightBatch = undefined;
+    this.pending = [];
+    if (records.length > 0) {
+      this.options.onLost(
+        new Error(`usage records not confirmed written within ${timeoutMs} ms of close()`),
+        records,
+      );
+    }
   }
 
   private schedule(delayMs: number): void {
@@ -98,10 +151,12 @@ export class UsageBuffer {
     this.clearTimer();
     const batch = this.pending.splice(0, this.options.maxBatch);
     this.writing = true;
+    this.inflightBatch = batch;
     try {
       await this.writes.add(() => this.storage.recordUsage(batch));
       this.failures = 0;
     } catch (error) {
+      if (this.givenUp) return; // flush() already reported this batch as unconfirmed
       // Put the batch back in front and retry later with backoff (1s, 2s, 4s … 60s).
       this.pending.unshift(...batch);
       this.failures++;
@@ -110,11 +165,14 @@ export class UsageBuffer {
         const dropped = this.pending.splice(0, this.pending.length - this.options.maxBuffered);
         this.options.onLost(error, dropped);
       }
+      if (this.closed) return; // flush() is writing what is left
       this.schedule(Math.min(60_000, this.options.flushMs * 2 ** Math.min(this.failures, 6)));
       return;
     } finally {
       this.writing = false;
+      if (this.inflightBatch === batch) this.inflightBatch = undefined;
     }
+    if (this.closed) return;
     if (this.pending.length >= this.options.maxBatch) this.startWrite();
     else if (this.pending.length > 0) this.schedule(this.options.flushMs);
   }

@@ -35,9 +35,12 @@ export class UsageSink {
     this.buffer.add(record);
   }
 
-  /** Flush the storage buffer and give running async hooks up to `hookGraceMs` to finish. */
-  async flush(hookGraceMs: number): Promise<void> {
-    await this.buffer.flush();
+  /**
+   * Flush the storage buffer (at most `ledgerTimeoutMs`; what is not confirmed by then is reported)
+   * and give running async hooks up to `hookGraceMs` to finish.
+   */
+  async flush(hookGraceMs: number, ledgerTimeoutMs: number): Promise<void> {
+    await this.buffer.flush(ledgerTimeoutMs);
     if (this.pendingHooks.size === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<void>((resolve) => {
