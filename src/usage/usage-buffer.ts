@@ -29,8 +29,11 @@ export class UsageBuffer {
   /** A batch write is in flight (at most one: the ledger sees batches in order). */
   private writing = false;
   private inflight: Promise<void> | undefined;
-  /** The batch being written now, so that `flush` can report it if the storage never answers. */
-  private inflightBatch: UsageRecord[] | undefined;
+  /**
+   * Batches handed to the storage and not settled yet (a background write and flush's own), so that
+   * `flush` can report all of them if the storage never answers.
+   */
+  private readonly unconfirmed = new Set<UsageRecord[]>();
   /** `flush` (close) ran: no more background writes, and a late failure is not re-queued. */
   private closed = false;
   /** `flush` ran out of time and reported what was left. */
@@ -95,14 +98,11 @@ export class UsageBuffer {
                 return 'failed' as const;
               },
             );
-          this.inflightBatch = batch;
+          this.unconfirmed.add(batch);
           const outcome = await within(write);
-          this.inflightBatch = undefined;
+          if (outcome === 'expired') return this.giveUp(timeoutMs);
+          this.unconfirmed.delete(batch);
           if (outcome === 'written') break;
-          if (outcome === 'expired') {
-            this.inflightBatch = batch;
-            return this.giveUp(timeoutMs);
-          }
           if (attempt === 1) this.options.onLost(lastError, batch);
         }
       }
@@ -114,9 +114,11 @@ export class UsageBuffer {
   /** Out of time at close: report the batch in flight and everything still buffered. */
   private giveUp(timeoutMs: number): void {
     this.givenUp = true;
-    const records = [...(this.inflightBatch ?? []), ...this.pending];
-    this.inflightBatch = undefined;
+    const records = [...[...this.unconfirmed].flat(), ...this.pending];
+    this.unconfirmed.clear();
     this.pending = [];
+    // Writes queued behind the stuck one would write records reported here as not written.
+    this.writes.clear();
     if (records.length > 0) {
       this.options.onLost(
         new Error(`usage records not confirmed written within ${timeoutMs} ms of close()`),
@@ -140,6 +142,8 @@ export class UsageBuffer {
   }
 
   private startWrite(): void {
+    // A write is running: leave `inflight` pointing at it (flush waits for it), it schedules the next.
+    if (this.writing) return;
     const p = this.writeOne().finally(() => {
       if (this.inflight === p) this.inflight = undefined;
     });
@@ -151,7 +155,7 @@ export class UsageBuffer {
     this.clearTimer();
     const batch = this.pending.splice(0, this.options.maxBatch);
     this.writing = true;
-    this.inflightBatch = batch;
+    this.unconfirmed.add(batch);
     try {
       await this.writes.add(() => this.storage.recordUsage(batch));
       this.failures = 0;
@@ -170,7 +174,7 @@ export class UsageBuffer {
       return;
     } finally {
       this.writing = false;
-      if (this.inflightBatch === batch) this.inflightBatch = undefined;
+      if (!this.givenUp) this.unconfirmed.delete(batch);
     }
     if (this.closed) return;
     if (this.pending.length >= this.options.maxBatch) this.startWrite();
