@@ -58,7 +58,7 @@ export class SoakHarness {
     private readonly seed: number,
     baseURL: string,
     private readonly canary: CanaryScanner,
-    timeouts: Required<TimeoutOptions>,
+    timeouts: TimeoutOptions,
   ) {
     for (const id of PROVIDERS) {
       if (id === WIRE_PROVIDER) continue;

@@ -58,9 +58,11 @@ out('');
 out(
   `time ${(report.durationMs / 1000).toFixed(1)} s (${Math.round(report.requests / (report.durationMs / 1000))} req/s)`,
 );
-out(`attempts ${report.attempts} → ${report.attemptsPerRequest.toFixed(3)} per request`);
 out(
-  `failover: ${report.requestsWithFailover} requests with more than one attempt (${pct(report.failoverRate)}), ${report.failoverEvents} failover events`,
+  `attempts ${report.attempts} → ${report.attemptsPerRequest.toFixed(3)} per request; ${(report.attempts / report.requestsWithAttempts).toFixed(3)} per request that reached a provider (${report.requestsWithAttempts})`,
+);
+out(
+  `failover: ${report.requestsWithFailover} requests with more than one attempt (${pct(report.failoverRate)} of all, ${pct(report.requestsWithFailover / report.requestsWithAttempts)} of those that reached a provider), ${report.failoverEvents} failover events`,
 );
 out(`outcomes ${JSON.stringify(report.outcomes)}`);
 out(`behaviours ${JSON.stringify(report.behaviours)}`);

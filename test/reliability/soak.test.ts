@@ -4,8 +4,9 @@ import { type BatchSummary, runSoak } from '../../soak/engine.js';
 /*
  * The short chaos soak: the engine of `npm run soak` at 600 requests, with a checkpoint every 50
  * (quiescence, then every invariant: nothing held, leases balanced, usage records = provider calls,
- * tokens, exactly-once endings, stream content, abort listeners). Real but short timers; no timing
- * assertions — time only decides which faults a request runs into.
+ * tokens, exactly-once endings, stream content, abort listeners, catalog restored after the admin
+ * writes made during the batch). Real but short timers; no timing assertions — time only decides
+ * which faults a request runs into.
  */
 describe('chaos soak (short)', () => {
   it('600 seeded requests over 3 providers × 4 keys: every invariant holds at every checkpoint', async () => {
@@ -15,6 +16,8 @@ describe('chaos soak (short)', () => {
       seed: 0x5eed,
       concurrency: 32,
       batchSize: 50,
+      // An upper bound: fetch's pool closes its idle sockets after 4 s, and the run goes on at once then.
+      socketDrainMs: 10_000,
       onBatch: (b) => void batches.push(b),
     });
     expect(batches.map((b) => b.index)).toEqual([...Array(12).keys()]);
