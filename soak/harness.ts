@@ -49,7 +49,9 @@ export class SoakHarness {
   totalRecords = 0;
   ledgerWritten = 0;
   failoverEvents = 0;
-  readonly injected = { hookFailures: 0, listenerFailures: 0 };
+  readonly injected = { hookFailures: 0, listenerFailures: 0, writeFailures: 0 };
+  /** Usage records the router reported as not written (`error` events with `records`). */
+  reportedLost = 0;
   readonly errorEvents: Record<string, number> = {};
   private readonly slowHooks = new Set<Promise<void>>();
   private hungHooks: Array<() => void> = [];
@@ -85,9 +87,17 @@ export class SoakHarness {
         return http.stream(call);
       },
     };
+    // The ledger fails one write in 30 (before writing anything): the buffer must retry, and what it
+    // cannot write must come back through the `error` event — written + reported = records.
     const store = memoryStorage({ catalog: soakCatalog() });
+    let writeNo = 0;
     const storage = Object.assign(Object.create(null), store, {
+      usageBatching: { maxBatch: 200, flushMs: 20, maxBuffered: 20_000 },
       recordUsage: async (records: readonly UsageRecord[]) => {
+        if (rng(seed, 'ledger write', writeNo++).chance(1 / 30)) {
+          this.injected.writeFailures++;
+          throw new Error('soak: ledger write failed (connection reset)');
+        }
         this.ledgerWritten += records.length;
         await store.recordUsage(records);
       },
@@ -189,6 +199,7 @@ export class SoakHarness {
     router.on('error', (p) => {
       const n = (this.errorEvents[p.source] ?? 0) + 1;
       this.errorEvents[p.source] = n;
+      if (p.records) this.reportedLost += p.records.length;
       if (n % 7 === 0) throw new Error('soak: error listener threw (must be ignored)');
     });
   }

@@ -263,9 +263,9 @@ describe('storage dropped mid-run', () => {
     expect(lostRecords(env.errors)).toEqual([]);
   });
 
-  // Bug (src/usage/usage-buffer.ts flush(), called by close()): `while (this.inflight) await this.inflight`
-  // waits without a bound, so a storage whose write never settles (a hung database socket) keeps
-  // close() pending forever, and the buffered records are neither written nor reported.
+  // Was two bugs: close() waited forever on a write that never settles (fixed by timeouts.closeMs), and
+  // then, when the flush timer fired during the stuck write, the stuck batch was dropped unreported
+  // (fixed in usage-buffer.ts: every unconfirmed batch is reported). The 200 ms before close() matter.
   it('a storage that never answers a write: close() still ends (bounded) and reports the records', async () => {
     vi.useFakeTimers();
     const env = setup();
