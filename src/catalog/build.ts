@@ -17,7 +17,8 @@ export function buildCatalog(input: CatalogInput, now: string, prefix = 'catalog
     const keyIds = new Set<string>();
     const keys = (p.keys ?? []).map((k, j) => {
       const keyId = k.id ?? `${id}-${j + 1}`;
-      if (keyIds.has(keyId)) throw invalid(`${prefix}.providers[${i}].keys[${j}].id`, `duplicate key id "${keyId}"`);
+      if (keyIds.has(keyId))
+        throw invalid(`${prefix}.providers[${i}].keys[${j}].id`, `duplicate key id "${keyId}"`);
       keyIds.add(keyId);
       return {
         id: keyId,
@@ -63,7 +64,8 @@ export function buildCatalog(input: CatalogInput, now: string, prefix = 'catalog
   const groupNames = new Set<string>();
   const groupIds = new Set<string>();
   parsed.groups.forEach((g, i) => {
-    if (groupNames.has(g.name)) throw invalid(`${prefix}.groups[${i}].name`, `duplicate group name "${g.name}"`);
+    if (groupNames.has(g.name))
+      throw invalid(`${prefix}.groups[${i}].name`, `duplicate group name "${g.name}"`);
     groupNames.add(g.name);
     const id = g.id ?? g.name;
     if (groupIds.has(id)) throw invalid(`${prefix}.groups[${i}].id`, `duplicate group id "${id}"`);

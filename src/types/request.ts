@@ -1,7 +1,5 @@
 /** A piece of message content. Text is the common case; images are passed through to adapters. */
-export type ContentPart =
-  | { type: 'text'; text: string }
-  | { type: 'image'; url: string; mediaType?: string };
+export type ContentPart = { type: 'text'; text: string } | { type: 'image'; url: string; mediaType?: string };
 
 export interface ToolCall {
   id: string;
@@ -26,7 +24,10 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; func
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
-  | { type: 'json_schema'; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean } };
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean };
+    };
 
 /** A request for a logical model. */
 export interface ChatRequest {
