@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CatalogInput } from './catalog/inputs.js';
 import type { ProviderKey } from './catalog/types.js';
-import { parseOrThrow } from './errors/validation.js';
+import { invalid, parseOrThrow } from './errors/validation.js';
 import type { ProviderAdapter } from './providers/adapter.js';
 import type { QuotaStore } from './quota/quota-store.js';
 import type { Strategy } from './routing/strategy.js';
@@ -178,6 +178,9 @@ export interface ResolvedOptions {
   random: () => number;
 }
 
+/** A key no JSON or object literal should carry: it would be dropped or rewrite a prototype. */
+const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
+
 export function resolveOptions(
   options: ModelRouterOptions,
   defaults: {
@@ -186,6 +189,12 @@ export function resolveOptions(
     clock: Clock;
   },
 ): ResolvedOptions {
+  for (const field of ['adapters', 'strategies'] as const) {
+    const record = (options as unknown as Record<string, unknown>)[field];
+    if (typeof record !== 'object' || record === null) continue;
+    const bad = FORBIDDEN_KEYS.find((k) => Object.hasOwn(record, k));
+    if (bad) throw invalid(`options.${field}.${bad}`, 'is not an allowed name');
+  }
   const o = parseOrThrow(optionsSchema, options, 'options') as ModelRouterOptions;
   const cooldown = {
     defaultMs: o.cooldown?.defaultMs ?? 30_000,

@@ -25,7 +25,7 @@ const message = z.discriminatedUnion('role', [
   z.object({ role: z.literal('tool'), content: text, toolCallId: z.string().min(1).max(500) }),
 ]);
 
-const requestSchema = z.object({
+const requestSchema = z.strictObject({
   model: z
     .union([z.string().min(1).max(500), z.custom<() => string>((v) => typeof v === 'function')])
     .optional(),

@@ -35,13 +35,15 @@ export const baseUrlSchema = z
   .string()
   .max(2048)
   .refine((s) => {
+    // The URL parser quietly strips tabs and newlines; a header-injection attempt must not pass.
+    if (/[\t\r\n\0]/.test(s)) return false;
     try {
       const u = new URL(s);
       return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
     } catch {
       return false;
     }
-  }, 'must be an http(s) URL without embedded credentials');
+  }, 'must be an http(s) URL without embedded credentials or control characters');
 
 export const providerInputSchema = z.strictObject({
   id: providerIdSchema.optional(),

@@ -80,13 +80,14 @@ export async function runAttempt<T>(
     });
   };
   const onCallerAbort = () => abort(abortedError(signal?.reason));
-  signal?.addEventListener('abort', onCallerAbort, { once: true });
   rt.counters.inFlight++;
   rt.stats.begin(candidate.ref);
   let settle: SettleInput = { tokens: 0 };
   let succeeded = false;
   let apiKey = '';
   try {
+    // Inside the try: whatever happens from here on, the finally below releases the lease.
+    signal?.addEventListener('abort', onCallerAbort, { once: true });
     if (signal?.aborted) throw abortedError(signal.reason);
     const key = candidate.keys.find((k) => k.keyId === lease.keyId);
     if (!key) throw new RouterError('VALIDATION', `Key "${lease.keyId}" left the catalog`);

@@ -55,7 +55,7 @@ export interface MemoryStorage extends RouterStorage {
   readonly usage: readonly UsageRecord[];
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   catalog: z.unknown().optional(),
   snapshot: z
     .object({ providers: z.array(z.unknown()), models: z.array(z.unknown()), groups: z.array(z.unknown()) })
