@@ -1,10 +1,13 @@
 import { invalid, parseOrThrow } from '../errors/validation.js';
+import { newGroup, newModel, newProvider } from './entities.js';
 import { type CatalogInput, catalogInputSchema } from './inputs.js';
 import type { Catalog, Group, Model, Provider } from './types.js';
 
 /**
  * Validate a catalog written in options (or loaded by a storage) and fill in ids and defaults.
  * Cross-checks what a schema alone cannot: duplicate ids and names, members naming unknown models.
+ * Ids left out are derived from names (so a seeded catalog has the same ids on every start); the
+ * defaults are those of every storage (`entities.ts`).
  */
 export function buildCatalog(input: CatalogInput, now: string, prefix = 'catalog'): Catalog {
   const parsed = parseOrThrow(catalogInputSchema, input, prefix);
@@ -17,31 +20,13 @@ export function buildCatalog(input: CatalogInput, now: string, prefix = 'catalog
     const keyIds = new Set<string>();
     const keys = (p.keys ?? []).map((k, j) => {
       const keyId = k.id ?? `${id}-${j + 1}`;
-      if (keyIds.has(keyId))
+      if (keyIds.has(keyId)) {
         throw invalid(`${prefix}.providers[${i}].keys[${j}].id`, `duplicate key id "${keyId}"`);
+      }
       keyIds.add(keyId);
-      return {
-        id: keyId,
-        providerId: id,
-        secret: k.secret,
-        ...(k.rpm === undefined ? {} : { rpm: k.rpm }),
-        ...(k.tpm === undefined ? {} : { tpm: k.tpm }),
-        ...(k.maxConcurrent === undefined ? {} : { maxConcurrent: k.maxConcurrent }),
-        enabled: k.enabled ?? true,
-        createdAt: now,
-        updatedAt: now,
-      };
+      return { ...k, id: keyId };
     });
-    providers.push({
-      id,
-      ...(p.name === undefined ? {} : { name: p.name }),
-      adapter: p.adapter,
-      ...(p.baseUrl === undefined ? {} : { baseUrl: p.baseUrl }),
-      enabled: p.enabled ?? true,
-      keys,
-      createdAt: now,
-      updatedAt: now,
-    });
+    providers.push(newProvider({ ...p, id, keys }, now));
   });
 
   const models: Model[] = [];
@@ -57,15 +42,16 @@ export function buildCatalog(input: CatalogInput, now: string, prefix = 'catalog
     const id = m.id ?? ref;
     if (modelIds.has(id)) throw invalid(`${prefix}.models[${i}].id`, `duplicate model id "${id}"`);
     modelIds.add(id);
-    models.push({ ...m, id, enabled: m.enabled ?? true, createdAt: now, updatedAt: now });
+    models.push(newModel({ ...m, id }, now));
   });
 
   const groups: Group[] = [];
   const groupNames = new Set<string>();
   const groupIds = new Set<string>();
   parsed.groups.forEach((g, i) => {
-    if (groupNames.has(g.name))
+    if (groupNames.has(g.name)) {
       throw invalid(`${prefix}.groups[${i}].name`, `duplicate group name "${g.name}"`);
+    }
     groupNames.add(g.name);
     const id = g.id ?? g.name;
     if (groupIds.has(id)) throw invalid(`${prefix}.groups[${i}].id`, `duplicate group id "${id}"`);
@@ -77,29 +63,9 @@ export function buildCatalog(input: CatalogInput, now: string, prefix = 'catalog
       if (!modelRefs.has(ref)) throw invalid(`${field}.modelId`, `unknown model "${ref}"`);
       if (memberRefs.has(ref)) throw invalid(field, `duplicate member "${ref}"`);
       memberRefs.add(ref);
-      return {
-        id: m.id ?? `${id}:${ref}`,
-        groupId: id,
-        providerId: m.providerId,
-        modelId: m.modelId,
-        priority: m.priority ?? 0,
-        weight: m.weight ?? 1,
-        enabled: m.enabled ?? true,
-        createdAt: now,
-        updatedAt: now,
-      };
+      return { ...m, id: m.id ?? `${id}:${ref}` };
     });
-    groups.push({
-      id,
-      name: g.name,
-      ...(g.displayName === undefined ? {} : { displayName: g.displayName }),
-      ...(g.description === undefined ? {} : { description: g.description }),
-      enabled: g.enabled ?? true,
-      ...(g.failoverStrategy === undefined ? {} : { failoverStrategy: g.failoverStrategy }),
-      members,
-      createdAt: now,
-      updatedAt: now,
-    });
+    groups.push(newGroup({ ...g, id, members }, now));
   });
   return { providers, models, groups };
 }

@@ -1,5 +1,6 @@
 import type { CandidateEntry, RouteTarget } from '../catalog/cache.js';
 import { RouterError } from '../errors/router-error.js';
+import type { ProviderCall } from '../providers/adapter.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
 import type { ChatRequest } from '../types/request.js';
 import type { Usage } from '../types/result.js';
@@ -71,3 +72,15 @@ export class InterruptedAttempt extends Error {
 }
 
 export type AttemptBody<T> = (rc: RequestContext, a: AttemptContext) => Promise<AttemptSuccess<T>>;
+
+/** The adapter's view of one attempt: the same for `complete` and `stream`. */
+export function providerCall(rc: RequestContext, a: AttemptContext): ProviderCall {
+  return {
+    provider: a.candidate.provider,
+    model: a.candidate.model,
+    key: { id: a.keyId },
+    apiKey: a.apiKey,
+    request: rc.request,
+    signal: a.signal,
+  };
+}

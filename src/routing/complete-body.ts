@@ -1,7 +1,7 @@
 import { ProviderError } from '../errors/provider-error.js';
 import type { CompletionResult } from '../types/result.js';
 import { completeUsage, tokensForChars } from '../usage/estimate.js';
-import { type AttemptBody, totalTimeout } from './attempt-context.js';
+import { type AttemptBody, providerCall, totalTimeout } from './attempt-context.js';
 import type { Runtime } from './runtime.js';
 
 /** The attempt body of `complete()`: one adapter call bounded by `attemptMs` and the total deadline. */
@@ -23,16 +23,7 @@ export function completeBody(rt: Runtime): AttemptBody<CompletionResult> {
     );
     timer.unref?.();
     try {
-      const res = await a.race(
-        adapter.complete({
-          provider: candidate.provider,
-          model: candidate.model,
-          key: { id: a.keyId },
-          apiKey: a.apiKey,
-          request: rc.request,
-          signal: a.signal,
-        }),
-      );
+      const res = await a.race(adapter.complete(providerCall(rc, a)));
       const content = res?.message?.content;
       if (typeof content !== 'string') {
         throw new ProviderError({ message: 'Adapter returned no message content', kind: 'protocol' });

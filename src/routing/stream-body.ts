@@ -6,7 +6,13 @@ import type { CompletionResult, FinishReason } from '../types/result.js';
 import type { AdapterStreamPart, StreamPart } from '../types/stream.js';
 import { completeUsage, tokensForChars } from '../usage/estimate.js';
 import type { AttemptBody } from './attempt-context.js';
-import { InterruptedAttempt, totalTimeout } from './attempt-context.js';
+import {
+  type AttemptContext,
+  InterruptedAttempt,
+  type RequestContext,
+  providerCall,
+  totalTimeout,
+} from './attempt-context.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -38,16 +44,7 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
     const partial = () =>
       completeUsage(undefined, rc.promptEstimate, tokensForChars(text.length + toolChars));
     try {
-      const upstream = await a.race(
-        adapter.stream({
-          provider: candidate.provider,
-          model: candidate.model,
-          key: { id: a.keyId },
-          apiKey: a.apiKey,
-          request: rc.request,
-          signal: a.signal,
-        }),
-      );
+      const upstream = await a.race(adapter.stream(providerCall(rc, a)));
       iterator = upstream.parts[Symbol.asyncIterator]();
       for (;;) {
         const next = await a.race(iterator.next());
@@ -66,13 +63,7 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
           clearTimeout(timer);
           timer = setTimeout(() => a.abort(timeout('idle gap', idleMs)), idleMs);
           timer.unref?.();
-          const start: StreamPart = {
-            type: 'start',
-            providerId: candidate.providerId,
-            modelId: candidate.modelId,
-          };
-          if (rc.target.group) start.groupName = rc.target.group.name;
-          await channel.push(start, a.signal);
+          await channel.push(startPart(rc, a), a.signal);
         }
         if (part.type === 'text-delta') text += part.text;
         else {
@@ -102,13 +93,7 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
         // An empty but well-formed reply: commit now so the consumer sees start and finish.
         committed = true;
         ttftMs = clock.now() - a.startedAt;
-        const start: StreamPart = {
-          type: 'start',
-          providerId: candidate.providerId,
-          modelId: candidate.modelId,
-        };
-        if (rc.target.group) start.groupName = rc.target.group.name;
-        await channel.push(start, a.signal);
+        await channel.push(startPart(rc, a), a.signal);
       }
       const usage = completeUsage(finish?.usage, rc.promptEstimate, tokensForChars(text.length + toolChars));
       const finishReason: FinishReason = finish?.finishReason ?? { unified: 'other' };
@@ -146,6 +131,17 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
       }
     }
   };
+}
+
+/** The `start` part: which candidate serves, once the attempt commits. */
+function startPart(rc: RequestContext, a: AttemptContext): StreamPart {
+  const start: StreamPart = {
+    type: 'start',
+    providerId: a.candidate.providerId,
+    modelId: a.candidate.modelId,
+  };
+  if (rc.target.group) start.groupName = rc.target.group.name;
+  return start;
 }
 
 /** True when an error is the router's own abort (caller abort or consumer cancel). */

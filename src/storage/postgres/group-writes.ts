@@ -2,7 +2,7 @@ import type { TransactionSql } from 'postgres';
 import type { GroupInput, MemberInput } from '../../catalog/inputs.js';
 import type { Group, GroupMember } from '../../catalog/types.js';
 import { invalid } from '../../errors/validation.js';
-import { newGroup, newMember } from '../entities.js';
+import { newGroup, newMember } from '../../catalog/entities.js';
 import type { GroupPatch, RouterStorage } from '../storage.js';
 import { notFound } from '../storage-errors.js';
 import { type PgContext, insertRows, updateRow } from './context.js';

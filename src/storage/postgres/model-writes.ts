@@ -1,6 +1,6 @@
 import type { ModelInput } from '../../catalog/inputs.js';
 import type { Model } from '../../catalog/types.js';
-import { newModel } from '../entities.js';
+import { newModel } from '../../catalog/entities.js';
 import type { ModelPatch, RouterStorage } from '../storage.js';
 import { notFound } from '../storage-errors.js';
 import { type PgContext, updateRow } from './context.js';

@@ -1,7 +1,7 @@
 import type { TransactionSql } from 'postgres';
 import type { KeyInput, ProviderInput } from '../../catalog/inputs.js';
 import type { Provider, ProviderKey } from '../../catalog/types.js';
-import { newKey, newProvider } from '../entities.js';
+import { newKey, newProvider } from '../../catalog/entities.js';
 import type { KeyPatch, ProviderPatch, RouterStorage } from '../storage.js';
 import { notFound } from '../storage-errors.js';
 import { type PgContext, insertRows, updateRow } from './context.js';

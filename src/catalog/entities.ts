@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { GroupInput, KeyInput, MemberInput, ModelInput, ProviderInput } from '../catalog/inputs.js';
-import type { Group, GroupMember, Model, Provider, ProviderKey } from '../catalog/types.js';
+import type { GroupInput, KeyInput, MemberInput, ModelInput, ProviderInput } from './inputs.js';
+import type { Group, GroupMember, Model, Provider, ProviderKey } from './types.js';
 
 /*
  * Building stored entities from inputs, shared by the storages that ship so that defaults
