@@ -3,10 +3,10 @@ import { ProviderError } from '../errors/provider-error.js';
 import { RouterError } from '../errors/router-error.js';
 import type { KeyBlock, QuotaKey, QuotaLease, SettleInput } from '../quota/quota-store.js';
 import type { AttemptSummary, Usage } from '../types/result.js';
-import type { UsageRecord } from '../types/usage-record.js';
-import { costUsd } from '../usage/cost.js';
 import type { AttemptBody, RequestContext } from './attempt-context.js';
 import { InterruptedAttempt } from './attempt-context.js';
+import { failureSummary, usageRecord } from './attempt-records.js';
+import { normalizeError } from './normalize-error.js';
 import type { Runtime } from './runtime.js';
 
 /** How one try of one candidate ended. */
@@ -193,123 +193,4 @@ function settleSafely(rt: Runtime, lease: QuotaLease, input: SettleInput): void 
 export function abortedError(reason: unknown): RouterError {
   if (RouterError.isInstance(reason) && reason.code === 'ABORTED') return reason;
   return new RouterError('ABORTED', 'Request aborted by the caller', { cause: reason });
-}
-
-/**
- * Anything an adapter throws becomes a `ProviderError` with the candidate's ids (kind `unknown` when
- * it was not one), except the router's own `ABORTED`/`TIMEOUT`. The API key is scrubbed from
- * messages, in case an adapter or a library quoted it.
- */
-function normalizeError(error: unknown, c: CandidateEntry, keyId: string, apiKey: string): unknown {
-  if (RouterError.isInstance(error) && !ProviderError.isProviderError(error)) {
-    if (error.code === 'ABORTED' || error.code === 'TIMEOUT') return error;
-  }
-  let pe: ProviderError;
-  if (ProviderError.isProviderError(error)) pe = error;
-  else {
-    const message = error instanceof Error ? error.message : String(error);
-    pe = new ProviderError({
-      message: `Adapter failed: ${message}`,
-      kind: RouterError.isInstance(error) && error.code === 'PROTOCOL_ERROR' ? 'protocol' : 'unknown',
-      cause: error,
-    });
-  }
-  pe.providerId ??= c.providerId;
-  pe.modelId ??= c.modelId;
-  pe.keyId ??= keyId;
-  if (apiKey.length >= 4) scrubKey(pe, apiKey);
-  return pe;
-}
-
-/**
- * Remove the API key from an error and its `cause` chain (message and stack: `util.inspect` prints
- * both, causes included), in case an adapter or a library quoted it.
- */
-function scrubKey(error: ProviderError, apiKey: string): void {
-  let e: unknown = error;
-  for (let depth = 0; depth < 8 && e instanceof Error; depth++) {
-    if (e.message.includes(apiKey)) {
-      const stack = e.stack; // read before the message changes: V8 may format it lazily
-      redact(e, 'message', e.message, apiKey);
-      if (typeof stack === 'string') redact(e, 'stack', stack, apiKey);
-    }
-    e = e.cause;
-  }
-}
-
-function redact(target: Error, prop: 'message' | 'stack', value: string, apiKey: string): void {
-  Object.defineProperty(target, prop, {
-    value: value.split(apiKey).join('[redacted]'),
-    enumerable: false,
-    writable: true,
-    configurable: true,
-  });
-}
-
-function failureSummary(
-  attempt: number,
-  c: CandidateEntry,
-  keyId: string,
-  latencyMs: number,
-  error: unknown,
-  interrupted: boolean,
-): AttemptSummary {
-  const summary: AttemptSummary = {
-    attempt,
-    providerId: c.providerId,
-    modelId: c.modelId,
-    keyId,
-    status:
-      RouterError.isInstance(error) && error.code === 'ABORTED'
-        ? 'aborted'
-        : interrupted
-          ? 'interrupted'
-          : 'error',
-    latencyMs,
-  };
-  if (RouterError.isInstance(error)) {
-    summary.errorCode = error.code;
-    summary.message = error.message;
-  }
-  if (ProviderError.isProviderError(error)) {
-    summary.errorKind = error.kind;
-    if (error.status !== undefined) summary.httpStatus = error.status;
-  }
-  return summary;
-}
-
-function usageRecord(
-  rc: RequestContext,
-  c: CandidateEntry,
-  s: AttemptSummary,
-  usage: Usage,
-  startedAt: number,
-  finishedAt: number,
-  ttftMs: number | undefined,
-): UsageRecord {
-  const record: UsageRecord = {
-    requestId: rc.requestId,
-    attempt: s.attempt,
-    status: s.status,
-    providerId: c.providerId,
-    modelId: c.modelId,
-    keyId: s.keyId,
-    promptTokens: usage.promptTokens,
-    completionTokens: usage.completionTokens,
-    totalTokens: usage.totalTokens,
-    estimated: usage.estimated,
-    latencyMs: finishedAt - startedAt,
-    stream: rc.stream,
-    startedAt,
-    finishedAt,
-  };
-  if (rc.target.group) record.groupName = rc.target.group.name;
-  const cost = costUsd(c.model, usage.promptTokens, usage.completionTokens);
-  if (cost !== undefined) record.costUsd = cost;
-  if (ttftMs !== undefined) record.ttftMs = ttftMs;
-  // The provider error's kind says more than its code (always PROVIDER_ERROR).
-  const errorCode = s.errorKind ?? s.errorCode;
-  if (errorCode !== undefined) record.errorCode = errorCode;
-  if (s.httpStatus !== undefined) record.httpStatus = s.httpStatus;
-  return record;
 }

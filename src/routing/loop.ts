@@ -7,7 +7,9 @@ import type { AttemptBody, RequestContext } from './attempt-context.js';
 import { InterruptedAttempt } from './attempt-context.js';
 import { abortedError, runAttempt } from './attempt.js';
 import { decide } from './classify.js';
-import { type SkipReason, poolState } from './headroom.js';
+import { coolKey, emitFailover } from './failover-effects.js';
+import { type Skip, finalError, interruptedError, withAttempts } from './loop-errors.js';
+import { poolState } from './headroom.js';
 import { orderCandidates } from './order.js';
 import type { Runtime } from './runtime.js';
 
@@ -17,22 +19,6 @@ export interface LoopSuccess<T> {
   candidate: CandidateEntry;
   attempts: AttemptSummary[];
 }
-
-interface Skip {
-  providerId: string;
-  modelId: string;
-  reason: SkipReason | 'concurrency' | 'rpm' | 'tpm';
-  retryAfterMs?: number;
-}
-
-const QUOTA_REASONS = new Set<Skip['reason']>([
-  'cooling',
-  'quarantined',
-  'exhausted',
-  'rpm',
-  'tpm',
-  'no_keys',
-]);
 
 /**
  * The attempt loop (DESIGN section 4): order the candidates, try each with a key that has capacity,
@@ -247,122 +233,4 @@ async function loop<T>(
   }
   const cooledMs = cooledUntil === undefined ? undefined : Math.max(0, cooledUntil - clock.now());
   throw finalError(rt, attempts, skipped, lastError, stopReason, queueTimedOut, cooledMs);
-}
-
-async function coolKey(
-  rt: Runtime,
-  from: { providerId: string; keyId: string },
-  error: ProviderError,
-): Promise<number | undefined> {
-  const { cooldown } = rt.options;
-  // A cooldown is the key's, whatever model it served: the event names the key only.
-  const key = { providerId: from.providerId, keyId: from.keyId };
-  try {
-    if (error.kind === 'auth') {
-      await rt.quota.quarantine(key, cooldown.quarantineMs);
-      const until = rt.options.clock.now() + cooldown.quarantineMs;
-      if (rt.emitter.has('cooldown')) rt.emitter.emit('cooldown', { ...key, until, reason: 'auth' });
-      return until;
-    }
-    const ms = Math.min(cooldown.maxMs, Math.max(cooldown.minMs, error.retryAfterMs ?? cooldown.defaultMs));
-    const until = await rt.quota.cooldown(key, ms);
-    if (rt.emitter.has('cooldown')) rt.emitter.emit('cooldown', { ...key, until, reason: 'rate_limited' });
-    return until;
-  } catch (storeError) {
-    rt.emitter.emit('error', { source: 'quota', error: storeError });
-    return undefined;
-  }
-}
-
-function emitFailover(
-  rt: Runtime,
-  rc: RequestContext,
-  attempt: number,
-  from: { providerId: string; modelId: string; keyId: string },
-  action: 'next_key' | 'next_candidate' | 'context_fallback',
-  error: ProviderError,
-): void {
-  if (!rt.emitter.has('failover')) return;
-  rt.emitter.emit('failover', {
-    requestId: rc.requestId,
-    attempt,
-    from,
-    action,
-    error: {
-      code: error.code,
-      kind: error.kind,
-      ...(error.status === undefined ? {} : { status: error.status }),
-      message: error.message,
-    },
-  });
-}
-
-function withAttempts(error: RouterError, attempts: AttemptSummary[]): RouterError {
-  error.attempts = attempts;
-  return error;
-}
-
-function interruptedError(interrupted: InterruptedAttempt, attempts: AttemptSummary[]): RouterError {
-  const cause = interrupted.error;
-  const why = cause instanceof Error ? cause.message : String(cause);
-  return new RouterError('STREAM_INTERRUPTED', `Stream interrupted after content was delivered: ${why}`, {
-    cause,
-    attempts,
-    lastError: cause,
-  });
-}
-
-function finalError(
-  rt: Runtime,
-  attempts: AttemptSummary[],
-  skipped: Skip[],
-  lastError: unknown,
-  stopReason: 'exhausted' | 'max_attempts' | 'retry_budget' | 'timeout',
-  queueTimedOut: boolean,
-  cooledMs: number | undefined,
-): RouterError {
-  // The earliest moment capacity returns: a skipped pool's, a key this request cooled, the last Retry-After.
-  let retryAfterMs = cooledMs;
-  for (const s of skipped) {
-    if (s.retryAfterMs !== undefined) retryAfterMs = Math.min(retryAfterMs ?? s.retryAfterMs, s.retryAfterMs);
-  }
-  // A 429's Retry-After is already in `cooledMs`, clamped as the key's cooldown was.
-  const hint =
-    ProviderError.isProviderError(lastError) && lastError.kind !== 'rate_limited'
-      ? lastError.retryAfterMs
-      : undefined;
-  if (hint !== undefined) retryAfterMs = Math.min(retryAfterMs ?? hint, hint);
-  const details = { reason: stopReason, skipped };
-  const base = { attempts, details, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
-  if (attempts.length === 0) {
-    if (queueTimedOut) {
-      return new RouterError(
-        'QUEUE_TIMEOUT',
-        `No concurrency slot freed within queueWaitMs (${rt.options.timeouts.queueWaitMs} ms)`,
-        base,
-      );
-    }
-    if (skipped.some((s) => QUOTA_REASONS.has(s.reason))) {
-      const when = retryAfterMs === undefined ? '' : `; capacity returns in ${Math.ceil(retryAfterMs)} ms`;
-      return new RouterError('QUOTA_EXHAUSTED', `Every key pool is exhausted or cooling${when}`, base);
-    }
-  }
-  const why =
-    stopReason === 'timeout'
-      ? `the request ran out of time (totalMs ${rt.options.timeouts.totalMs} ms)`
-      : stopReason === 'max_attempts'
-        ? `maxAttempts (${rt.options.maxAttempts}) reached`
-        : stopReason === 'retry_budget'
-          ? 'the retry budget is spent'
-          : 'no candidate left';
-  const last = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-  return new RouterError(
-    'ALL_CANDIDATES_FAILED',
-    `All candidates failed after ${attempts.length} attempt(s): ${why}${last}`,
-    {
-      ...base,
-      cause: lastError,
-      lastError: stopReason === 'timeout' && !lastError ? new RouterError('TIMEOUT', why) : lastError,
-    },
-  );
 }
