@@ -12,7 +12,15 @@ import type { Catalog, Group, GroupMember, Model, Provider, ProviderKey } from '
 import { invalid, parseOrThrow } from '../errors/validation.js';
 import type { UsageRecord } from '../types/usage-record.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { applyPatch, modelRef, newGroup, newKey, newMember, newModel, newProvider } from '../catalog/entities.js';
+import {
+  applyPatch,
+  modelRef,
+  newGroup,
+  newKey,
+  newMember,
+  newModel,
+  newProvider,
+} from '../catalog/entities.js';
 import type {
   CatalogChange,
   GroupPatch,

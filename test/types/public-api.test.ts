@@ -4,7 +4,7 @@ import {
   type CompletionResult,
   ModelRouter,
   type PlannedCandidate,
-  ProviderError,
+  type ProviderError,
   type ProviderErrorKind,
   type QuotaStore,
   type Resolution,
@@ -32,12 +32,17 @@ describe('public types', () => {
     expectTypeOf(router.resolve).returns.toEqualTypeOf<Promise<Resolution>>();
     expectTypeOf(router.plan).returns.toEqualTypeOf<Promise<PlannedCandidate[]>>();
     expectTypeOf(router.stats).returns.toEqualTypeOf<RouterStats>();
-    expectTypeOf<ChatRequest['model']>().toEqualTypeOf<string | (() => string | Promise<string>) | undefined>();
+    expectTypeOf<ChatRequest['model']>().toEqualTypeOf<
+      string | (() => string | Promise<string>) | undefined
+    >();
   });
 
   it('stream parts are a union discriminated by type', () => {
     expectTypeOf<StreamPart['type']>().toEqualTypeOf<'start' | 'text-delta' | 'tool-call-delta' | 'finish'>();
-    expectTypeOf<Extract<StreamPart, { type: 'text-delta' }>>().toEqualTypeOf<{ type: 'text-delta'; text: string }>();
+    expectTypeOf<Extract<StreamPart, { type: 'text-delta' }>>().toEqualTypeOf<{
+      type: 'text-delta';
+      text: string;
+    }>();
     expectTypeOf<Extract<StreamPart, { type: 'finish' }>['usage']['estimated']>().toEqualTypeOf<boolean>();
     expectTypeOf<Extract<StreamPart, { type: 'start' }>['groupName']>().toEqualTypeOf<string | undefined>();
   });
