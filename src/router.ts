@@ -1,4 +1,4 @@
-import { CatalogCache } from './catalog/cache.js';
+import { CatalogHolder } from './catalog/catalog-holder.js';
 import type { Resolution } from './catalog/resolution.js';
 import { RouterError } from './errors/router-error.js';
 import { invalid } from './errors/validation.js';
@@ -6,7 +6,7 @@ import { RouterEmitter, type RouterEventName, type RouterListener } from './even
 import { type ModelRouterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { memoryQuota } from './quota/memory-quota.js';
 import type { QuotaStore } from './quota/quota-store.js';
-import { validateRequest } from './request-schema.js';
+import { RequestPreparer, checkName, checkRequestOptions } from './request-prep.js';
 import { CandidateStats } from './routing/candidate-stats.js';
 import { CircuitBreakers } from './routing/circuit-breaker.js';
 import { completeBody } from './routing/complete-body.js';
@@ -31,7 +31,7 @@ import { estimatePromptTokens } from './usage/estimate.js';
 import { UsageSink } from './usage/usage-sink.js';
 import { systemClock } from './util/clock.js';
 import { newRequestId } from './util/ids.js';
-import type { AttemptBody, RequestContext } from './routing/attempt-context.js';
+import type { AttemptBody } from './routing/attempt-context.js';
 import { createAdminApi } from './admin/admin-api.js';
 import type { RouterAdmin } from './admin/types.js';
 
@@ -54,9 +54,8 @@ export class ModelRouter {
   private readonly usageBuffer: UsageBuffer;
   private readonly usageSink: UsageSink;
   private readonly completeBody: AttemptBody<CompletionResult>;
-  private cache: CatalogCache | undefined;
-  private loading: Promise<void> | undefined;
-  private unsubscribe: (() => Promise<void>) | undefined;
+  private readonly catalog: CatalogHolder;
+  private readonly preparer: RequestPreparer;
   private active = 0;
   private closing: Promise<void> | undefined;
   private drained: (() => void) | undefined;
@@ -109,17 +108,16 @@ export class ModelRouter {
       budget: new RetryBudget(this.options.retryBudget),
       strategies,
       counters: { inFlight: 0, queued: 0 },
-      cache: () => this.cache!,
+      cache: () => this.catalog.cache!,
     };
+    this.catalog = new CatalogHolder(this.storage, this.quota, this.emitter);
+    this.preparer = new RequestPreparer(this.options, this.emitter, this.catalog);
     this.completeBody = completeBody(this.runtime);
     this.admin = createAdminApi({
       storage: this.storage,
       authorize: this.options.authorize,
-      catalog: async () => (await this.ensureReady()).catalog,
-      onWrite: async () => {
-        await this.ensureReady();
-        await this.reload('write');
-      },
+      catalog: async () => (await this.catalog.ready()).catalog,
+      onWrite: () => this.catalog.reload('write'),
       onError: (error) => this.emitter.emit('error', { source: 'catalog', error }),
       adapters: () => Object.keys(this.options.adapters),
       strategies: () => [...strategies.keys()],
@@ -127,13 +125,9 @@ export class ModelRouter {
   }
 
   /** Load the catalog and subscribe to changes. Called lazily by the first request. */
-  ready(): Promise<void> {
-    if (this.closing) return Promise.reject(closedError());
-    this.loading ??= this.load().catch((error: unknown) => {
-      this.loading = undefined; // a later call may retry
-      throw error;
-    });
-    return this.loading;
+  async ready(): Promise<void> {
+    if (this.closing) throw closedError();
+    await this.catalog.ready();
   }
 
   /** Send a request and wait for the whole completion, failing over as needed. */
@@ -143,7 +137,7 @@ export class ModelRouter {
     this.active++;
     const requestId = options.requestId ?? newRequestId();
     try {
-      const prepared = this.prepare(request, options, requestId, false);
+      const prepared = this.preparer.prepare(request, options, requestId, false);
       const rc = prepared instanceof Promise ? await prepared : prepared;
       const out = await runLoop(this.runtime, rc, this.completeBody);
       const result = out.value;
@@ -174,7 +168,7 @@ export class ModelRouter {
     return streamRequest(this.runtime, {
       requestId,
       signal: options.signal,
-      prepare: async () => this.prepare(request, options, requestId, true),
+      prepare: async () => this.preparer.prepare(request, options, requestId, true),
       onSuccess: (result) => {
         if (this.emitter.has('success')) this.emitter.emit('success', { requestId, result });
       },
@@ -185,31 +179,29 @@ export class ModelRouter {
 
   /** What a model name means now: a group and its members, or one direct model. */
   async resolve(model: string): Promise<Resolution> {
-    const cache = await this.ensureReady();
-    const name = checkName(model, 'model');
-    return cache.resolution(cache.lookup(name));
+    const cache = await this.catalog.ready();
+    return cache.resolution(cache.lookup(checkName(model, 'model')));
   }
 
   /** The candidates of `model` in the order the strategy would try them now, with why any is skipped. */
   async plan(model: string): Promise<PlannedCandidate[]> {
-    const cache = await this.ensureReady();
+    const cache = await this.catalog.ready();
     return planCandidates(this.runtime, cache.lookup(checkName(model, 'model')));
   }
 
   /** Logical models: groups first, then direct models, each with `available`. */
   async listModels(): Promise<ModelInfo[]> {
-    return listModelInfo(this.runtime, await this.ensureReady());
+    return listModelInfo(this.runtime, await this.catalog.ready());
   }
 
   /** Counters for dashboards and for tests that prove everything was released. */
   stats(): RouterStats {
-    return collectStats(this.runtime, this.cache);
+    return collectStats(this.runtime, this.catalog.cache);
   }
 
   /** Reload the catalog from storage. */
   async refresh(): Promise<void> {
-    await this.ensureReady();
-    await this.reload('refresh');
+    await this.catalog.reload('refresh');
   }
 
   on<E extends RouterEventName>(event: E, listener: RouterListener<E>): () => void {
@@ -248,7 +240,7 @@ export class ModelRouter {
       }
     };
     await step(() => this.usageSink.flush(HOOK_GRACE_MS, this.options.timeouts.closeMs));
-    await step(() => this.unsubscribe?.());
+    await step(() => this.catalog.close());
     await step(() => this.storage.close?.());
     await step(() => this.quota.close?.());
     this.emitter.removeAll();
@@ -269,204 +261,6 @@ export class ModelRouter {
     if (RouterError.isInstance(error) && this.emitter.has('failure'))
       this.emitter.emit('failure', { requestId, error });
     return error;
-  }
-
-  /**
-   * Validate, resolve and stamp a request. Synchronous when the catalog is loaded and the model is a
-   * plain name (every request on the hot path): no promise, no extra turn of the event loop.
-   */
-  private prepare(
-    request: ChatRequest,
-    options: RequestOptions,
-    requestId: string,
-    stream: boolean,
-  ): RequestContext | Promise<RequestContext> {
-    if (options.signal?.aborted) {
-      throw new RouterError('ABORTED', 'Request aborted by the caller', { cause: options.signal.reason });
-    }
-    const cache = this.cache;
-    const source = (request as ChatRequest | undefined)?.model ?? this.options.defaultModel;
-    if (!cache || typeof source === 'function') return this.prepareSlow(request, options, requestId, stream);
-    const req = validateRequest(request);
-    if (source === undefined) throw invalid('request.model', 'required (no defaultModel is set)');
-    return this.stamp(cache, req, checkName(source, 'request.model'), options, requestId, stream);
-  }
-
-  private async prepareSlow(
-    request: ChatRequest,
-    options: RequestOptions,
-    requestId: string,
-    stream: boolean,
-  ): Promise<RequestContext> {
-    const cache = await this.ensureReady();
-    const req = validateRequest(request);
-    const name = await this.modelName(req);
-    return this.stamp(cache, req, name, options, requestId, stream);
-  }
-
-  private stamp(
-    cache: CatalogCache,
-    req: ChatRequest,
-    name: string,
-    options: RequestOptions,
-    requestId: string,
-    stream: boolean,
-  ): RequestContext {
-    const target = cache.target(name);
-    const startedAt = this.options.clock.now();
-    if (this.emitter.has('request')) {
-      this.emitter.emit('request', {
-        requestId,
-        model: name,
-        kind: target.kind,
-        ...(target.group ? { groupName: target.group.name } : {}),
-        stream,
-      });
-    }
-    const resolved: ChatRequest = req.model === name ? req : { ...req, model: name };
-    return {
-      requestId,
-      target,
-      request: resolved,
-      signal: options.signal,
-      stream,
-      startedAt,
-      deadline: startedAt + this.options.timeouts.totalMs,
-      promptEstimate: Math.max(0, Math.ceil(this.options.estimateTokens(resolved)) || 0),
-    };
-  }
-
-  private async modelName(request: ChatRequest): Promise<string> {
-    const source = request.model ?? this.options.defaultModel;
-    if (source === undefined) throw invalid('request.model', 'required (no defaultModel is set)');
-    if (typeof source !== 'function') return checkName(source, 'request.model');
-    let name: unknown;
-    try {
-      name = await source();
-    } catch (error) {
-      if (RouterError.isInstance(error)) throw error;
-      throw new RouterError('VALIDATION', 'Invalid request.model: the model selector function threw', {
-        cause: error,
-        details: { field: 'request.model' },
-      });
-    }
-    return checkName(name, 'request.model');
-  }
-
-  private async ensureReady(): Promise<CatalogCache> {
-    if (!this.cache) await this.ready();
-    return this.cache!;
-  }
-
-  private async load(): Promise<void> {
-    try {
-      await this.storage.init?.();
-      this.cache = new CatalogCache(await this.storage.loadCatalog());
-    } catch (error) {
-      if (RouterError.isInstance(error)) throw error;
-      throw new RouterError('STORAGE_ERROR', 'Could not load the catalog', { cause: error });
-    }
-    this.emitCatalog('load');
-    if (this.storage.subscribe && !this.unsubscribe) {
-      this.unsubscribe = await this.storage.subscribe(() => {
-        this.reload('subscribe').catch((error: unknown) =>
-          this.emitter.emit('error', { source: 'catalog', error }),
-        );
-      });
-    }
-  }
-
-  private async reload(reason: 'refresh' | 'write' | 'subscribe'): Promise<void> {
-    const previous = this.cache;
-    let catalog: Awaited<ReturnType<RouterStorage['loadCatalog']>>;
-    try {
-      catalog = await this.storage.loadCatalog();
-    } catch (error) {
-      // As in load(): the storage's own error (it may quote a connection string) stays the cause.
-      if (RouterError.isInstance(error)) throw error;
-      throw new RouterError('STORAGE_ERROR', 'Could not reload the catalog', { cause: error });
-    }
-    this.cache = new CatalogCache(catalog);
-    if (previous) await this.forgetChangedKeys(previous, this.cache);
-    this.emitCatalog(reason);
-  }
-
-  /** A key whose secret or limits changed starts afresh: its cooldown and quarantine are lifted. */
-  private async forgetChangedKeys(before: CatalogCache, after: CatalogCache): Promise<void> {
-    if (!this.quota.clear) return;
-    for (const p of after.catalog.providers) {
-      const old = before.providers.get(p.id);
-      if (!old) continue;
-      for (const k of p.keys) {
-        const prev = old.keys.find((x) => x.id === k.id);
-        if (prev && prev.updatedAt !== k.updatedAt) {
-          await this.quota
-            .clear({ providerId: p.id, keyId: k.id })
-            .catch((error: unknown) => this.emitter.emit('error', { source: 'quota', error }));
-        }
-      }
-    }
-  }
-
-  private emitCatalog(reason: 'load' | 'refresh' | 'write' | 'subscribe'): void {
-    if (!this.cache || !this.emitter.has('catalog')) return;
-    const c = this.cache.catalog;
-    this.emitter.emit('catalog', {
-      reason,
-      groups: c.groups.length,
-      models: c.models.length,
-      providers: c.providers.length,
-    });
-  }
-}
-
-function hasControlCharacter(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
-}
-
-function checkName(name: unknown, field: string): string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 500 || hasControlCharacter(name)) {
-    throw invalid(
-      field,
-      'must be a non-empty model name without control characters (at most 500 characters)',
-    );
-  }
-  return name;
-}
-
-/**
- * The second argument of `complete()` / `stream()`. Checked at the boundary: a non-signal used to
- * throw a TypeError after a quota lease was taken (leaking the slot), and `null` one after the
- * request was counted as active (so that `close()` never resolved).
- */
-function checkRequestOptions(options: unknown): void {
-  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
-  const { signal, requestId } = options as RequestOptions;
-  if (
-    signal !== undefined &&
-    (typeof signal !== 'object' ||
-      signal === null ||
-      typeof signal.aborted !== 'boolean' ||
-      typeof signal.addEventListener !== 'function' ||
-      typeof signal.removeEventListener !== 'function')
-  ) {
-    throw invalid('options.signal', 'must be an AbortSignal');
-  }
-  if (
-    requestId !== undefined &&
-    (typeof requestId !== 'string' ||
-      requestId.length === 0 ||
-      requestId.length > 256 ||
-      hasControlCharacter(requestId))
-  ) {
-    throw invalid(
-      'options.requestId',
-      'must be a non-empty string without control characters (at most 256 characters)',
-    );
   }
 }
 

@@ -1,0 +1,154 @@
+import type { CatalogHolder } from './catalog/catalog-holder.js';
+import type { CatalogCache } from './catalog/cache.js';
+import { RouterError } from './errors/router-error.js';
+import { invalid } from './errors/validation.js';
+import type { RouterEmitter } from './events.js';
+import type { ResolvedOptions } from './options.js';
+import { validateRequest } from './request-schema.js';
+import type { RequestContext } from './routing/attempt-context.js';
+import type { ChatRequest, RequestOptions } from './types/request.js';
+
+/**
+ * Turns a caller's request into a `RequestContext`: validated, its model resolved to a target,
+ * stamped with its deadline and prompt estimate, announced by the `request` event.
+ */
+export class RequestPreparer {
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly emitter: RouterEmitter,
+    private readonly catalog: CatalogHolder,
+  ) {}
+
+  /**
+   * Synchronous when the catalog is loaded and the model is a plain name (every request on the hot
+   * path): no promise, no extra turn of the event loop.
+   */
+  prepare(
+    request: ChatRequest,
+    options: RequestOptions,
+    requestId: string,
+    stream: boolean,
+  ): RequestContext | Promise<RequestContext> {
+    if (options.signal?.aborted) {
+      throw new RouterError('ABORTED', 'Request aborted by the caller', { cause: options.signal.reason });
+    }
+    const cache = this.catalog.cache;
+    const source = (request as ChatRequest | undefined)?.model ?? this.options.defaultModel;
+    if (!cache || typeof source === 'function') return this.prepareSlow(request, options, requestId, stream);
+    const req = validateRequest(request);
+    if (source === undefined) throw invalid('request.model', 'required (no defaultModel is set)');
+    return this.stamp(cache, req, checkName(source, 'request.model'), options, requestId, stream);
+  }
+
+  private async prepareSlow(
+    request: ChatRequest,
+    options: RequestOptions,
+    requestId: string,
+    stream: boolean,
+  ): Promise<RequestContext> {
+    const cache = await this.catalog.ready();
+    const req = validateRequest(request);
+    const name = await this.modelName(req);
+    return this.stamp(cache, req, name, options, requestId, stream);
+  }
+
+  private stamp(
+    cache: CatalogCache,
+    req: ChatRequest,
+    name: string,
+    options: RequestOptions,
+    requestId: string,
+    stream: boolean,
+  ): RequestContext {
+    const target = cache.target(name);
+    const startedAt = this.options.clock.now();
+    if (this.emitter.has('request')) {
+      this.emitter.emit('request', {
+        requestId,
+        model: name,
+        kind: target.kind,
+        ...(target.group ? { groupName: target.group.name } : {}),
+        stream,
+      });
+    }
+    const resolved: ChatRequest = req.model === name ? req : { ...req, model: name };
+    return {
+      requestId,
+      target,
+      request: resolved,
+      signal: options.signal,
+      stream,
+      startedAt,
+      deadline: startedAt + this.options.timeouts.totalMs,
+      promptEstimate: Math.max(0, Math.ceil(this.options.estimateTokens(resolved)) || 0),
+    };
+  }
+
+  private async modelName(request: ChatRequest): Promise<string> {
+    const source = request.model ?? this.options.defaultModel;
+    if (source === undefined) throw invalid('request.model', 'required (no defaultModel is set)');
+    if (typeof source !== 'function') return checkName(source, 'request.model');
+    let name: unknown;
+    try {
+      name = await source();
+    } catch (error) {
+      if (RouterError.isInstance(error)) throw error;
+      throw new RouterError('VALIDATION', 'Invalid request.model: the model selector function threw', {
+        cause: error,
+        details: { field: 'request.model' },
+      });
+    }
+    return checkName(name, 'request.model');
+  }
+}
+
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A model name: non-empty, printable, at most 500 characters. */
+export function checkName(name: unknown, field: string): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 500 || hasControlCharacter(name)) {
+    throw invalid(
+      field,
+      'must be a non-empty model name without control characters (at most 500 characters)',
+    );
+  }
+  return name;
+}
+
+/**
+ * The second argument of `complete()` / `stream()`, checked before anything is counted or taken:
+ * a non-signal would otherwise throw after a quota lease was taken, and `null` after the request
+ * was counted as active (so that `close()` never resolved).
+ */
+export function checkRequestOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
+  const { signal, requestId } = options as RequestOptions;
+  if (
+    signal !== undefined &&
+    (typeof signal !== 'object' ||
+      signal === null ||
+      typeof signal.aborted !== 'boolean' ||
+      typeof signal.addEventListener !== 'function' ||
+      typeof signal.removeEventListener !== 'function')
+  ) {
+    throw invalid('options.signal', 'must be an AbortSignal');
+  }
+  if (
+    requestId !== undefined &&
+    (typeof requestId !== 'string' ||
+      requestId.length === 0 ||
+      requestId.length > 256 ||
+      hasControlCharacter(requestId))
+  ) {
+    throw invalid(
+      'options.requestId',
+      'must be a non-empty string without control characters (at most 256 characters)',
+    );
+  }
+}
