@@ -52,10 +52,11 @@ export const KEYS_PER_PROVIDER = 5;
 /**
  * `groups` groups (`g0` …) of ten members each, over `max(10, groups)` providers of five keys and
  * one model each; group `g` takes the models of providers `g, g + s, g + 2s, …` (mod the provider
- * count), so providers, keys, models and members all grow with the catalog.
+ * count), so providers, keys, models and members all grow with the catalog — unless `providerLimit`
+ * fixes their number (the shape of most deployments: many groups over a handful of providers).
  */
-export function scaleCatalog(groups: number, adapter = 'instant'): CatalogInput {
-  const providerCount = Math.max(MEMBERS_PER_GROUP, groups);
+export function scaleCatalog(groups: number, adapter = 'instant', providerLimit?: number): CatalogInput {
+  const providerCount = providerLimit ?? Math.max(MEMBERS_PER_GROUP, groups);
   const stride = Math.floor(providerCount / MEMBERS_PER_GROUP);
   const providers = Array.from({ length: providerCount }, (_, p) => ({
     id: `p${p}`,
