@@ -9,6 +9,7 @@ import { WIRE_PROVIDER } from './catalog.js';
 import { type ReplyPlan, type RequestPlan, planReply, sentChars } from './faults.js';
 import type { Hit } from './http-mock.js';
 import type { TrackedController } from './probes.js';
+import type { RelayState } from './relay.js';
 
 /** What the harness saw of one request. */
 export interface RequestState {
@@ -33,6 +34,8 @@ export interface RequestState {
   text: string;
   contentBeforeStart: boolean;
   partsAfterFinish: boolean;
+  /** Sent through the HTTP relay: what its caller saw (the fields above are the router's side). */
+  relay?: RelayState;
 }
 
 export function observePart(st: RequestState, part: StreamPart): void {
@@ -98,6 +101,15 @@ const WIRE_CUT = new Set(['timeout', 'TIMEOUT', 'ABORTED', 'network']);
 export function checkRequest(st: RequestState, records: UsageRecord[], ctx: CheckContext): void {
   const { violate } = ctx;
   const id = st.requestId;
+  if (st.relay) {
+    checkRelay(st, records, ctx);
+    // A caller that left before the relay routed its request: nothing may have happened in the router.
+    if (!st.relay.routed) {
+      if (records.length > 0 || st.settles > 0 || st.attemptEvents > 0)
+        violate('relay', `${id}: never routed, yet ${records.length} records and ${st.settles} endings`);
+      return;
+    }
+  }
   // Ended exactly once.
   if (st.settles !== 1) violate('once', `${id}: settled ${st.settles} times`);
   if (st.iterated && st.iterationEnds !== 1)
@@ -265,6 +277,56 @@ function checkTokens(st: RequestState, r: UsageRecord, plan: ReplyPlan, ctx: Che
           `${id}: partial ${r.promptTokens}/${r.completionTokens} vs estimate ${st.estimate}, sent ${sentChars(plan)} chars (${plan.fault})`,
         );
       }
+  }
+}
+
+/**
+ * A request sent through the HTTP relay: the response is well-formed (JSON, or SSE ending in `[DONE]`
+ * or an error event, unless the caller cut it), and says what the router did — the same content,
+ * usage and success or failure.
+ */
+function checkRelay(st: RequestState, records: UsageRecord[], ctx: CheckContext): void {
+  const rs = st.relay!;
+  const id = `${st.requestId} (relay)`;
+  for (const p of rs.problems) ctx.violate('relay', `${id}: ${p}`);
+  if (!rs.aborted && rs.ending === undefined) ctx.violate('relay', `${id}: response ended in no known way`);
+  if (!rs.routed) return;
+  const result = st.result;
+  if (rs.ending === 'done' || rs.ending === 'completion') {
+    if (!result) {
+      ctx.violate('relay', `${id}: the relay answered success, the router failed (${String(st.error)})`);
+      return;
+    }
+    if (rs.text !== result.message.content)
+      ctx.violate('relay', `${id}: relayed content differs from the router's result`);
+    const wantUsage = rs.ending === 'completion' || rs.includeUsage;
+    if (wantUsage !== (rs.usage !== undefined) || (rs.ending === 'done' && rs.usageChunks > 1))
+      ctx.violate('relay', `${id}: ${rs.usageChunks} usage chunks (include_usage ${rs.includeUsage})`);
+    const u = rs.usage;
+    if (
+      u &&
+      (u.prompt_tokens !== result.usage.promptTokens ||
+        u.completion_tokens !== result.usage.completionTokens ||
+        u.total_tokens !== result.usage.totalTokens)
+    )
+      ctx.violate(
+        'relay',
+        `${id}: relayed usage ${JSON.stringify(u)} ≠ the router's ${JSON.stringify(result.usage)}`,
+      );
+  } else if (rs.ending === 'error' && !rs.aborted) {
+    const code = RouterError.isInstance(st.error) ? st.error.code : undefined;
+    if (result) ctx.violate('relay', `${id}: the relay answered ${rs.errorCode}, the router succeeded`);
+    else if (code !== rs.errorCode)
+      ctx.violate('relay', `${id}: relayed error ${rs.errorCode}, the router's ${String(code)}`);
+  }
+  // Whatever was relayed is a prefix of what the serving attempt's provider sent.
+  if (rs.text !== '' && st.plan.stream) {
+    const last = records.at(-1);
+    const served = last
+      ? planReply(ctx.seed, st.idx, last.providerId, last.keyId, true, last.providerId === WIRE_PROVIDER)
+      : undefined;
+    if (!served?.text.startsWith(rs.text))
+      ctx.violate('relay', `${id}: relayed text is not a prefix of the serving attempt's reply`);
   }
 }
 

@@ -12,9 +12,12 @@ import {
 import { CatalogChurn } from './churn.js';
 import { estimateTokens } from './estimate.js';
 import { planRequest } from './faults.js';
-import { LIMITS, SoakHarness } from './harness.js';
+import { LIMITS, SoakHarness, requestScope } from './harness.js';
 import { type Hit, type LoopbackServer, startLoopbackServer } from './http-mock.js';
+import { rng } from './prng.js';
 import { CanaryScanner, activeTimeouts, probeProcess, probeTimers, trackedController } from './probes.js';
+import { SoakRedis } from './redis-store.js';
+import { type RelayServer, callRelay, planRelay, startRelay } from './relay.js';
 
 export interface SoakOptions {
   requests: number;
@@ -35,6 +38,26 @@ export interface SoakOptions {
   socketDrainMs?: number;
   /** Admin writes during each batch (limits, disabled and removed keys, group members), undone before its checkpoint. @default true */
   churn?: boolean;
+  /**
+   * The quota store: the in-memory one, or `redisQuota` over `redisUrl` under a prefix of this run's
+   * own (its keys are deleted, and the client quit, at the end). @default 'memory'
+   */
+  quota?: 'memory' | 'redis';
+  /** For `quota: 'redis'`. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
+  redisUrl?: string;
+  /**
+   * Share of requests (0..1) sent by fetch through `createRelayHandler` on node:http (OpenAI format,
+   * plain and SSE), instead of calling the router directly. @default 0
+   */
+  relayShare?: number;
+}
+
+export interface RelayFigures {
+  requests: number;
+  routed: number;
+  statuses: Record<string, number>;
+  endings: Record<string, number>;
+  actions: Record<string, number>;
 }
 
 export interface BatchSummary {
@@ -74,6 +97,12 @@ export interface SoakReport {
   errorEvents: Record<string, number>;
   injected: { hookFailures: number; listenerFailures: number; writeFailures: number };
   leases: QuotaAccounting | undefined;
+  /** Leases the router returned without an attempt because the caller had left while the store reserved. */
+  leasesReturnedUnused: number;
+  quota: 'memory' | 'redis';
+  /** Redis keys of the run deleted at the end (and left after deletion: must be 0). */
+  redisKeys?: { deleted: number; left: number };
+  relay?: RelayFigures;
   heapMB?: { baseline: number; final: number; delta: number; samples: number[] };
   invariants: Invariant[];
   violations: string[];
@@ -118,22 +147,41 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (batchViolations.length < 100) batchViolations.push(`[${category}] ${message}`);
   };
 
+  const quotaKind = options.quota ?? 'memory';
+  const relayShare = options.relayShare ?? 0;
+  // The Redis client connects before the probes are installed: its connection is not the router's.
+  let redis: SoakRedis | undefined =
+    quotaKind === 'redis'
+      ? await SoakRedis.open(options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', seed)
+      : undefined;
   const timeoutsBefore = activeTimeouts();
   const timers = probeTimers({ stacks: options.traceTimers ?? false });
   const proc = probeProcess();
   const canary = new CanaryScanner(CANARY);
   let server: LoopbackServer | undefined;
   let h: SoakHarness | undefined;
+  let relay: RelayServer | undefined;
   try {
     const keys = new Map<string, string>();
     for (let i = 0; i < 4; i++) keys.set(secretOf(WIRE_PROVIDER, i), `${WIRE_PROVIDER}-k${i}`);
     server = await startLoopbackServer({ seed, providerId: WIRE_PROVIDER, keys, ...LIMITS });
     const srv = server;
-    const timeoutsWithServer = activeTimeouts();
-    const harness = new SoakHarness(seed, srv.baseURL, canary, { ...DEFAULT_TIMEOUTS, ...options.timeouts });
+    const harness = new SoakHarness(
+      seed,
+      srv.baseURL,
+      canary,
+      { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+      redis?.store,
+    );
     h = harness;
     const router = harness.router;
     await router.ready();
+    // Router-side endings of relayed requests still to come.
+    const relayPending = new Set<Promise<unknown>>();
+    if (relayShare > 0) relay = await startRelay(router, () => harness.requests, relayPending);
+    const relaySrv = relay;
+    const relayFigures: RelayFigures = { requests: 0, routed: 0, statuses: {}, endings: {}, actions: {} };
+    const timeoutsWithServer = activeTimeouts();
     const churn = new CatalogChurn(router, seed, canary);
 
     const outcomes: Record<string, number> = {};
@@ -145,8 +193,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     let requestsWithAttempts = 0;
     const heapSamples: number[] = [];
     let leaseBase = router.stats().leases?.acquired ?? 0;
+    /** Leases returned unused because their caller had left while the store reserved (no record, by design). */
+    let leasesReturnedUnused = 0;
 
-    const runOne = async (idx: number): Promise<void> => {
+    // Every router call of a request runs in its scope, so that the store's leases are counted per request.
+    const runOne = (idx: number): Promise<void> => requestScope.run(idx, () => runRequest(idx));
+    const runRequest = async (idx: number): Promise<void> => {
       const plan = planRequest(seed, idx, MODELS);
       const signal = trackedController();
       const request: ChatRequest = {
@@ -158,6 +210,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       };
       const st = newRequestState(idx, plan, estimateTokens(request), signal);
       harness.requests.set(idx, st);
+      if (relaySrv && rng(seed, idx, 'via relay').chance(relayShare)) {
+        // Through the HTTP relay: the caller's side is its own (see relay.ts); `behaviour` is not used.
+        const rs = planRelay(seed, idx, plan);
+        st.relay = rs;
+        const key = `relay:${plan.stream ? 'stream' : 'complete'}:${rs.action}`;
+        behaviours[key] = (behaviours[key] ?? 0) + 1;
+        await callRelay(relaySrv.url, plan, idx, rs, rng(seed, idx, 'relay abort').int(0, 40), canary);
+        return;
+      }
       behaviours[plan.behaviour] = (behaviours[plan.behaviour] ?? 0) + 1;
       const settle = (p: Promise<CompletionResult>) =>
         p.then(
@@ -212,9 +273,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       // The last checkpoint leaves hung onUsage hooks hanging: close() must give them their grace.
       if (!last) harness.releaseHungHooks();
       await harness.settleSlowHooks();
+      if (relaySrv) {
+        // The relay's callers are done; the router's side of what they sent ends by itself.
+        await until(() => relaySrv.openResponses() === 0 && relayPending.size === 0, 3_000);
+        if (relaySrv.openResponses() !== 0)
+          violate(
+            'relay',
+            `checkpoint ${index}: relay still writing ${relaySrv.openResponses()} response(s)`,
+          );
+        if (relayPending.size !== 0)
+          violate(
+            'relay',
+            `checkpoint ${index}: ${relayPending.size} relayed request(s) never ended in the router`,
+          );
+      }
       await until(() => srv.openRequests() === 0, 3_000);
       if (srv.openRequests() !== 0)
         violate('sockets', `server still serving ${srv.openRequests()} request(s) after their callers ended`);
+      if (redis) for (const p of await redis.inFlight()) violate('redis', `checkpoint ${index}: ${p}`);
       for (const p of await churn.catalogProblems()) violate('catalog', `checkpoint ${index}: ${p}`);
       for (const f of churn.failures.splice(0))
         violate('catalog', `checkpoint ${index}: admin write failed: ${f}`);
@@ -223,12 +299,29 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const acquired = stats.leases?.acquired ?? 0;
       let records = 0;
       for (const list of harness.records.values()) records += list.length;
-      if (acquired - leaseBase !== records)
+      // Leases per request = its usage records, plus at most one returned unused when the caller left
+      // (the request then ends ABORTED) while the store was reserving.
+      let counted = 0;
+      for (const [idx, n] of harness.leases) {
+        counted += n;
+        const st = harness.requests.get(idx);
+        const recs = st ? (harness.records.get(st.requestId)?.length ?? 0) : 0;
+        const code = (st?.error as { code?: string } | undefined)?.code;
+        if (n === recs) continue;
+        if (st && n === recs + 1 && code === 'ABORTED') leasesReturnedUnused++;
+        else
+          violate(
+            'released',
+            `checkpoint ${index}: request ${idx}: ${n} leases for ${recs} usage records (${code ?? 'success'})`,
+          );
+      }
+      if (acquired - leaseBase !== counted)
         violate(
           'released',
-          `checkpoint ${index}: ${acquired - leaseBase} leases for ${records} usage records`,
+          `checkpoint ${index}: store counted ${acquired - leaseBase} leases, requests ${counted}`,
         );
       leaseBase = acquired;
+      harness.leases = new Map();
 
       // Calls per request and provider, as the mocks, the wire adapter and the server saw them.
       const calls = new Map<string, CallSeen[]>();
@@ -268,12 +361,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         });
         for (const hit of stHits)
           violate('join', `${st.requestId}: server hit at ${hit.keyId} without a usage record`);
+        if (st.relay) {
+          const rs = st.relay;
+          const inc = (m: Record<string, number>, k: string) => {
+            m[k] = (m[k] ?? 0) + 1;
+          };
+          relayFigures.requests++;
+          if (rs.routed) relayFigures.routed++;
+          inc(relayFigures.statuses, String(rs.status ?? 'none'));
+          inc(relayFigures.endings, `${rs.ending ?? 'none'}${rs.aborted ? ' (aborted)' : ''}`);
+          inc(relayFigures.actions, `${st.plan.stream ? 'stream' : 'complete'}:${rs.action}`);
+        }
         if (recs.length > 0) requestsWithAttempts++;
         if (recs.length > 1) requestsWithFailover++;
         const e = st.error as { code?: string; details?: { reason?: string } } | undefined;
-        const outcome = st.result
-          ? 'success'
-          : `${e?.code ?? 'unknown'}${e?.details?.reason ? `:${e.details.reason}` : ''}`;
+        const outcome =
+          st.relay && !st.relay.routed
+            ? 'relay:not routed'
+            : st.result
+              ? 'success'
+              : `${e?.code ?? 'unknown'}${e?.details?.reason ? `:${e.details.reason}` : ''}`;
         outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       }
       options.onBatch?.({ index, requests: count, records, violations: batchViolations });
@@ -311,19 +418,35 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await harness.settleSlowHooks();
     const finalStats = router.stats();
     const released = releasedProblems(finalStats);
+    // The Redis store, closed by the router: nothing in flight in Redis nor in its view; then the
+    // run's keys go and the client quits (before the timer count: the client's timers are ours).
+    let redisProblems: string[] = [];
+    let redisKeys: { deleted: number; left: number } | undefined;
+    if (redis) {
+      redisProblems = await redis.inFlight();
+      redisKeys = await redis.dispose();
+      redis = undefined;
+    }
     // Every response the router started must be cancelled or finished by now...
     await until(() => srv.openRequests() === 0, 3_000);
     const openAfterClose = srv.openRequests();
     // ...and the sockets fetch's pool keeps (some were opened for requests aborted before they were
     // written) close at the pool's keep-alive timeout (4 s): nothing may stay open after that.
-    await until(async () => (await srv.connections()) === 0, options.socketDrainMs ?? 6_000);
+    await until(
+      async () => (await srv.connections()) === 0 && (relaySrv?.connections() ?? 0) === 0,
+      options.socketDrainMs ?? 6_000,
+    );
     const socketsAfterClose = await srv.connections();
+    const relayOpenAfterClose = relaySrv?.openResponses() ?? 0;
+    const relaySocketsAfterClose = relaySrv?.connections() ?? 0;
     const socketsLeft = srv.describeConnections().slice(0, 5);
     const liveTimers = timers.live();
     const timerStacks = timers.liveStacks().slice(0, 5);
     const timeoutsAfterClose = activeTimeouts();
     await srv.close();
     server = undefined;
+    await relay?.close();
+    relay = undefined;
     const timeoutsAfterServer = activeTimeouts();
     let heapMB: SoakReport['heapMB'];
     if (options.gc) {
@@ -352,8 +475,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           leases.acquired === leases.released &&
           leases.outstanding === 0 &&
           leases.doubleReleases === 0 &&
-          leases.acquired === harness.totalRecords,
-        JSON.stringify(leases),
+          leases.acquired === harness.totalRecords + leasesReturnedUnused,
+        `${JSON.stringify(leases)}; ${harness.totalRecords} records + ${leasesReturnedUnused} returned unused (caller left while the store reserved)`,
       ),
       inv(
         'usage records = attempts the providers saw',
@@ -416,6 +539,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         `hook ${errorEvents.hook ?? 0}/${injected.hookFailures}, listener ${errorEvents.listener ?? 0}/${injected.listenerFailures}; all error events ${JSON.stringify(errorEvents)}`,
       ),
     ];
+    if (quotaKind === 'redis') {
+      invariants.push(
+        inv(
+          "Redis quota store: no lease left in Redis nor in the store's view (every checkpoint and after close); run keys deleted",
+          count('redis') === 0 && redisProblems.length === 0 && redisKeys?.left === 0,
+          `${redisProblems.slice(0, 5).join('; ') || `${batches} checkpoints and close clean`}; keys deleted ${redisKeys?.deleted}, left ${redisKeys?.left}`,
+        ),
+      );
+    }
+    if (relaySrv) {
+      invariants.push(
+        inv(
+          'HTTP relay: every response well-formed and true to the router; no open response or socket left',
+          count('relay') === 0 && relayOpenAfterClose === 0 && relaySocketsAfterClose === 0,
+          `${relayFigures.requests} relayed (${relayFigures.routed} routed); statuses ${JSON.stringify(relayFigures.statuses)}; endings ${JSON.stringify(relayFigures.endings)}; open responses ${relayOpenAfterClose}, sockets ${relaySocketsAfterClose} after close`,
+        ),
+      );
+    }
     if (heapMB) {
       invariants.push(
         inv(
@@ -447,6 +588,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       errorEvents,
       injected,
       leases,
+      leasesReturnedUnused,
+      quota: quotaKind,
+      ...(redisKeys ? { redisKeys } : {}),
+      ...(relaySrv ? { relay: relayFigures } : {}),
       ...(heapMB ? { heapMB } : {}),
       invariants,
       violations,
@@ -457,6 +602,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     h?.releaseHungHooks();
     await h?.router.close().catch(() => {});
     await server?.close();
+    await relay?.close();
+    if (redis) await redis.dispose().catch(() => redis?.disconnect());
     timers.uninstall();
     proc.uninstall();
   }

@@ -1,6 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   ModelRouter,
   type ProviderAdapter,
+  type QuotaStore,
   type RouterEventName,
   type TimeoutOptions,
   type UsageRecord,
@@ -15,6 +17,9 @@ import { estimateTokens } from './estimate.js';
 import { mockStep, planReply } from './faults.js';
 import { rng } from './prng.js';
 import type { CanaryScanner } from './probes.js';
+
+/** The soak index of the request the current code runs for (set around every router call). */
+export const requestScope = new AsyncLocalStorage<number>();
 
 /** The adapters' size caps, small so that huge lines and oversized bodies cost little to send. */
 export const LIMITS = { maxLineBytes: 4096, maxEventBytes: 8192, maxBodyBytes: 64 * 1024 };
@@ -53,6 +58,8 @@ export class SoakHarness {
   /** Usage records the router reported as not written (`error` events with `records`). */
   reportedLost = 0;
   readonly errorEvents: Record<string, number> = {};
+  /** Leases the quota store granted since the last checkpoint, by request index (-1: outside any request). */
+  leases = new Map<number, number>();
   private readonly slowHooks = new Set<Promise<void>>();
   private hungHooks: Array<() => void> = [];
 
@@ -61,6 +68,8 @@ export class SoakHarness {
     baseURL: string,
     private readonly canary: CanaryScanner,
     timeouts: TimeoutOptions,
+    /** The quota store (the router closes it): one-second windows of the memory store by default. */
+    quota?: QuotaStore,
   ) {
     for (const id of PROVIDERS) {
       if (id === WIRE_PROVIDER) continue;
@@ -105,7 +114,7 @@ export class SoakHarness {
     this.router = new ModelRouter({
       storage,
       // One-second windows: rpm/tpm bind under load and recover within a second (real time, no manual clock).
-      quota: memoryQuota({ windowMs: 1_000 }),
+      quota: this.countLeases(quota ?? memoryQuota({ windowMs: 1_000 })),
       adapters: { ...Object.fromEntries(this.mocks), [WIRE_PROVIDER]: wire },
       timeouts,
       cooldown: { defaultMs: 30, minMs: 2, maxMs: 100, quarantineMs: 150 },
@@ -115,6 +124,27 @@ export class SoakHarness {
       onUsage: (record) => this.onUsage(record),
     });
     this.listen();
+  }
+
+  /**
+   * The store, counting the leases it grants per request: the router returns a lease without an
+   * attempt (and without a usage record) when its caller left while the store was reserving, which an
+   * asynchronous store (Redis: one round trip) makes a real window. The checker allows exactly that.
+   */
+  private countLeases(store: QuotaStore): QuotaStore {
+    const reserve: QuotaStore['reserve'] = async (input) => {
+      const idx = requestScope.getStore() ?? -1;
+      const result = await store.reserve(input);
+      if (result.ok) this.leases.set(idx, (this.leases.get(idx) ?? 0) + 1);
+      return result;
+    };
+    return new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'reserve') return reserve;
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
   }
 
   /** Resolve the hooks left hanging; returns how many there were. */

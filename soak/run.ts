@@ -1,5 +1,7 @@
 /**
  * The chaos soak, full size: `npm run soak -- --requests 100000 --seed 7 --concurrency 64`.
+ * `--quota redis` runs it over the Redis quota store (REDIS_URL), `--relay 20` sends 20 % of the
+ * requests through the HTTP relay.
  * Prints progress, then every figure and invariant; exits 1 when an invariant fails.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -14,6 +16,15 @@ function arg(name: string, fallback: number): number {
   if (!Number.isSafeInteger(n) || n < 0)
     throw new Error(`--${name} expects a non-negative integer, got ${raw}`);
   return n;
+}
+
+function choice<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  const i = process.argv.indexOf(`--${name}`);
+  const raw = i >= 0 ? process.argv[i + 1] : undefined;
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new Error(`--${name} expects one of ${allowed.join(', ')}, got ${raw}`);
+  return raw as T;
 }
 
 /** `global.gc`, exposed at run time so that the script line needs no node flag. */
@@ -32,15 +43,23 @@ const requests = arg('requests', 10_000);
 const seed = arg('seed', 20_240_601);
 const concurrency = arg('concurrency', 64);
 const batchSize = arg('batch', 1_000);
+const quota = choice('quota', ['memory', 'redis'] as const, 'memory');
+/** Percent of requests sent through the HTTP relay. */
+const relayPercent = arg('relay', 0);
+if (relayPercent > 100) throw new Error(`--relay expects a percentage, got ${relayPercent}`);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-out(`soak: ${requests} requests, seed ${seed}, concurrency ${concurrency}, checkpoint every ${batchSize}`);
+out(
+  `soak: ${requests} requests, seed ${seed}, concurrency ${concurrency}, checkpoint every ${batchSize}, quota ${quota}, ${relayPercent} % through the HTTP relay`,
+);
 const t0 = Date.now();
 const report = await runSoak({
   requests,
   seed,
   concurrency,
   batchSize,
+  quota,
+  relayShare: relayPercent / 100,
   gc: exposeGc(),
   onBatch: (b) => {
     const done = Math.min(requests, (b.index + 1) * batchSize);
@@ -72,6 +91,9 @@ out(`faults served ${JSON.stringify(report.tallies.faults)}`);
 out(`attempt errors ${JSON.stringify(report.tallies.errorCodes)}`);
 out(`error events ${JSON.stringify(report.errorEvents)}; injected ${JSON.stringify(report.injected)}`);
 out(`leases ${JSON.stringify(report.leases)}`);
+if (report.redisKeys)
+  out(`redis keys of the run: deleted ${report.redisKeys.deleted}, left ${report.redisKeys.left}`);
+if (report.relay) out(`relay ${JSON.stringify(report.relay)}`);
 if (report.heapMB)
   out(`heap samples (MB, after gc) ${report.heapMB.samples.map((s) => s.toFixed(1)).join(' ')}`);
 out('');
