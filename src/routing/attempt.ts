@@ -43,7 +43,7 @@ export async function runAttempt<T>(
   if (rc.signal?.aborted) {
     // The caller left while the store reserved: nothing was sent, so there is no attempt to
     // account (no usage record); the lease goes back at once.
-    settleSafely(rt, lease, { tokens: 0 });
+    await settleSafely(rt, lease, { tokens: 0 });
     throw abortedError(rc.signal.reason);
   }
   const clock = rt.options.clock;
@@ -157,7 +157,9 @@ export async function runAttempt<T>(
     if (!succeeded) abort(ATTEMPT_ENDED);
     rt.counters.inFlight--;
     rt.stats.end(candidate.ref);
-    settleSafely(rt, lease, settle);
+    // Awaited: when complete() returns (or a stream ends) the slot is back in the store — a shared
+    // store included — so the caller's next request never finds its own previous one still holding it.
+    await settleSafely(rt, lease, settle);
   }
 }
 
@@ -181,12 +183,11 @@ async function resolveKey(rt: Runtime, key: PoolKey['entry']): Promise<string> {
 }
 
 /** Release a lease; a store failure is reported, never thrown into the request. */
-function settleSafely(rt: Runtime, lease: QuotaLease, input: SettleInput): void {
-  const report = (error: unknown) => rt.emitter.emit('error', { source: 'quota', error });
+async function settleSafely(rt: Runtime, lease: QuotaLease, input: SettleInput): Promise<void> {
   try {
-    rt.quota.settle(lease, input).catch(report);
+    await rt.quota.settle(lease, input);
   } catch (error) {
-    report(error);
+    rt.emitter.emit('error', { source: 'quota', error });
   }
 }
 
