@@ -45,9 +45,11 @@ export function groupWrites(ctx: PgContext): GroupWrites {
     if (members.length === 0) return;
     const found = await tx.unsafe(
       `select provider_id, model_id from ${t('models')}
-       where (provider_id, model_id) in (select * from unnest($1::text[], $2::text[]))
+       where (provider_id, model_id) in
+         (select provider_id, model_id from json_to_recordset($1::text::json) as r(provider_id text, model_id text))
        for key share`,
-      [members.map((m) => m.providerId), members.map((m) => m.modelId)] as never[],
+      // JSON, not text[]: the storage's own client runs without postgres.js' array-type fetch.
+      [JSON.stringify(members.map((m) => ({ provider_id: m.providerId, model_id: m.modelId })))],
     );
     const known = new Set(found.map((r) => `${r.provider_id}\0${r.model_id}`));
     const missing = members.findIndex((m) => !known.has(`${m.providerId}\0${m.modelId}`));

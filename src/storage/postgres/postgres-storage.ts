@@ -21,7 +21,7 @@ export type PostgresConnection =
   | { sql: Sql }
   | {
       url: string;
-      /** Passed to `postgres(url, options)`. @default { max: 10, connection: { application_name: 'model-router' } } */
+      /** Passed to `postgres(url, options)`. @default { max: 10, fetch_types: false, connection: { application_name: 'model-router' } } */
       options?: Options<Record<string, never>>;
     };
 
@@ -103,6 +103,10 @@ export function postgresStorage(
             postgres(connection.url, {
               max: 10,
               onnotice: () => {},
+              // postgres.js fetches array types on each new connection without catching its failure:
+              // a connection dropped right then became an unhandled rejection (a crash under Node's
+              // default mode) during outages. This storage sends no array parameters.
+              fetch_types: false,
               ...connection.options,
               connection: { application_name: 'model-router', ...connection.options?.connection },
             }),
