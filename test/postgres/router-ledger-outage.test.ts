@@ -251,12 +251,4 @@ describe.skipIf(!url)('a ledger whose database drops mid-run', () => {
     // Closing while the database is down leaks nothing either.
     expect(await connections()).toBe(0);
   });
-
-  // Not reproduced here: a database that refuses logins (FATAL during startup, e.g. `alter role …
-  // nologin` or a restarting server) at close(). postgres.js 3.4.9 then retries the pending query's
-  // connection in a tight loop and never settles it (porsager/postgres#1193). The router no longer
-  // waits on it past `timeouts.closeMs` and reports the unconfirmed records — proven with a storage
-  // whose writes never settle in test/router/close-bounded.test.ts. Left: reproducing the login
-  // refusal itself needs a role of its own, which this suite does not create.
-  it.todo('close() is bounded while the database refuses logins, and reports the unwritten records');
 });
