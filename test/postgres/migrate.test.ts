@@ -11,7 +11,11 @@ describe('migration files', () => {
   it('finds the package migrations folder by walking up from a nested directory', () => {
     const dir = findMigrationsDir(join(__dirname, '..', '..', 'src', 'storage', 'postgres'));
     expect(dir).toBe(join(__dirname, '..', '..', 'migrations'));
-    expect(loadMigrations(dir).map((m) => m.name)).toEqual(['0001_catalog.sql', '0002_usage_records.sql']);
+    expect(
+      loadMigrations(dir)
+        .map((m) => m.name)
+        .slice(0, 3),
+    ).toEqual(['0001_catalog.sql', '0002_usage_records.sql', '0003_usage_unique.sql']);
     expect(() => findMigrationsDir('/')).toThrow(expect.objectContaining({ code: 'STORAGE_ERROR' }));
   });
 
@@ -19,6 +23,9 @@ describe('migration files', () => {
     expect(checksum('create table a();\r\nselect 1;\r\n')).toBe(checksum('create table a();\nselect 1;\n'));
   });
 });
+
+/** The names of the migrations this version ships, in order. */
+const shipped = () => loadMigrations().map((m) => m.name);
 
 describe.skipIf(!url)('migrate', () => {
   let sql: Sql;
@@ -45,10 +52,7 @@ describe.skipIf(!url)('migrate', () => {
 
   it('migrates a fresh schema, then does nothing the second time', async () => {
     const schema = fresh('fresh');
-    expect(await migrate(sql, { schema })).toEqual({
-      schema,
-      applied: ['0001_catalog.sql', '0002_usage_records.sql'],
-    });
+    expect(await migrate(sql, { schema })).toEqual({ schema, applied: shipped() });
     expect(await tables(schema)).toEqual([
       'model_group_members',
       'model_groups',
@@ -67,11 +71,8 @@ describe.skipIf(!url)('migrate', () => {
     const clients = [connect(), connect(), connect(), connect()];
     try {
       const results = await Promise.all(clients.map((c) => migrate(c, { schema })));
-      expect(results.flatMap((r) => r.applied).sort()).toEqual([
-        '0001_catalog.sql',
-        '0002_usage_records.sql',
-      ]);
-      expect(await ledger(schema)).toHaveLength(2);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual(shipped());
+      expect(await ledger(schema)).toHaveLength(shipped().length);
     } finally {
       await Promise.all(clients.map((c) => c.end()));
     }
@@ -105,18 +106,15 @@ describe.skipIf(!url)('migrate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mr-migrations-'));
     try {
       cpSync(findMigrationsDir(), dir, { recursive: true });
-      writeFileSync(join(dir, '0003_broken.sql'), 'create table half_done (id int);\nselect 1 / 0;\n');
+      writeFileSync(join(dir, '9999_broken.sql'), 'create table half_done (id int);\nselect 1 / 0;\n');
       await expect(migrate(sql, { schema, migrationsDir: dir })).rejects.toMatchObject({
         code: 'STORAGE_ERROR',
-        details: { migration: '0003_broken.sql' },
+        details: { migration: '9999_broken.sql' },
       });
-      expect((await ledger(schema)).map((r) => r.name)).toEqual([
-        '0001_catalog.sql',
-        '0002_usage_records.sql',
-      ]);
+      expect((await ledger(schema)).map((r) => r.name)).toEqual(shipped());
       expect(await tables(schema)).not.toContain('half_done');
-      writeFileSync(join(dir, '0003_broken.sql'), 'create table half_done (id int);\n');
-      expect((await migrate(sql, { schema, migrationsDir: dir })).applied).toEqual(['0003_broken.sql']);
+      writeFileSync(join(dir, '9999_broken.sql'), 'create table half_done (id int);\n');
+      expect((await migrate(sql, { schema, migrationsDir: dir })).applied).toEqual(['9999_broken.sql']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -124,7 +122,7 @@ describe.skipIf(!url)('migrate', () => {
 
   it('quotes any schema name, and bounds its length for the notification channel', async () => {
     const schema = fresh(`x"; drop table y; --`);
-    expect((await migrate(sql, { schema })).applied).toHaveLength(2);
+    expect((await migrate(sql, { schema })).applied).toHaveLength(shipped().length);
     expect(await tables(schema)).toContain('providers');
     await expect(migrate(sql, { schema: 'a'.repeat(51) })).rejects.toMatchObject({
       code: 'VALIDATION',

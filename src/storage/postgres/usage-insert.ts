@@ -2,6 +2,9 @@ import type { Sql } from 'postgres';
 import type { UsageRecord } from '../../types/usage-record.js';
 
 /**
+ * Exactly once: `(request_id, attempt)` is unique (migration 0003), so a batch replayed after a lost
+ * acknowledgement inserts nothing twice.
+ *
  * One multi-row insert for any batch size: the batch travels as a single JSON text parameter (text, so that postgres.js does not encode it twice) and
  * `json_to_recordset` spreads it, so the statement stays far from the 65,535-parameter limit and
  * the plan is the same for every batch. Epoch milliseconds become timestamps exactly (integer math).
@@ -41,7 +44,8 @@ export async function insertUsage(sql: Sql, table: string, records: readonly Usa
        request_id text, attempt integer, status text, group_name text, provider_id text, model_id text,
        key_id text, prompt_tokens bigint, completion_tokens bigint, total_tokens bigint, estimated boolean,
        cost_usd double precision, latency_ms integer, ttft_ms integer, error_code text, http_status integer,
-       stream boolean, started_at bigint, finished_at bigint)`,
+       stream boolean, started_at bigint, finished_at bigint)
+     on conflict (request_id, attempt) do nothing`,
     [JSON.stringify(rows)],
   );
 }
