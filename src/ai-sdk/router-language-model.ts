@@ -10,7 +10,7 @@ import { loadAiSdkProvider } from './peer.js';
 import { toApiCallError } from './to-api-call-error.js';
 import { toChatRequest } from './to-chat-request.js';
 import { toV3Stream } from './to-v3-stream.js';
-import { prepend } from '../http/prepend.js';
+import { prepend } from '../http/relay/prepend.js';
 
 /**
  * A `LanguageModelV3` whose calls go through `router` for the logical model `model` (a group name,

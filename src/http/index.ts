@@ -1,7 +1,7 @@
 // `model-router/http`: web-standard `Request → Response` handlers (Hono, Next.js, Bun, Deno) and a
 // node:http / Express adapter. No framework dependency.
 export { createRelayHandler } from './relay-handler.js';
-export type { RelayHandlerOptions } from './relay-handler.js';
+export type { RelayHandler, RelayHandlerOptions } from './relay-handler.js';
 export { createAdminHandler } from './admin-handler.js';
 export type { AdminHandlerOptions } from './admin-handler.js';
 export { toNodeListener } from './node-listener.js';

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { NODE_LISTENER } from './relay/node-marker.js';
 
 /** A `node:http` / Express request listener. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -13,10 +14,14 @@ const INTERNAL_ERROR = JSON.stringify({
 /**
  * Serve a web-standard handler from `node:http` or Express. Responses stream (SSE included) with
  * backpressure; when the client disconnects, the `Request`'s `signal` aborts and the response body is
- * cancelled, so the router stops the upstream call. Mount it before any body parser, or after
+ * cancelled, so the router stops the upstream call. A relay handler (`createRelayHandler`) is served
+ * by its direct node:http path instead. Mount it before any body parser, or after
  * `express.json()` (an already parsed body is re-serialized).
  */
 export function toNodeListener(handler: WebHandler): NodeListener {
+  // The relay serves node:http directly, without web Request/Response conversion.
+  const direct = (handler as { [NODE_LISTENER]?: NodeListener })[NODE_LISTENER];
+  if (typeof direct === 'function') return direct;
   return (req, res) => {
     void serve(handler, req, res);
   };

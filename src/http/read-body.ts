@@ -3,22 +3,21 @@ import { HttpProblem } from './problem.js';
 /** Default cap on request bodies: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-const tooLarge = (limit: number): HttpProblem =>
+export const tooLarge = (limit: number): HttpProblem =>
   new HttpProblem(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
 
 /**
- * Read a JSON body without ever holding more than `maxBytes`: a `Content-Length` over the cap is refused
- * before a byte is read, and a body without one (chunked) is cut off as soon as it passes the cap.
- * A non-JSON `Content-Type` is refused (415), which also keeps browsers' simple cross-site form posts out.
+ * A non-JSON `Content-Type` is refused (415), which also keeps browsers' simple cross-site form posts
+ * out. A missing one is accepted (curl without `-H`).
  */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const type = request.headers.get('content-type');
+export function checkContentType(type: string | null): void {
   if (type !== null && !/^application\/([\w.+-]+\+)?json\b/i.test(type.trim())) {
     throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
   }
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  const text = await readCapped(request, maxBytes);
+}
+
+/** A body's text as JSON: 400 naming `body` when it is empty or malformed. */
+export function parseJsonText(text: string): unknown {
   if (text.trim() === '')
     throw new HttpProblem(400, 'VALIDATION', 'A JSON request body is required', { param: 'body' });
   try {
@@ -26,6 +25,17 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   } catch {
     throw new HttpProblem(400, 'VALIDATION', 'The request body is not valid JSON', { param: 'body' });
   }
+}
+
+/**
+ * Read a JSON body without ever holding more than `maxBytes`: a `Content-Length` over the cap is refused
+ * before a byte is read, and a body without one (chunked) is cut off as soon as it passes the cap.
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  checkContentType(request.headers.get('content-type'));
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  return parseJsonText(await readCapped(request, maxBytes));
 }
 
 async function readCapped(request: Request, maxBytes: number): Promise<string> {

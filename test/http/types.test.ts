@@ -3,6 +3,7 @@ import {
   type Authenticate,
   type FetchHandler,
   type NodeListener,
+  type RelayHandler,
   createAdminHandler,
   createRelayHandler,
   toNodeListener,
@@ -11,7 +12,10 @@ import { describe, expectTypeOf, it } from 'vitest';
 
 describe('model-router/http types', () => {
   it('handlers are web-standard fetch handlers; toNodeListener takes any of them', () => {
-    expectTypeOf(createRelayHandler).returns.toEqualTypeOf<FetchHandler>();
+    expectTypeOf(createRelayHandler).returns.toEqualTypeOf<RelayHandler>();
+    // The relay is a fetch handler that also carries its direct node:http listener.
+    expectTypeOf<RelayHandler>().toMatchTypeOf<FetchHandler>();
+    expectTypeOf<RelayHandler['node']>().toEqualTypeOf<NodeListener>();
     expectTypeOf(createAdminHandler).returns.toEqualTypeOf<FetchHandler>();
     expectTypeOf<FetchHandler>().toEqualTypeOf<(request: Request) => Promise<Response>>();
     // Sync handlers and framework fetch functions (Hono's app.fetch) are accepted too.

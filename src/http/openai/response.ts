@@ -1,4 +1,4 @@
-import type { CompletionResult, ModelInfo, ToolCall, UnifiedFinishReason, Usage } from 'model-router';
+import type { CompletionResult, ToolCall, UnifiedFinishReason, Usage } from 'model-router';
 
 /** What every completion object and chunk of one response shares. */
 export interface CompletionMeta {
@@ -60,20 +60,5 @@ export function toOpenAICompletion(result: CompletionResult, meta: CompletionMet
     ],
     usage: toOpenAIUsage(result.usage),
     system_fingerprint: null,
-  };
-}
-
-/** `GET /v1/models` entry: OpenAI's model object plus what the router knows. */
-export function toOpenAIModel(info: ModelInfo): Record<string, unknown> {
-  return {
-    id: info.id,
-    object: 'model',
-    created: 0,
-    owned_by: info.kind === 'group' ? 'model-router' : (info.providerId ?? 'model-router'),
-    kind: info.kind,
-    available: info.available,
-    ...(info.displayName ? { display_name: info.displayName } : {}),
-    ...(info.description ? { description: info.description } : {}),
-    ...(info.contextWindow !== undefined ? { context_window: info.contextWindow } : {}),
   };
 }

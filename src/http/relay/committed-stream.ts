@@ -1,0 +1,45 @@
+import type { ChatRequest, ModelRouter, RequestOptions, RouterStream, StreamPart } from 'model-router';
+import { prepend } from './prepend.js';
+
+/** Which physical model served a request. */
+export interface Served {
+  providerId: string;
+  modelId: string;
+  groupName?: string;
+}
+
+export interface CommittedStream {
+  stream: RouterStream;
+  /** Every part, the `start` part included. */
+  parts: AsyncIterator<StreamPart>;
+  served: Served;
+}
+
+/**
+ * Start a routed stream and wait for its attempt to commit (the `start` part) before answering: every
+ * failure up to then (unknown model, quota, all candidates failed) keeps its real HTTP status instead
+ * of becoming an SSE error event.
+ */
+export async function openCommittedStream(
+  router: ModelRouter,
+  request: ChatRequest,
+  options: RequestOptions,
+): Promise<CommittedStream> {
+  const stream = router.stream(request, options);
+  const parts = stream[Symbol.asyncIterator]();
+  let first: IteratorResult<StreamPart>;
+  try {
+    first = await parts.next();
+  } catch (error) {
+    stream.cancel(error);
+    throw error;
+  }
+  const served: Served =
+    !first.done && first.value.type === 'start' ? first.value : { providerId: 'unknown', modelId: 'unknown' };
+  return { stream, parts: prepend(first, parts), served };
+}
+
+/** Which physical model served (debugging aid; the body names the model the client asked for). */
+export function servedBy(model: Served): Record<string, string> {
+  return { 'x-model-router-model': `${model.providerId}/${model.modelId}` };
+}

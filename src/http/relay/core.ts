@@ -1,0 +1,60 @@
+import type { ModelRouter } from 'model-router';
+import { requireActor } from '../authenticate.js';
+import { methodNotAllowed, routeNotFound } from '../problem.js';
+import { routeSegments } from '../path.js';
+import type { ErrorRenderer, RelayCoreOptions, RelayInput, RelayReply, RelayRoute } from './types.js';
+
+/** The relay's one core: find the route, authenticate, run it, and render any error in its format. */
+export interface RelayCore {
+  serve(input: RelayInput): Promise<RelayReply>;
+}
+
+export function createRelayCore(
+  router: ModelRouter,
+  routes: readonly RelayRoute[],
+  fallbackErrors: ErrorRenderer,
+  options: RelayCoreOptions,
+): RelayCore {
+  const newRequestId = () => `req_${crypto.randomUUID().replaceAll('-', '')}`;
+  return {
+    async serve(input) {
+      const requestId = newRequestId();
+      let renderError = fallbackErrors;
+      let reply: RelayReply;
+      try {
+        const method = input.method.toUpperCase();
+        const seg = routeSegments(input.pathname, options.basePath);
+        if (seg?.[0] !== 'v1' || seg.length < 2) throw routeNotFound(method, input.pathname);
+        const found = match(routes, seg.slice(1));
+        if (!found) throw routeNotFound(method, input.pathname);
+        const [route, params] = found;
+        renderError = route.renderError;
+        if (!route.methods.includes(method)) throw methodNotAllowed(method, route.methods);
+        const actor = options.authenticate
+          ? await requireActor(options.authenticate, input.webRequest())
+          : undefined;
+        reply = await route.handle(
+          { router, input, requestId, actor, maxBodyBytes: options.maxBodyBytes },
+          params,
+        );
+      } catch (error) {
+        reply = renderError(error, requestId);
+      }
+      reply.headers['x-request-id'] = requestId;
+      return reply;
+    },
+  };
+}
+
+function match(routes: readonly RelayRoute[], seg: readonly string[]): [RelayRoute, string[]] | undefined {
+  for (const route of routes) {
+    const p = route.path;
+    const wildcard = p[p.length - 1] === '*';
+    const fixed = wildcard ? p.length - 1 : p.length;
+    if (wildcard ? seg.length < fixed : seg.length !== fixed) continue;
+    let ok = true;
+    for (let i = 0; i < fixed && ok; i++) ok = p[i] === seg[i];
+    if (ok) return [route, seg.slice(fixed)];
+  }
+  return undefined;
+}

@@ -1,0 +1,79 @@
+import type { IncomingMessage } from 'node:http';
+import { HttpProblem } from '../problem.js';
+import { checkContentType, parseJsonText, tooLarge } from '../read-body.js';
+
+/**
+ * The request body of a node:http request as JSON, under the same rules as the web door
+ * (`readJsonBody`): 415 for a non-JSON type, 413 by `Content-Length` before a byte is read or as soon
+ * as a chunked body passes the cap, 400 for empty, non-UTF-8 or malformed JSON. A body that another
+ * middleware already parsed (`express.json()`) is taken as it is.
+ */
+export function readNodeJson(req: IncomingMessage, maxBytes: number, state: BodyState): Promise<unknown> {
+  checkContentType(req.headers['content-type'] ?? null);
+  const parsed = (req as { body?: unknown }).body;
+  if (parsed !== undefined && req.readableEnded) {
+    if (typeof parsed === 'string') return Promise.resolve(parseJsonText(parsed));
+    if (parsed instanceof Uint8Array) return Promise.resolve(parseJsonText(decode(parsed)));
+    return Promise.resolve(parsed);
+  }
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  state.started = true;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        cleanup();
+        req.resume(); // discard the rest; the connection closes after the 413
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      state.ended = true;
+      try {
+        resolve(parseJsonText(decode(Buffer.concat(chunks, size))));
+      } catch (error) {
+        reject(error);
+      }
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onAborted = () => {
+      cleanup();
+      reject(new HttpProblem(400, 'VALIDATION', 'The request body was cut off', { param: 'body' }));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+/** Whether the body was started and not read to its end (the connection must then close). */
+export interface BodyState {
+  started: boolean;
+  ended: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decode(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new HttpProblem(400, 'VALIDATION', 'The request body is not valid UTF-8', { param: 'body' });
+  }
+}

@@ -1,0 +1,142 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { type BodyState, readNodeJson } from './node-body.js';
+import type { RelayCore } from './core.js';
+import type { HeaderReader, RelayInput, RelayReply, SseReply } from './types.js';
+
+const INTERNAL_ERROR = JSON.stringify({
+  error: { message: 'Internal server error', type: 'server_error', code: 'INTERNAL', param: null },
+});
+
+/**
+ * The relay straight on node:http (and Express/Fastify's raw `(req, res)`): the body is read from the
+ * socket and the reply written to `res` with no web `Request`/`Response` in between. A client that
+ * disconnects aborts the input's signal, which cancels the routed call; an SSE reply is written one
+ * chunk at a time, waiting for `drain`, so a slow client slows the upstream read.
+ */
+export function serveNode(core: RelayCore, req: IncomingMessage, res: ServerResponse): void {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+  };
+  res.on('close', onClose);
+  const body: BodyState = { started: false, ended: false };
+  let web: Request | undefined;
+  const input: RelayInput = {
+    method: req.method ?? 'GET',
+    pathname: pathOf(req.url),
+    headers: nodeHeaders(req.headers),
+    signal: controller.signal,
+    readJson: (maxBytes) => readNodeJson(req, maxBytes, body),
+    webRequest: () => {
+      web ??= toWebRequest(req, controller.signal);
+      return web;
+    },
+  };
+  core
+    .serve(input)
+    .then((reply) => {
+      if (body.started && !body.ended) {
+        res.setHeader('connection', 'close');
+        req.resume();
+      }
+      return write(reply, res, controller.signal);
+    })
+    .catch(() => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(INTERNAL_ERROR);
+      } else {
+        res.destroy();
+      }
+    })
+    .finally(() => res.off('close', onClose));
+}
+
+async function write(reply: RelayReply, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  if (reply.kind === 'json') {
+    const text = JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+    return;
+  }
+  await writeSse(reply, res, signal);
+}
+
+async function writeSse(reply: SseReply, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) {
+    reply.cancel(signal.reason);
+    return;
+  }
+  res.writeHead(reply.status, reply.headers);
+  res.flushHeaders();
+  const onAbort = () => reply.cancel(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      const chunk = await reply.next();
+      if (chunk === undefined || signal.aborted) break;
+      if (!res.write(chunk)) await drained(res, signal);
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (!signal.aborted) res.end();
+}
+
+function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.on('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  const path = q === -1 ? raw : raw.slice(0, q);
+  // An absolute-form target (`GET http://host/v1/models`) or anything odd goes through the URL parser.
+  if (path.startsWith('/') && !path.includes('\\') && !path.includes('/.')) return path;
+  try {
+    return new URL(raw, 'http://localhost').pathname;
+  } catch {
+    return '/';
+  }
+}
+
+function nodeHeaders(headers: IncomingHttpHeaders): HeaderReader {
+  return {
+    get(name) {
+      const value = headers[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
+
+/** A body-less web `Request` with the same method, URL and headers, for `authenticate`/`transformRequest`. */
+function toWebRequest(req: IncomingMessage, signal: AbortSignal): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.startsWith(':')) continue; // HTTP/2 pseudo-headers
+    headers.append(name, raw[i + 1]!);
+  }
+  const proto = (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
+  let url: string;
+  try {
+    url = new URL(req.url ?? '/', `${proto}://${req.headers.host ?? 'localhost'}`).href;
+  } catch {
+    url = new URL(req.url ?? '/', `${proto}://localhost`).href;
+  }
+  return new Request(url, { method: req.method ?? 'GET', headers, signal });
+}
