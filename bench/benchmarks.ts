@@ -4,6 +4,7 @@ import { run as loopback } from './loopback.js';
 import { run as memory } from './memory.js';
 import { run as overhead } from './overhead.js';
 import { run as quota } from './quota.js';
+import { run as relay } from './relay.js';
 import { run as scale } from './scale.js';
 import { run as streaming } from './streaming.js';
 
@@ -12,6 +13,7 @@ export const BENCHMARKS: Record<string, BenchFn> = {
   overhead,
   streaming,
   loopback,
+  relay,
   scale,
   memory,
   ledger,

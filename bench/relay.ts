@@ -1,0 +1,162 @@
+import { Agent, request } from 'node:http';
+import { firstJsonLine, spawnTs, stopChild } from './lib/child.js';
+import { type BenchOptions, type Result, figure, median } from './lib/result.js';
+
+const BENCH = 'relay';
+
+/** One relay route and the request a client sends to it (other wire formats add theirs here). */
+export interface RelayBenchRoute {
+  name: string;
+  path: string;
+  body: string;
+}
+
+const hello = [{ role: 'user', content: 'hello, how are you?' }];
+export const RELAY_ROUTES: RelayBenchRoute[] = [
+  {
+    name: 'chat',
+    path: '/v1/chat/completions',
+    body: JSON.stringify({ model: 'bench', messages: hello }),
+  },
+];
+/** The same request upstream (what the plain proxy forwards and `direct` sends). */
+const upstreamBody = JSON.stringify({ model: 'gpt-4o-mini', messages: hello });
+
+/**
+ * The relay hop over loopback: a client sends the same chat request (1) straight to a mock OpenAI
+ * server, (2) through a plain node:http forwarding proxy, (3) through `createRelayHandler` on its
+ * node:http door and (4) on its web door — the servers in a child process, the mock in another,
+ * requests interleaved (order rotating) so that drift of the machine hits all alike. Then throughput
+ * at concurrency 32, direct vs through the relay.
+ */
+export async function run({ quick }: BenchOptions): Promise<Result[]> {
+  const rounds = quick ? 2 : 5;
+  const perRound = quick ? 10 : 1_000;
+  const warmup = quick ? 10 : 500;
+  const burst = quick ? 64 : 4_000;
+
+  const upstream = spawnTs('mock-openai-server.ts');
+  let servers: ReturnType<typeof spawnTs> | undefined;
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  try {
+    const { port } = await firstJsonLine<{ port: number }>(upstream);
+    servers = spawnTs('relay-servers.ts', [String(port)]);
+    const ports = await firstJsonLine<{ proxy: number; relay: number; relayWeb: number }>(servers);
+    const post = (p: number, path: string, body: string) => timedPost(agent, p, path, body);
+
+    const sides: Array<[string, () => Promise<number>]> = [
+      ['direct', () => post(port, '/v1/chat/completions', upstreamBody)],
+      ['proxy', () => post(ports.proxy, '/v1/chat/completions', upstreamBody)],
+      ...RELAY_ROUTES.flatMap(
+        (r): Array<[string, () => Promise<number>]> => [
+          [`relay ${r.name}`, () => post(ports.relay, r.path, r.body)],
+          ...(r.name === 'chat'
+            ? [
+                ['relay chat (web door)', () => post(ports.relayWeb, r.path, r.body)] as [
+                  string,
+                  () => Promise<number>,
+                ],
+              ]
+            : []),
+        ],
+      ),
+    ];
+    for (let i = 0; i < warmup; i++) for (const [, fn] of sides) await fn();
+    const medians = new Map<string, number[]>(sides.map(([n]) => [n, []]));
+    for (let round = 0; round < rounds; round++) {
+      const lat = sides.map(() => new Float64Array(perRound));
+      for (let i = 0; i < perRound; i++) {
+        for (let j = 0; j < sides.length; j++) {
+          const k = (i + j) % sides.length;
+          lat[k]![i] = await sides[k]![1]();
+        }
+      }
+      sides.forEach(([n], k) => medians.get(n)!.push(median(lat[k]!)));
+    }
+    const direct = medians.get('direct')!;
+    const proxyAdded = medians.get('proxy')!.map((v, i) => v - direct[i]!);
+    const out: Result[] = [
+      figure(BENCH, 'direct to upstream, p50', 'µs', direct),
+      figure(BENCH, 'plain node:http proxy, added p50', 'µs', proxyAdded),
+    ];
+    for (const [name] of sides.slice(2)) {
+      const added = medians.get(name)!.map((v, i) => v - direct[i]!);
+      out.push(figure(BENCH, `${name}, added p50`, 'µs', added));
+      out.push(
+        figure(
+          BENCH,
+          `${name} hop ÷ plain proxy hop`,
+          '×',
+          added.map((a, i) => a / proxyAdded[i]!),
+          {
+            ...(name === 'relay chat' ? { target: { op: '<=' as const, value: 1.2 } } : {}),
+          },
+        ),
+      );
+    }
+
+    // Throughput at concurrency 32: the same number of requests straight and through the relay.
+    const rps = async (p: number, path: string, body: string) => {
+      let next = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (next++ < burst) await post(p, path, body);
+        }),
+      );
+      return burst / ((performance.now() - t0) / 1000);
+    };
+    const ratio: number[] = [];
+    const directRps: number[] = [];
+    const relayRps: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const d = await rps(port, '/v1/chat/completions', upstreamBody);
+      const r = await rps(ports.relay, RELAY_ROUTES[0]!.path, RELAY_ROUTES[0]!.body);
+      directRps.push(d);
+      relayRps.push(r);
+      ratio.push(r / d);
+    }
+    out.push(
+      figure(BENCH, 'throughput direct, c=32', 'req/s', directRps),
+      figure(BENCH, 'throughput through the relay, c=32', 'req/s', relayRps),
+      figure(BENCH, 'relay throughput ÷ direct, c=32', '×', ratio, { target: { op: '>=', value: 0.5 } }),
+    );
+    return out;
+  } finally {
+    agent.destroy();
+    if (servers) await stopChild(servers);
+    await stopChild(upstream);
+  }
+}
+
+/** One POST over a keep-alive agent; resolves with the latency in µs once the body is read. */
+function timedPost(agent: Agent, port: number, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: 'Bearer sk-bench-1',
+        },
+      },
+      (res) => {
+        let size = 0;
+        res.on('data', (c: Buffer) => (size += c.length));
+        res.on('end', () => {
+          if (res.statusCode !== 200 || size === 0)
+            reject(new Error(`relay bench: ${path} answered ${res.statusCode}`));
+          else resolve(Number(process.hrtime.bigint() - t0) / 1000);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
