@@ -3,6 +3,7 @@ import { run as ledger } from './ledger.js';
 import { run as loopback } from './loopback.js';
 import { run as memory } from './memory.js';
 import { run as overhead } from './overhead.js';
+import { run as peers } from './peers.js';
 import { run as quota } from './quota.js';
 import { run as relay } from './relay.js';
 import { run as scale } from './scale.js';
@@ -19,3 +20,6 @@ export const BENCHMARKS: Record<string, BenchFn> = {
   ledger,
   quota,
 };
+
+/** Opt-in benchmarks: `npm run bench -- --peers` (or `--only peers`). */
+export const OPT_IN: Record<string, BenchFn> = { peers };

@@ -6,25 +6,30 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BENCHMARKS } from './benchmarks.js';
+import { BENCHMARKS, OPT_IN } from './benchmarks.js';
 import { type Result, isSkipped, met } from './lib/result.js';
 import { formatTable } from './lib/table.js';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    peers: { type: 'boolean', default: false },
+    only: { type: 'string', multiple: true },
+  },
 });
 const only = values.only?.flatMap((s) => s.split(',')).filter(Boolean);
-const unknown = only?.filter((name) => !(name in BENCHMARKS));
+const known = { ...BENCHMARKS, ...OPT_IN };
+const unknown = only?.filter((name) => !(name in known));
 if (unknown?.length) {
-  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(known).join(', ')}`);
   process.exit(2);
 }
 
 const loadAtStart = loadavg();
 const results: Result[] = [];
 const durations: Record<string, number> = {};
-for (const [name, bench] of Object.entries(BENCHMARKS)) {
-  if (only && !only.includes(name)) continue;
+for (const [name, bench] of Object.entries(known)) {
+  if (only ? !only.includes(name) : !(name in BENCHMARKS) && !(values.peers && name in OPT_IN)) continue;
   process.stderr.write(`running ${name}${values.quick ? ' (quick)' : ''}…\n`);
   const t0 = performance.now();
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BENCHMARKS } from '../../bench/benchmarks.js';
+import { BENCHMARKS, OPT_IN } from '../../bench/benchmarks.js';
 import { type Result, isSkipped } from '../../bench/lib/result.js';
 
 /**
@@ -7,7 +7,7 @@ import { type Result, isSkipped } from '../../bench/lib/result.js';
  * (`quick`) so that it cannot rot, and must return well-formed results.
  */
 describe('bench (quick: well-formed results, no timing assertions)', () => {
-  for (const [name, bench] of Object.entries(BENCHMARKS)) {
+  for (const [name, bench] of Object.entries({ ...BENCHMARKS, ...OPT_IN })) {
     it(`${name} runs and returns well-formed results`, async () => {
       const results = await bench({ quick: true });
       expect(results.length).toBeGreaterThan(0);
