@@ -107,7 +107,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
             const k = (i + j) % sides.length;
             lat[k]![i] = await measure(sides[k]![1]);
           }
-        sides.forEach(([n], k) => med.get(n)!.push(median(lat[k]!)));
+        for (const [k, [n]] of sides.entries()) med.get(n)!.push(median(lat[k]!));
       }
       return med;
     };

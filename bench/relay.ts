@@ -71,7 +71,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
           lat[k]![i] = await sides[k]![1]();
         }
       }
-      sides.forEach(([n], k) => medians.get(n)!.push(median(lat[k]!)));
+      for (const [k, [n]] of sides.entries()) medians.get(n)!.push(median(lat[k]!));
     }
     const direct = medians.get('direct')!;
     const proxyAdded = medians.get('proxy')!.map((v, i) => v - direct[i]!);
