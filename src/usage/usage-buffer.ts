@@ -1,6 +1,6 @@
-import PQueue from 'p-queue';
 import type { RouterStorage, UsageBatching } from '../storage/storage.js';
 import type { UsageRecord } from '../types/usage-record.js';
+import { SerialQueue } from './serial-queue.js';
 
 export interface UsageBufferOptions extends Required<UsageBatching> {
   /** Called with records that could not be written (dropped past `maxBuffered`, or failing at close). */
@@ -17,13 +17,13 @@ export const DEFAULT_BATCHING: Required<UsageBatching> = {
 
 /**
  * Batches usage records in front of `storage.recordUsage`, off the request's path: one write in
- * flight at a time (a p-queue of concurrency 1), a batch at most every `flushMs` or when `maxBatch`
+ * flight at a time (a serial queue), a batch at most every `flushMs` or when `maxBatch`
  * records wait, retries with backoff on failure, bounded memory (the oldest are dropped past
  * `maxBuffered`, and reported — never lost silently).
  */
 export class UsageBuffer {
   private pending: UsageRecord[] = [];
-  private readonly writes = new PQueue({ concurrency: 1 });
+  private readonly writes = new SerialQueue();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private failures = 0;
   /** A batch write is in flight (at most one: the ledger sees batches in order). */

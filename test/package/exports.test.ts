@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
   exports: Record<string, unknown>;
   sideEffects: boolean;
+  typesVersions: Record<string, Record<string, string[]>>;
 };
 
 /** What each public entry must export at runtime (a few names each: that the bundle is the right one). */
@@ -60,16 +62,43 @@ describe('the package', () => {
       const cjs = `const m = require('${specifier}'); const miss = ${list}.filter((n) => !(n in m)); if (miss.length) { console.error('missing', miss); process.exit(1); }`;
       // Run from the package root: Node resolves the package's own name to itself through `exports`.
       await run(process.execPath, ['--input-type=module', '-e', esm], { cwd: root });
-      await run(process.execPath, ['-e', cjs], { cwd: root });
+      // CJS without require(esm) — Node 20.0–20.18 has none: the CJS build must need no ESM-only package.
+      await run(process.execPath, ['--no-experimental-require-module', '-e', cjs], { cwd: root });
     });
   }
 
-  it('the core bundle does not import postgres, ioredis or the AI SDK', () => {
-    for (const file of ['dist/index.js', 'dist/index.cjs']) {
-      const code = readFileSync(`${root}${file}`, 'utf8');
-      expect(code).not.toMatch(
-        /from ["'](postgres|ioredis|@ai-sdk\/provider|ai)["']|require\(["'](postgres|ioredis|@ai-sdk\/provider|ai)["']\)/,
-      );
+  it('every subpath resolves under moduleResolution node (typesVersions), to its own types', () => {
+    const map = pkg.typesVersions['*']!;
+    const expected = Object.fromEntries(
+      subpaths.filter((p) => p !== '.').map((p) => [p.slice(2), [`./dist/${p.slice(2)}/index.d.ts`]]),
+    );
+    expect(map).toEqual(expected);
+    for (const [p, [file]] of Object.entries(map)) {
+      const conditions = pkg.exports[`./${p}`] as Record<string, Record<string, string>>;
+      expect(conditions.import!.types).toBe(file);
+    }
+  });
+
+  it('the core bundle (with the shared chunks it loads) does not import postgres, ioredis or the AI SDK', () => {
+    for (const entry of ['dist/index.js', 'dist/index.cjs']) {
+      const files = reachable(entry);
+      expect(files.length).toBeGreaterThan(1); // the entry and its shared chunks
+      for (const file of files) {
+        const code = readFileSync(`${root}${file}`, 'utf8');
+        expect(code).not.toMatch(
+          /from ["'](postgres|ioredis|@ai-sdk\/provider|ai)["']|require\(["'](postgres|ioredis|@ai-sdk\/provider|ai)["']\)/,
+        );
+      }
     }
   });
 });
+
+/** `file` and every dist file it imports or requires by a relative path, transitively. */
+function reachable(file: string, seen = new Set<string>()): string[] {
+  if (seen.has(file)) return [...seen];
+  seen.add(file);
+  const code = readFileSync(`${root}${file}`, 'utf8');
+  for (const m of code.matchAll(/(?:from |import\(|require\()["'](\.{1,2}\/[^"']+)["']/g))
+    reachable(posix.join(posix.dirname(file), m[1]!), seen);
+  return [...seen];
+}
