@@ -20,8 +20,6 @@ export default defineConfig({
   // Shared chunks: every entry (postgres, redis, testing import core modules directly) uses one copy of
   // the core, so `instanceof RouterError` holds for an error from any subpath, in ESM and in CJS.
   splitting: true,
-  // Classes keep their names (`RouterError`, not `_RouterError`) in stack traces and util.inspect.
-  keepNames: true,
   treeshake: true,
   // import.meta.url (used to find migrations/) gets a CJS shim.
   shims: true,

@@ -40,7 +40,7 @@ export class RouterError extends Error {
   }
 
   static isInstance(value: unknown): value is RouterError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+    return isMarked(value);
   }
 
   toJSON(): Record<string, unknown> {
@@ -48,9 +48,15 @@ export class RouterError extends Error {
     if (Object.keys(this.details).length > 0) json.details = this.details;
     if (this.retryAfterMs !== undefined) json.retryAfterMs = this.retryAfterMs;
     if (this.attempts) json.attempts = this.attempts;
-    if (RouterError.isInstance(this.lastError)) json.lastError = this.lastError.toJSON();
+    if (isMarked(this.lastError)) json.lastError = this.lastError.toJSON();
     return json;
   }
+}
+
+// The class body never names its own class: a self-reference makes the bundler rename it
+// (`class _RouterError`), which stack traces and util.inspect would then print.
+function isMarked(value: unknown): value is RouterError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
 }
 
 /** Attach a property that `JSON.stringify`, `util.inspect` and spreading never show. */

@@ -29,17 +29,21 @@ const body = (specifier: string, load: (s: string) => string) => `
 (async () => {
   const core = ${load('model-router')};
   const m = ${load(specifier)};
+  const util = ${load('node:util')};
   let error;
   try { await (async () => ${CASES[specifier]})(); } catch (e) { error = e; }
   if (!error) throw new Error('expected an error');
   const out = { instanceOf: error instanceof core.RouterError, code: error.code,
     provider: error instanceof core.ProviderError, name: error.name,
-    stack: String(error.stack).split('\\n')[0].split(':')[0] };
+    stack: String(error.stack).split('\\n')[0].split(':')[0],
+    inspect: util.inspect(error).split(':')[0] };
   console.log(JSON.stringify(out));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
-async function node(args: string[]): Promise<{ instanceOf: boolean; code: string; stack: string }> {
+type Out = { instanceOf: boolean; code: string; stack: string; inspect: string };
+
+async function node(args: string[]): Promise<Out> {
   // Run from the package root: Node resolves the package's own name to the built dist through `exports`.
   const { stdout } = await run(process.execPath, args, { cwd: root });
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
@@ -52,6 +56,7 @@ describe('every subpath shares one copy of the core', () => {
       expect(out.instanceOf).toBe(true);
       expect(out.code).toMatch(/^[A-Z_]+$/);
       expect(out.stack).toMatch(/^(RouterError|ProviderError)$/);
+      expect(out.inspect).toBe(out.stack); // the class's own name, not a bundler's `_RouterError`
     });
 
     it(`${specifier}: its error is instanceof RouterError in CJS, without require(esm)`, async () => {
@@ -62,6 +67,7 @@ describe('every subpath shares one copy of the core', () => {
       ]);
       expect(out.instanceOf).toBe(true);
       expect(out.stack).toMatch(/^(RouterError|ProviderError)$/);
+      expect(out.inspect).toBe(out.stack); // the class's own name, not a bundler's `_RouterError`
     });
   }
 });
