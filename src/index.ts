@@ -19,30 +19,43 @@ export type { RouterErrorCode } from './errors/codes.js';
 
 // Requests, results, streams, usage
 export type {
+  AssistantContentPart,
+  CacheControl,
   ChatMessage,
   ChatRequest,
   ContentPart,
+  FilePart,
+  ImagePart,
+  ReasoningPart,
   RequestOptions,
   ResponseFormat,
+  TextPart,
   ToolCall,
   ToolChoice,
   ToolDefinition,
+  WireFormat,
+  WirePassThrough,
 } from './types/request.js';
 export type {
+  AssistantOutput,
   AttemptSummary,
   CompletionResult,
   FinishReason,
+  RouterWarning,
   UnifiedFinishReason,
   Usage,
+  WireResponse,
 } from './types/result.js';
 export type {
   AdapterStreamPart,
   FinishPart,
+  ReasoningDeltaPart,
   RouterStream,
   StartPart,
   StreamPart,
   TextDeltaPart,
   ToolCallDeltaPart,
+  WireEventPart,
 } from './types/stream.js';
 export type { UsageRecord } from './types/usage-record.js';
 export type { RateLimitInfo } from './types/rate-limit.js';

@@ -3,26 +3,51 @@ import { parseOrThrow } from './errors/validation.js';
 import type { ChatRequest } from './types/request.js';
 
 const text = z.string().max(10_000_000);
-const contentPart = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('text'), text }),
+const cacheControl = z
+  .object({ type: z.literal('ephemeral'), ttl: z.string().max(20).optional() })
+  .optional();
+const textPart = z.object({ type: z.literal('text'), text, cacheControl });
+const mediaPart = <T extends string>(type: T) =>
   z.object({
-    type: z.literal('image'),
-    url: z.string().max(20_000_000),
+    type: z.literal(type),
+    url: z.string().max(40_000_000),
     mediaType: z.string().max(200).optional(),
-  }),
-]);
+    name: z.string().max(1000).optional(),
+    cacheControl,
+  });
+const contentPart = z.discriminatedUnion('type', [textPart, mediaPart('image'), mediaPart('file')]);
+const reasoningPart = z.object({
+  type: z.literal('reasoning'),
+  family: z.string().min(1).max(100),
+  text: text.optional(),
+  signature: text.optional(),
+  data: text.optional(),
+  id: z.string().max(1000).optional(),
+});
 const content = z.union([text, z.array(contentPart).max(10_000)]);
+const assistantContent = z.union([
+  text,
+  z
+    .array(z.discriminatedUnion('type', [textPart, mediaPart('image'), mediaPart('file'), reasoningPart]))
+    .max(10_000),
+]);
 const toolCall = z.object({ id: z.string().max(500), name: z.string().min(1).max(500), arguments: text });
 
 const message = z.discriminatedUnion('role', [
-  z.object({ role: z.literal('system'), content: text }),
+  z.object({ role: z.literal('system'), content: text, cacheControl }),
   z.object({ role: z.literal('user'), content, name: z.string().max(200).optional() }),
   z.object({
     role: z.literal('assistant'),
-    content: content.nullable(),
+    content: assistantContent.nullable(),
     toolCalls: z.array(toolCall).max(1000).optional(),
   }),
-  z.object({ role: z.literal('tool'), content: text, toolCallId: z.string().min(1).max(500) }),
+  z.object({
+    role: z.literal('tool'),
+    content: text,
+    toolCallId: z.string().min(1).max(500),
+    isError: z.boolean().optional(),
+    cacheControl,
+  }),
 ]);
 
 const requestSchema = z.strictObject({
@@ -33,6 +58,7 @@ const requestSchema = z.strictObject({
   maxTokens: z.number().int().positive().max(100_000_000).optional(),
   temperature: z.number().min(0).max(10).optional(),
   topP: z.number().min(0).max(1).optional(),
+  topK: z.number().int().positive().max(1_000_000).optional(),
   stop: z.union([z.string().max(1000), z.array(z.string().max(1000)).max(64)]).optional(),
   tools: z
     .array(
@@ -43,6 +69,7 @@ const requestSchema = z.strictObject({
           description: z.string().max(100_000).optional(),
           parameters: z.record(z.string(), z.unknown()).optional(),
         }),
+        cacheControl,
       }),
     )
     .max(1000)
@@ -70,6 +97,16 @@ const requestSchema = z.strictObject({
   user: z.string().max(500).optional(),
   metadata: z.record(z.string().max(200), z.string().max(10_000)).optional(),
   providerOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  wire: z
+    .object({
+      format: z.enum(['anthropic-messages', 'openai-chat', 'openai-responses']),
+      // The front door validated the body in its own format; here it only has to be an object.
+      body: z.custom<Record<string, unknown>>(
+        (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+      ),
+      headers: z.record(z.string().max(200), z.string().max(10_000)).optional(),
+    })
+    .optional(),
 });
 
 /** Validate a request at the boundary; `VALIDATION` names the field (`request.messages[0].content`). */

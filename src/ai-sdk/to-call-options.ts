@@ -6,7 +6,7 @@ import type {
   LanguageModelV3TextPart,
   SharedV3ProviderOptions,
 } from '@ai-sdk/provider';
-import type { ChatMessage, ContentPart, ProviderCall } from 'model-router';
+import type { AssistantContentPart, ChatMessage, ContentPart, ProviderCall } from 'model-router';
 
 /**
  * A router call as AI SDK v3 call options: the prompt (consecutive tool messages merged, tool names
@@ -117,7 +117,7 @@ function imagePart(p: { url: string; mediaType?: string }): LanguageModelV3FileP
   return { type: 'file', mediaType: p.mediaType ?? 'image/*', data: new URL(p.url) };
 }
 
-function partText(p: ContentPart): string {
+function partText(p: AssistantContentPart): string {
   return p.type === 'text' ? p.text : '';
 }
 

@@ -1,7 +1,7 @@
 import type { Model, Provider } from '../catalog/types.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
-import type { ChatRequest, ToolCall } from '../types/request.js';
-import type { FinishReason } from '../types/result.js';
+import type { ChatRequest } from '../types/request.js';
+import type { AssistantOutput, FinishReason, RouterWarning, WireResponse } from '../types/result.js';
 import type { AdapterStreamPart } from '../types/stream.js';
 
 /** Token counts a provider reported; the router fills what is missing and flags estimates. */
@@ -9,6 +9,10 @@ export interface AdapterUsage {
   promptTokens?: number;
   completionTokens?: number;
   totalTokens?: number;
+  /** Prompt tokens read from the provider's cache (included in `promptTokens`). */
+  cachedPromptTokens?: number;
+  /** Prompt tokens written to the provider's cache (included in `promptTokens`). */
+  cacheWriteTokens?: number;
 }
 
 /** One call of one model with one key. */
@@ -25,7 +29,7 @@ export interface ProviderCall {
 }
 
 export interface ProviderResult {
-  message: { role: 'assistant'; content: string; toolCalls?: ToolCall[] };
+  message: AssistantOutput;
   finishReason: FinishReason;
   usage?: AdapterUsage;
   rateLimit?: RateLimitInfo;
@@ -33,13 +37,19 @@ export interface ProviderResult {
   id?: string;
   /** The model name the provider reported. */
   responseModel?: string;
+  /** What the adapter left out of the request (reasoning of another family, fields its format lacks). */
+  warnings?: RouterWarning[];
   raw?: unknown;
+  /** `raw` tagged with its wire format, for a front door of the same format. */
+  wire?: WireResponse;
 }
 
 export interface ProviderStream {
   /** From the response headers, when the provider sent any. */
   rateLimit?: RateLimitInfo;
-  /** Content parts (`text-delta`, `tool-call-delta`), then one `finish`. */
+  /** What the adapter left out of the request; the router puts them on the `start` part and the result. */
+  warnings?: RouterWarning[];
+  /** Content parts (`text-delta`, `tool-call-delta`, `reasoning-delta`, `wire`), then one `finish`. */
   parts: AsyncIterable<AdapterStreamPart>;
 }
 
@@ -51,4 +61,9 @@ export interface ProviderAdapter {
   readonly name: string;
   complete(call: ProviderCall): Promise<ProviderResult>;
   stream(call: ProviderCall): Promise<ProviderStream>;
+  /**
+   * Count the prompt tokens of a request the way the provider does (Anthropic's
+   * `/v1/messages/count_tokens`). Optional: without it the router estimates.
+   */
+  countTokens?(call: ProviderCall): Promise<{ inputTokens: number }>;
 }

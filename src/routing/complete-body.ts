@@ -28,15 +28,21 @@ export function completeBody(rt: Runtime): AttemptBody<CompletionResult> {
       if (typeof content !== 'string') {
         throw new ProviderError({ message: 'Adapter returned no message content', kind: 'protocol' });
       }
-      const toolCalls = res.message.toolCalls;
+      const { toolCalls, reasoning } = res.message;
       let completionChars = content.length;
       if (toolCalls) for (const t of toolCalls) completionChars += t.name.length + t.arguments.length;
+      if (reasoning) for (const r of reasoning) completionChars += r.text?.length ?? 0;
       const usage = completeUsage(res.usage, rc.promptEstimate, tokensForChars(completionChars));
       const value: CompletionResult = {
         id: res.id ?? rc.requestId,
         requestId: rc.requestId,
         model: { providerId: candidate.providerId, modelId: candidate.modelId },
-        message: { role: 'assistant', content, ...(toolCalls?.length ? { toolCalls } : {}) },
+        message: {
+          role: 'assistant',
+          content,
+          ...(toolCalls?.length ? { toolCalls } : {}),
+          ...(reasoning?.length ? { reasoning } : {}),
+        },
         finishReason: res.finishReason ?? { unified: 'other' },
         usage,
         attempts: [],
@@ -44,7 +50,9 @@ export function completeBody(rt: Runtime): AttemptBody<CompletionResult> {
       };
       if (rc.target.group) value.groupName = rc.target.group.name;
       if (res.responseModel !== undefined) value.responseModel = res.responseModel;
+      if (res.warnings?.length) value.warnings = res.warnings;
       if (res.raw !== undefined) value.raw = res.raw;
+      if (res.wire !== undefined) value.wire = res.wire;
       return { value, usage, ...(res.rateLimit ? { rateLimit: res.rateLimit } : {}) };
     } finally {
       clearTimeout(timer);

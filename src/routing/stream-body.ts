@@ -1,8 +1,8 @@
 import { ProviderError } from '../errors/provider-error.js';
 import { RouterError } from '../errors/router-error.js';
 import type { Channel } from '../stream/channel.js';
-import type { ToolCall } from '../types/request.js';
-import type { CompletionResult, FinishReason } from '../types/result.js';
+import type { ReasoningPart, ToolCall } from '../types/request.js';
+import type { CompletionResult, FinishReason, RouterWarning } from '../types/result.js';
 import type { AdapterStreamPart, StreamPart } from '../types/stream.js';
 import { completeUsage, tokensForChars } from '../usage/estimate.js';
 import type { AttemptBody } from './attempt-context.js';
@@ -32,6 +32,9 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
     let text = '';
     let toolChars = 0;
     const tools: Array<{ id: string; name: string; arguments: string }> = [];
+    const reasoning: ReasoningPart[] = [];
+    // Wire events that came before the first content part: they follow `start`, or go with the attempt.
+    let heldBack: StreamPart[] | undefined;
     const timeout = (what: string, ms: number) =>
       new ProviderError({ message: `Stream ${what} exceeded ${ms} ms`, kind: 'timeout' });
     let timer = setTimeout(() => a.abort(timeout('first content', firstChunkMs)), firstChunkMs);
@@ -54,8 +57,18 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
           finish = part;
           break;
         }
-        if (part.type !== 'text-delta' && part.type !== 'tool-call-delta') {
+        if (
+          part.type !== 'text-delta' &&
+          part.type !== 'tool-call-delta' &&
+          part.type !== 'reasoning-delta' &&
+          part.type !== 'wire'
+        ) {
           throw new ProviderError({ message: `Adapter yielded an unknown part type`, kind: 'protocol' });
+        }
+        if (!committed && part.type === 'wire') {
+          heldBack ??= [];
+          heldBack.push(part);
+          continue;
         }
         if (!committed) {
           committed = true;
@@ -63,10 +76,24 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
           clearTimeout(timer);
           timer = setTimeout(() => a.abort(timeout('idle gap', idleMs)), idleMs);
           timer.unref?.();
-          await channel.push(startPart(rc, a), a.signal);
+          await channel.push(startPart(rc, a, upstream.warnings), a.signal);
+          if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a.signal);
         }
         if (part.type === 'text-delta') text += part.text;
-        else {
+        else if (part.type === 'reasoning-delta') {
+          let r = reasoning[part.index];
+          if (!r) {
+            r = { type: 'reasoning', family: part.family };
+            reasoning[part.index] = r;
+          }
+          if (part.id) r.id = part.id;
+          if (part.text) r.text = (r.text ?? '') + part.text;
+          if (part.signature) r.signature = (r.signature ?? '') + part.signature;
+          if (part.data) r.data = (r.data ?? '') + part.data;
+          toolChars += part.text?.length ?? 0;
+        } else if (part.type === 'wire') {
+          // Passed on as is; its content is counted through the parts the adapter derives from it.
+        } else {
           let t = tools[part.index];
           if (!t) {
             t = { id: '', name: '', arguments: '' };
@@ -93,7 +120,8 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
         // An empty but well-formed reply: commit now so the consumer sees start and finish.
         committed = true;
         ttftMs = clock.now() - a.startedAt;
-        await channel.push(startPart(rc, a), a.signal);
+        await channel.push(startPart(rc, a, upstream.warnings), a.signal);
+        if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a.signal);
       }
       const usage = completeUsage(finish?.usage, rc.promptEstimate, tokensForChars(text.length + toolChars));
       const finishReason: FinishReason = finish?.finishReason ?? { unified: 'other' };
@@ -103,12 +131,18 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
         id: finish?.id ?? rc.requestId,
         requestId: rc.requestId,
         model: { providerId: candidate.providerId, modelId: candidate.modelId },
-        message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) },
+        message: {
+          role: 'assistant',
+          content: text,
+          ...(toolCalls.length ? { toolCalls } : {}),
+          ...(reasoning.length ? { reasoning: reasoning.filter(Boolean) } : {}),
+        },
         finishReason,
         usage,
         attempts: [],
         latencyMs: 0,
       };
+      if (upstream.warnings?.length) value.warnings = upstream.warnings;
       if (rc.target.group) value.groupName = rc.target.group.name;
       if (finish?.responseModel !== undefined) value.responseModel = finish.responseModel;
       return {
@@ -134,13 +168,14 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
 }
 
 /** The `start` part: which candidate serves, once the attempt commits. */
-function startPart(rc: RequestContext, a: AttemptContext): StreamPart {
+function startPart(rc: RequestContext, a: AttemptContext, warnings: RouterWarning[] | undefined): StreamPart {
   const start: StreamPart = {
     type: 'start',
     providerId: a.candidate.providerId,
     modelId: a.candidate.modelId,
   };
   if (rc.target.group) start.groupName = rc.target.group.name;
+  if (warnings?.length) start.warnings = warnings;
   return start;
 }
 

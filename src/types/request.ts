@@ -1,5 +1,62 @@
-/** A piece of message content. Text is the common case; images are passed through to adapters. */
-export type ContentPart = { type: 'text'; text: string } | { type: 'image'; url: string; mediaType?: string };
+/**
+ * A prompt-cache breakpoint (Anthropic's `cache_control`). Adapters of providers that cache prefixes
+ * on their own (OpenAI) ignore it; Anthropic adapters send it where it stands.
+ */
+export interface CacheControl {
+  type: 'ephemeral';
+  /** `'5m'` (default) or `'1h'`. */
+  ttl?: string;
+}
+
+export interface TextPart {
+  type: 'text';
+  text: string;
+  cacheControl?: CacheControl;
+}
+
+/** An image: an `https:` URL or a `data:<type>;base64,…` URL. */
+export interface ImagePart {
+  type: 'image';
+  url: string;
+  mediaType?: string;
+  cacheControl?: CacheControl;
+}
+
+/** A document (PDF, plain text): an `https:` URL or a `data:<type>;base64,…` URL. */
+export interface FilePart {
+  type: 'file';
+  url: string;
+  mediaType?: string;
+  /** A file name or title, when the client gave one. */
+  name?: string;
+  cacheControl?: CacheControl;
+}
+
+/**
+ * Reasoning a model produced, bound to the provider family that produced it (`'anthropic'` thinking
+ * with its `signature`, redacted thinking as `data`, Gemini's thought signatures, OpenAI's encrypted
+ * reasoning). Sent back on later turns only to an adapter of the same `family`; any other adapter
+ * drops it and reports a `reasoning_dropped` warning on the result.
+ */
+export interface ReasoningPart {
+  type: 'reasoning';
+  /** Which provider family can read it back: `'anthropic'`, `'gemini'`, `'openai'`, … */
+  family: string;
+  /** The readable reasoning (summary), if any. */
+  text?: string;
+  /** An opaque signature over `text` that the provider checks when it is sent back. */
+  signature?: string;
+  /** Opaque reasoning the provider keeps encrypted (Anthropic `redacted_thinking`, OpenAI `encrypted_content`). */
+  data?: string;
+  /** The provider's id for the item, where it has one. */
+  id?: string;
+}
+
+/** A piece of user content. */
+export type ContentPart = TextPart | ImagePart | FilePart;
+
+/** A piece of assistant content: what users send, plus reasoning from earlier turns. */
+export type AssistantContentPart = ContentPart | ReasoningPart;
 
 export interface ToolCall {
   id: string;
@@ -9,14 +66,28 @@ export interface ToolCall {
 }
 
 export type ChatMessage =
-  | { role: 'system'; content: string }
+  | {
+      role: 'system';
+      content: string;
+      /** A cache breakpoint after this system block (several system messages = several blocks). */
+      cacheControl?: CacheControl;
+    }
   | { role: 'user'; content: string | ContentPart[]; name?: string }
-  | { role: 'assistant'; content: string | ContentPart[] | null; toolCalls?: ToolCall[] }
-  | { role: 'tool'; content: string; toolCallId: string };
+  | { role: 'assistant'; content: string | AssistantContentPart[] | null; toolCalls?: ToolCall[] }
+  | {
+      role: 'tool';
+      content: string;
+      toolCallId: string;
+      /** The tool failed (Anthropic `is_error`). */
+      isError?: boolean;
+      cacheControl?: CacheControl;
+    };
 
 export interface ToolDefinition {
   type: 'function';
   function: { name: string; description?: string; parameters?: Record<string, unknown> };
+  /** A cache breakpoint after this tool definition. */
+  cacheControl?: CacheControl;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
@@ -29,6 +100,30 @@ export type ResponseFormat =
       json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean };
     };
 
+/** The wire formats the relay speaks on its client side. */
+export type WireFormat = 'anthropic-messages' | 'openai-chat' | 'openai-responses';
+
+/**
+ * The client's request as it came over the wire, for faithful pass-through. An adapter that speaks
+ * the same `format` builds the upstream body from `body` — so fields the router does not model
+ * (`thinking`, `cache_control` scopes, `service_tier`, fields added after this was written) reach the
+ * upstream unchanged — replacing `model` and `stream`, and writing over `body` every typed field of
+ * the request whose value differs from what `body` says (the typed fields are the truth: a
+ * `transformRequest` that lowers `maxTokens` wins). `messages`, `system` and `tools` are taken from
+ * `body` as they are: a front door that changes the conversation drops `wire`. Adapters of other
+ * formats ignore it. The router never reads it.
+ */
+export interface WirePassThrough {
+  format: WireFormat;
+  /** The parsed JSON body, as the client sent it. Never mutated. */
+  body: Readonly<Record<string, unknown>>;
+  /**
+   * Client headers a same-format upstream should see (`anthropic-beta`, `anthropic-version`),
+   * names lower-cased. Never credentials.
+   */
+  headers?: Readonly<Record<string, string>>;
+}
+
 /** A request for a logical model. */
 export interface ChatRequest {
   /** Group name, `providerId/modelId`, or a unique `modelId`; a function for dynamic selection. */
@@ -37,6 +132,8 @@ export interface ChatRequest {
   maxTokens?: number;
   temperature?: number;
   topP?: number;
+  /** Sample from the K likeliest tokens (Anthropic, Gemini; OpenAI-compatible servers that accept `top_k`). */
+  topK?: number;
   stop?: string | string[];
   tools?: ToolDefinition[];
   toolChoice?: ToolChoice;
@@ -45,6 +142,8 @@ export interface ChatRequest {
   metadata?: Record<string, string>;
   /** Passed to the adapter of the provider with that id, untouched. */
   providerOptions?: Record<string, Record<string, unknown>>;
+  /** The client's original request, when a relay front door received one (see `WirePassThrough`). */
+  wire?: WirePassThrough;
 }
 
 export interface RequestOptions {

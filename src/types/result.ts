@@ -1,4 +1,4 @@
-import type { ToolCall } from './request.js';
+import type { ReasoningPart, ToolCall, WireFormat } from './request.js';
 
 export type UnifiedFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error' | 'other';
 
@@ -14,6 +14,37 @@ export interface Usage {
   totalTokens: number;
   /** True when the provider reported no usage and the numbers are the router's estimate. */
   estimated: boolean;
+  /** Prompt tokens read from the provider's prompt cache (part of `promptTokens`), when it reported them. */
+  cachedPromptTokens?: number;
+  /** Prompt tokens written to the provider's prompt cache (part of `promptTokens`), when it reported them. */
+  cacheWriteTokens?: number;
+}
+
+/**
+ * Something of the request that the serving provider could not take and that was left out rather
+ * than failing the request: reasoning bound to another provider family (`reasoning_dropped`), a
+ * field its format has no place for (`field_dropped`).
+ */
+export interface RouterWarning {
+  code: 'reasoning_dropped' | 'field_dropped' | (string & {});
+  message: string;
+  /** The request field concerned (`messages[3].content[0]`, `top_k`), when there is one. */
+  field?: string;
+}
+
+/** The upstream's answer in its own wire format, for a front door of the same format to pass on. */
+export interface WireResponse {
+  format: WireFormat;
+  body: unknown;
+}
+
+/** What the model answered. */
+export interface AssistantOutput {
+  role: 'assistant';
+  content: string;
+  toolCalls?: ToolCall[];
+  /** Reasoning the provider returned (thinking with its signature, redacted thinking), in order. */
+  reasoning?: ReasoningPart[];
 }
 
 export interface AttemptSummary {
@@ -36,10 +67,14 @@ export interface CompletionResult {
   groupName?: string;
   /** The model name the provider reported (often dated, e.g. `gpt-4o-mini-2024-07-18`). */
   responseModel?: string;
-  message: { role: 'assistant'; content: string; toolCalls?: ToolCall[] };
+  message: AssistantOutput;
   finishReason: FinishReason;
   usage: Usage;
   attempts: AttemptSummary[];
   latencyMs: number;
+  /** What was left out of the request for the serving provider; absent when nothing was. */
+  warnings?: RouterWarning[];
   raw?: unknown;
+  /** The upstream's body tagged with its wire format (same object as `raw`), when the adapter knows it. */
+  wire?: WireResponse;
 }

@@ -1,10 +1,14 @@
-import type { CompletionResult, FinishReason, Usage } from './result.js';
+import type { AdapterUsage } from '../providers/adapter.js';
+import type { WireFormat } from './request.js';
+import type { CompletionResult, FinishReason, RouterWarning, Usage } from './result.js';
 
 export interface StartPart {
   type: 'start';
   providerId: string;
   modelId: string;
   groupName?: string;
+  /** What was left out of the request for this provider (known before the answer began). */
+  warnings?: RouterWarning[];
 }
 export interface TextDeltaPart {
   type: 'text-delta';
@@ -17,6 +21,33 @@ export interface ToolCallDeltaPart {
   name?: string;
   argumentsDelta: string;
 }
+/**
+ * A piece of reasoning (see `ReasoningPart`). `index` numbers the reasoning blocks of the answer;
+ * `text`, `signature` and `data` are appended to the block's fields.
+ */
+export interface ReasoningDeltaPart {
+  type: 'reasoning-delta';
+  family: string;
+  index: number;
+  text?: string;
+  signature?: string;
+  data?: string;
+  id?: string;
+}
+/**
+ * One upstream event as it came over the wire, for a relay front door of the same format to pass on
+ * unchanged. Adapters emit it only when the request's `wire.format` is theirs; every other consumer
+ * ignores it. It never commits a stream: events before the first content part are held back and
+ * follow the `start` part (or are dropped with a failed attempt).
+ */
+export interface WireEventPart {
+  type: 'wire';
+  format: WireFormat;
+  /** The SSE event name (`message_start`, `content_block_delta`, …). */
+  event: string;
+  /** The event's parsed JSON data. */
+  data: unknown;
+}
 export interface FinishPart {
   type: 'finish';
   finishReason: FinishReason;
@@ -24,16 +55,24 @@ export interface FinishPart {
 }
 
 /** What `router.stream()` yields. */
-export type StreamPart = StartPart | TextDeltaPart | ToolCallDeltaPart | FinishPart;
+export type StreamPart =
+  | StartPart
+  | TextDeltaPart
+  | ToolCallDeltaPart
+  | ReasoningDeltaPart
+  | WireEventPart
+  | FinishPart;
 
 /** What an adapter's stream yields: content parts, then one `finish` (usage may be partial). */
 export type AdapterStreamPart =
   | TextDeltaPart
   | ToolCallDeltaPart
+  | ReasoningDeltaPart
+  | WireEventPart
   | {
       type: 'finish';
       finishReason: FinishReason;
-      usage?: { promptTokens?: number; completionTokens?: number; totalTokens?: number };
+      usage?: AdapterUsage;
       /** Model name reported by the provider. */
       responseModel?: string;
       id?: string;

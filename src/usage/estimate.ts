@@ -1,5 +1,5 @@
 import type { AdapterUsage } from '../providers/adapter.js';
-import type { ChatRequest } from '../types/request.js';
+import type { AssistantContentPart, ChatRequest } from '../types/request.js';
 import type { Usage } from '../types/result.js';
 
 /** Characters per token for the cheap estimate (English text averages about four). */
@@ -15,12 +15,19 @@ export function estimatePromptTokens(request: ChatRequest): number {
   for (const m of request.messages) {
     const c = m.content;
     if (typeof c === 'string') chars += c.length;
-    else if (Array.isArray(c)) for (const p of c) chars += p.type === 'text' ? p.text.length : 1000;
+    else if (Array.isArray(c)) for (const p of c) chars += partChars(p);
     if (m.role === 'assistant' && m.toolCalls)
       for (const t of m.toolCalls) chars += t.name.length + t.arguments.length;
   }
   if (request.tools) chars += JSON.stringify(request.tools).length;
   return tokensForChars(chars) + 4 * request.messages.length;
+}
+
+function partChars(p: AssistantContentPart): number {
+  if (p.type === 'text') return p.text.length;
+  if (p.type === 'reasoning') return (p.text?.length ?? 0) + (p.data ? 100 : 0);
+  // Images cost about a thousand tokens at common sizes; a document's text is in its bytes.
+  return p.type === 'file' ? Math.max(1000, Math.ceil(p.url.length / 4)) : 1000;
 }
 
 const sane = (n: number | undefined): number | undefined =>
@@ -44,5 +51,15 @@ export function completeUsage(
   const estimated =
     !(p !== undefined || (t !== undefined && c !== undefined)) ||
     !(c !== undefined || (t !== undefined && p !== undefined));
-  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated };
+  const usage: Usage = {
+    promptTokens,
+    completionTokens,
+    totalTokens: promptTokens + completionTokens,
+    estimated,
+  };
+  const cached = sane(reported?.cachedPromptTokens);
+  const written = sane(reported?.cacheWriteTokens);
+  if (cached !== undefined) usage.cachedPromptTokens = cached;
+  if (written !== undefined) usage.cacheWriteTokens = written;
+  return usage;
 }

@@ -313,7 +313,14 @@ describe('anthropic().stream', () => {
       {
         type: 'finish',
         finishReason: { unified: 'stop', raw: 'end_turn' },
-        usage: { promptTokens: 35, completionTokens: 15, totalTokens: 50 },
+        // Cache reads and writes are part of the prompt, and reported apart too.
+        usage: {
+          promptTokens: 35,
+          completionTokens: 15,
+          totalTokens: 50,
+          cachedPromptTokens: 10,
+          cacheWriteTokens: 0,
+        },
         responseModel: 'claude-sonnet-4-5-20250929',
         id: 'msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY',
       },

@@ -38,7 +38,9 @@ describe('public types', () => {
   });
 
   it('stream parts are a union discriminated by type', () => {
-    expectTypeOf<StreamPart['type']>().toEqualTypeOf<'start' | 'text-delta' | 'tool-call-delta' | 'finish'>();
+    expectTypeOf<StreamPart['type']>().toEqualTypeOf<
+      'start' | 'text-delta' | 'tool-call-delta' | 'reasoning-delta' | 'wire' | 'finish'
+    >();
     expectTypeOf<Extract<StreamPart, { type: 'text-delta' }>>().toEqualTypeOf<{
       type: 'text-delta';
       text: string;

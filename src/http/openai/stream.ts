@@ -61,6 +61,9 @@ export function openAIEventStream(
         };
         return [chunk({ delta: { tool_calls: [call] } })];
       }
+      case 'reasoning-delta':
+      case 'wire':
+        return [];
       case 'finish': {
         const out = [chunk({ delta: {}, finish_reason: toOpenAIFinishReason(part.finishReason.unified) })];
         if (options.includeUsage) out.push(chunk(undefined, { usage: toOpenAIUsage(part.usage) }));

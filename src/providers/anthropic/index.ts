@@ -1,6 +1,6 @@
 import { invalid } from '../../errors/validation.js';
 import { systemClock } from '../../util/clock.js';
-import type { ProviderAdapter } from '../adapter.js';
+import type { ProviderAdapter, ProviderCall } from '../adapter.js';
 import { lowerCaseKeys } from '../shared/headers.js';
 import { jsonSseAdapter } from '../shared/json-sse-adapter.js';
 import { resolveLimits } from '../shared/limits.js';
@@ -36,7 +36,6 @@ export function anthropic(options: AnthropicOptions = {}): ProviderAdapter {
   const limits = resolveLimits('anthropic', options.limits);
   const clock = options.clock ?? systemClock;
   const baseURL = options.baseURL ?? DEFAULT_BASE_URL;
-  const version = options.version ?? DEFAULT_VERSION;
   const extraHeaders = lowerCaseKeys(options.headers);
 
   return jsonSseAdapter({
@@ -45,17 +44,42 @@ export function anthropic(options: AnthropicOptions = {}): ProviderAdapter {
     limits,
     clock,
     request(ctx, call, stream) {
-      const headers: Record<string, string> = {
-        ...extraHeaders,
-        'content-type': 'application/json',
-        accept: stream ? 'text/event-stream' : 'application/json',
-        'anthropic-version': version,
-        'x-api-key': call.apiKey,
-      };
+      const headers = messagesHeaders(call, options.version, extraHeaders, stream);
       const url = joinUrl(call.provider.baseUrl ?? baseURL, 'messages');
-      return { url, headers, body: toMessagesBody(ctx, call, { stream, defaultMaxTokens }) };
+      const { body, warnings } = toMessagesBody(ctx, call, { stream, defaultMaxTokens });
+      return { url, headers, body, warnings: warnings.result() };
     },
     fromResponse: fromMessage,
     decoder: messagesDecoder,
   });
+}
+
+/** Client headers a request in Anthropic's own format carries on to the upstream. */
+const FORWARDED = ['anthropic-beta', 'anthropic-version'] as const;
+
+/**
+ * The headers of one call. A request that came in Anthropic's wire format brings its client's
+ * `anthropic-beta` / `anthropic-version`; the adapter's own `headers` and an explicit `version` pin
+ * them (they win). The key is the catalog's, always.
+ */
+export function messagesHeaders(
+  call: ProviderCall,
+  pinnedVersion: string | undefined,
+  extraHeaders: Record<string, string>,
+  stream: boolean,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const wire = call.request.wire;
+  if (wire?.format === 'anthropic-messages' && wire.headers) {
+    for (const name of FORWARDED) {
+      const value = wire.headers[name];
+      if (typeof value === 'string' && value !== '') headers[name] = value;
+    }
+  }
+  Object.assign(headers, extraHeaders);
+  headers['content-type'] = 'application/json';
+  headers.accept = stream ? 'text/event-stream' : 'application/json';
+  headers['anthropic-version'] = pinnedVersion ?? headers['anthropic-version'] ?? DEFAULT_VERSION;
+  headers['x-api-key'] = call.apiKey;
+  return headers;
 }

@@ -11,7 +11,8 @@ export interface AnthropicOptions {
   baseURL?: string;
   /**
    * Extra headers on every request (`anthropic-beta`, …). `x-api-key` is set from the call's key
-   * and wins over a header given here.
+   * and wins over a header given here. A header given here also wins over the same header a relay
+   * client sent (a pinned `anthropic-beta`).
    */
   headers?: Record<string, string>;
   /**
@@ -20,8 +21,10 @@ export interface AnthropicOptions {
    */
   fetch?: typeof globalThis.fetch;
   /**
-   * The `anthropic-version` header.
-   * @default '2023-06-01'
+   * The `anthropic-version` header. When set, it is pinned: a relay client's own
+   * `anthropic-version` is replaced by it. When unset, a relay client's header is passed on, and
+   * other requests send `'2023-06-01'`.
+   * @default '2023-06-01' (or the relay client's)
    */
   version?: string;
   /**

@@ -1,10 +1,11 @@
 import type { RateLimitInfo } from '../../types/rate-limit.js';
-import type { ToolCall } from '../../types/request.js';
+import type { ReasoningPart, ToolCall } from '../../types/request.js';
 import type { FinishReason, UnifiedFinishReason } from '../../types/result.js';
 import type { AdapterUsage, ProviderResult } from '../adapter.js';
 import { type CallContext, protocolError } from '../shared/context.js';
 import { errorFromBody, isErrorBody } from '../shared/http.js';
 import { count, isObject, str } from '../shared/json.js';
+import { ANTHROPIC_FAMILY } from './blocks.js';
 
 const STOP: Record<string, UnifiedFinishReason> = {
   end_turn: 'stop',
@@ -52,13 +53,19 @@ export function toUsage(tokens: AnthropicTokens): AdapterUsage | undefined {
     out.promptTokens = tokens.input + (tokens.cacheCreation ?? 0) + (tokens.cacheRead ?? 0);
   }
   if (tokens.output !== undefined) out.completionTokens = tokens.output;
+  if (tokens.cacheRead !== undefined) out.cachedPromptTokens = tokens.cacheRead;
+  if (tokens.cacheCreation !== undefined) out.cacheWriteTokens = tokens.cacheCreation;
   if (out.promptTokens !== undefined && out.completionTokens !== undefined) {
     out.totalTokens = out.promptTokens + out.completionTokens;
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** A Messages API response body → `ProviderResult`. Text blocks are joined; thinking blocks are left out. */
+/**
+ * A Messages API response body → `ProviderResult`. Text blocks are joined; thinking and redacted
+ * thinking become reasoning parts of the `anthropic` family (signatures kept); the body itself rides
+ * along as `wire`, so a relay client of the same format gets it unchanged.
+ */
 export function fromMessage(
   ctx: CallContext,
   json: unknown,
@@ -69,9 +76,22 @@ export function fromMessage(
     throw protocolError(ctx, 'response has no content array');
   let text = '';
   const calls: ToolCall[] = [];
+  const reasoning: ReasoningPart[] = [];
   for (const block of json.content) {
     if (!isObject(block)) continue;
     if (block.type === 'text' && typeof block.text === 'string') text += block.text;
+    if (block.type === 'thinking') {
+      const signature = str(block.signature);
+      reasoning.push({
+        type: 'reasoning',
+        family: ANTHROPIC_FAMILY,
+        text: typeof block.thinking === 'string' ? block.thinking : '',
+        ...(signature ? { signature } : {}),
+      });
+    }
+    if (block.type === 'redacted_thinking' && typeof block.data === 'string') {
+      reasoning.push({ type: 'reasoning', family: ANTHROPIC_FAMILY, data: block.data });
+    }
     if (block.type === 'tool_use') {
       const id = str(block.id);
       const name = str(block.name);
@@ -85,12 +105,18 @@ export function fromMessage(
   const id = str(json.id);
   const responseModel = str(json.model);
   return {
-    message: { role: 'assistant', content: text, ...(calls.length > 0 ? { toolCalls: calls } : {}) },
+    message: {
+      role: 'assistant',
+      content: text,
+      ...(calls.length > 0 ? { toolCalls: calls } : {}),
+      ...(reasoning.length > 0 ? { reasoning } : {}),
+    },
     finishReason: mapStopReason(json.stop_reason),
     ...(usage ? { usage } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     ...(id ? { id } : {}),
     ...(responseModel ? { responseModel } : {}),
     raw: json,
+    wire: { format: 'anthropic-messages', body: json },
   };
 }

@@ -3,6 +3,7 @@ import { type CallContext, protocolError } from '../shared/context.js';
 import { errorFromBody } from '../shared/http.js';
 import { isObject, str } from '../shared/json.js';
 import { type SseDecoder, parseEventJson } from '../shared/sse.js';
+import { ANTHROPIC_FAMILY } from './blocks.js';
 import { type AnthropicTokens, mapStopReason, readTokens, toUsage } from './response.js';
 
 type FinishPart = Extract<AdapterStreamPart, { type: 'finish' }>;
@@ -21,6 +22,10 @@ export function messagesDecoder(ctx: CallContext): SseDecoder {
   let stopSeen = false;
   // Content-block index → tool-call index: tool calls are numbered apart from text blocks.
   const toolIndex = new Map<number, number>();
+  // Content-block index → reasoning index, likewise.
+  const thinkingIndex = new Map<number, number>();
+  // A client of the same wire format gets every event as it came (faithful pass-through).
+  const passOn = ctx.call.request.wire?.format === 'anthropic-messages';
 
   const finish = (): FinishPart => {
     const usage = toUsage(tokens);
@@ -40,6 +45,9 @@ export function messagesDecoder(ctx: CallContext): SseDecoder {
       if (!isObject(json)) throw protocolError(ctx, 'an event is not a JSON object');
       const type = str(json.type) ?? event.event;
       const parts: AdapterStreamPart[] = [];
+      if (passOn && type !== 'error' && type !== undefined) {
+        parts.push({ type: 'wire', format: 'anthropic-messages', event: type, data: json });
+      }
       switch (type) {
         case 'error':
           throw errorFromBody(ctx, json);
@@ -67,6 +75,23 @@ export function messagesDecoder(ctx: CallContext): SseDecoder {
             });
           } else if (block.type === 'text' && typeof block.text === 'string' && block.text !== '') {
             parts.push({ type: 'text-delta', text: block.text });
+          } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+            const r = thinkingIndex.size;
+            thinkingIndex.set(index, r);
+            const thinking = typeof block.thinking === 'string' ? block.thinking : '';
+            const signature = str(block.signature);
+            const data = str(block.data);
+            // Announced only with content, so an empty block start does not commit the stream.
+            if (thinking || signature || data) {
+              parts.push({
+                type: 'reasoning-delta',
+                family: ANTHROPIC_FAMILY,
+                index: r,
+                ...(thinking ? { text: thinking } : {}),
+                ...(signature ? { signature } : {}),
+                ...(data ? { data } : {}),
+              });
+            }
           }
           break;
         }
@@ -80,8 +105,22 @@ export function messagesDecoder(ctx: CallContext): SseDecoder {
               throw protocolError(ctx, 'input_json_delta for a block that is not a tool_use');
             if (delta.partial_json !== '')
               parts.push({ type: 'tool-call-delta', index: call, argumentsDelta: delta.partial_json });
+          } else if (delta.type === 'thinking_delta' || delta.type === 'signature_delta') {
+            const r = typeof json.index === 'number' ? thinkingIndex.get(json.index) : undefined;
+            if (r === undefined) throw protocolError(ctx, `${delta.type} for a block that is not thinking`);
+            const text = delta.type === 'thinking_delta' ? str(delta.thinking) : undefined;
+            const signature = delta.type === 'signature_delta' ? str(delta.signature) : undefined;
+            if (text || signature) {
+              parts.push({
+                type: 'reasoning-delta',
+                family: ANTHROPIC_FAMILY,
+                index: r,
+                ...(text ? { text } : {}),
+                ...(signature ? { signature } : {}),
+              });
+            }
           }
-          // thinking_delta, signature_delta, citations_delta: not part of the unified stream.
+          // citations_delta and deltas added later: not part of the unified stream.
           break;
         }
         case 'message_delta': {
@@ -95,7 +134,8 @@ export function messagesDecoder(ctx: CallContext): SseDecoder {
           break;
         }
         case 'message_stop':
-          return { parts: [finish()], done: true };
+          parts.push(finish());
+          return { parts, done: true };
         default:
           // ping, content_block_stop, and event types added after this was written.
           break;

@@ -48,7 +48,8 @@ export function openaiCompatible(options: OpenAICompatibleOptions): ProviderAdap
       // Keyless local servers (Ollama, vLLM without --api-key) get no Authorization header at all.
       if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
       const url = joinUrl(call.provider.baseUrl ?? options.baseURL, 'chat/completions');
-      return { url, headers, body: toChatCompletionsBody(call, { ...settings, stream }) };
+      const { body, warnings } = toChatCompletionsBody(call, { ...settings, stream });
+      return { url, headers, body, warnings: warnings.result() };
     },
     fromResponse: fromChatCompletion,
     decoder: chatCompletionsDecoder,

@@ -4,7 +4,8 @@ import type { FinishReason, UnifiedFinishReason } from '../../types/result.js';
 import type { AdapterUsage, ProviderResult } from '../adapter.js';
 import { type CallContext, protocolError } from '../shared/context.js';
 import { errorFromBody, isErrorBody } from '../shared/http.js';
-import { count, isObject, str } from '../shared/json.js';
+import { type JsonObject, count, isObject, str } from '../shared/json.js';
+import { OPENAI_CHAT_FAMILY } from './request.js';
 
 const FINISH: Record<string, UnifiedFinishReason> = {
   stop: 'stop',
@@ -31,6 +32,10 @@ export function mapUsage(usage: unknown): AdapterUsage | undefined {
   if (prompt !== undefined) out.promptTokens = prompt;
   if (completion !== undefined) out.completionTokens = completion;
   if (total !== undefined) out.totalTokens = total;
+  const details = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : undefined;
+  // OpenAI's cached prompt tokens; DeepSeek reports them as `prompt_cache_hit_tokens`.
+  const cached = count(details?.cached_tokens) ?? count(usage.prompt_cache_hit_tokens);
+  if (cached !== undefined) out.cachedPromptTokens = cached;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
@@ -62,6 +67,11 @@ function toolCalls(ctx: CallContext, raw: unknown): ToolCall[] | undefined {
   });
 }
 
+/** Reasoning text some servers return beside the content (`reasoning_content`: DeepSeek, vLLM; `reasoning`: Ollama, OpenRouter). */
+export function reasoningText(message: JsonObject): string | undefined {
+  return str(message.reasoning_content) ?? str(message.reasoning);
+}
+
 /** A chat-completions response body → `ProviderResult` (the first choice). */
 export function fromChatCompletion(
   ctx: CallContext,
@@ -78,11 +88,15 @@ export function fromChatCompletion(
   const usage = mapUsage(json.usage);
   const id = str(json.id);
   const responseModel = str(json.model);
+  const reasoning = reasoningText(choice.message);
   return {
     message: {
       role: 'assistant',
       content: contentText(choice.message.content),
       ...(calls ? { toolCalls: calls } : {}),
+      ...(reasoning
+        ? { reasoning: [{ type: 'reasoning', family: OPENAI_CHAT_FAMILY, text: reasoning }] }
+        : {}),
     },
     finishReason: mapFinishReason(choice.finish_reason),
     ...(usage ? { usage } : {}),
@@ -90,5 +104,6 @@ export function fromChatCompletion(
     ...(id ? { id } : {}),
     ...(responseModel ? { responseModel } : {}),
     raw: json,
+    wire: { format: 'openai-chat', body: json },
   };
 }

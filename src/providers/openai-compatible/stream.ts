@@ -5,7 +5,8 @@ import { parseBody } from '../shared/error-body.js';
 import { errorFromBody, isErrorBody } from '../shared/http.js';
 import { type JsonObject, isObject, str } from '../shared/json.js';
 import { type SseDecoder, parseEventJson } from '../shared/sse.js';
-import { contentText, mapFinishReason, mapUsage } from './response.js';
+import { OPENAI_CHAT_FAMILY } from './request.js';
+import { contentText, mapFinishReason, mapUsage, reasoningText } from './response.js';
 
 type FinishPart = Extract<AdapterStreamPart, { type: 'finish' }>;
 
@@ -75,6 +76,9 @@ export function chatCompletionsDecoder(ctx: CallContext): SseDecoder {
       for (const choice of choices) {
         if (!isObject(choice) || (choice.index ?? 0) !== 0) continue;
         const delta = isObject(choice.delta) ? choice.delta : {};
+        const thought = reasoningText(delta);
+        if (thought)
+          parts.push({ type: 'reasoning-delta', family: OPENAI_CHAT_FAMILY, index: 0, text: thought });
         const text = contentText(delta.content);
         if (text !== '') parts.push({ type: 'text-delta', text });
         if (Array.isArray(delta.tool_calls)) {

@@ -1,6 +1,7 @@
 import type { Clock } from '../../util/clock.js';
 import type { ProviderAdapter, ProviderCall, ProviderResult, ProviderStream } from '../adapter.js';
 import type { RateLimitInfo } from '../../types/rate-limit.js';
+import type { RouterWarning } from '../../types/result.js';
 import { type CallContext, createContext } from './context.js';
 import { eventStreamBody, postJson, readJson } from './http.js';
 import type { ResolvedLimits } from './limits.js';
@@ -18,7 +19,7 @@ export interface JsonSseProtocol {
     ctx: CallContext,
     call: ProviderCall,
     stream: boolean,
-  ): { url: string; headers: Record<string, string>; body: unknown };
+  ): { url: string; headers: Record<string, string>; body: unknown; warnings?: RouterWarning[] | undefined };
   /** A whole (non-streamed) response body → the result. */
   fromResponse(ctx: CallContext, json: unknown, rateLimit: RateLimitInfo | undefined): ProviderResult;
   /** The SSE event decoder of one streamed call. */
@@ -33,23 +34,29 @@ export function jsonSseAdapter(protocol: JsonSseProtocol): ProviderAdapter {
   const { name, clock } = protocol;
   const send = (call: ProviderCall, stream: boolean) => {
     const ctx = createContext(name, call, { fetch: protocol.fetch, limits: protocol.limits, clock });
-    const { url, headers, body } = protocol.request(ctx, call, stream);
-    return { ctx, response: postJson(ctx, url, headers, body) };
+    const { url, headers, body, warnings } = protocol.request(ctx, call, stream);
+    return { ctx, warnings, response: postJson(ctx, url, headers, body) };
   };
   return {
     name,
     async complete(call: ProviderCall): Promise<ProviderResult> {
-      const { ctx, response } = send(call, false);
+      const { ctx, warnings, response } = send(call, false);
       const res = await response;
       const rateLimit = parseRateLimitHeaders(res.headers, clock.now());
-      return protocol.fromResponse(ctx, await readJson(ctx, res), rateLimit);
+      const result = protocol.fromResponse(ctx, await readJson(ctx, res), rateLimit);
+      if (warnings?.length) result.warnings = [...warnings, ...(result.warnings ?? [])];
+      return result;
     },
     async stream(call: ProviderCall): Promise<ProviderStream> {
-      const { ctx, response } = send(call, true);
+      const { ctx, warnings, response } = send(call, true);
       const res = await response;
       const rateLimit = parseRateLimitHeaders(res.headers, clock.now());
       const body = await eventStreamBody(ctx, res);
-      return { ...(rateLimit ? { rateLimit } : {}), parts: sseParts(ctx, body, protocol.decoder(ctx)) };
+      return {
+        ...(rateLimit ? { rateLimit } : {}),
+        ...(warnings?.length ? { warnings } : {}),
+        parts: sseParts(ctx, body, protocol.decoder(ctx)),
+      };
     },
   };
 }
