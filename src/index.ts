@@ -7,6 +7,7 @@ export type {
   RetryBudgetOptions,
   CircuitBreakerOptions,
   CooldownOptions,
+  RetryOptions,
 } from './options.js';
 
 // Errors

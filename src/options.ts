@@ -22,7 +22,11 @@ export interface TimeoutOptions {
   idleMs?: number;
   /** Longest a whole request may take, all attempts and waits included. @default 300000 */
   totalMs?: number;
-  /** Longest a request waits for a concurrency slot (`maxConcurrent`). @default 10000 */
+  /**
+   * Longest a request waits, all waits together, for a concurrency slot (`maxConcurrent`), the end of
+   * a key's cooldown or room in its rpm/tpm window, when nothing else can serve it. A block that lasts
+   * longer fails at once (`QUOTA_EXHAUSTED` with `retryAfterMs`). `0`: never wait. @default 10000
+   */
   queueWaitMs?: number;
   /**
    * Longest `close()` waits for the usage ledger to confirm its writes; records not confirmed by
@@ -43,8 +47,36 @@ export interface RetryBudgetOptions {
 export interface CircuitBreakerOptions {
   /** Consecutive failures of a candidate (server, timeout, network, overloaded) that open its circuit. @default 5 */
   failureThreshold?: number;
-  /** How long an open circuit stays open before one half-open probe, in ms. @default 30000 */
+  /**
+   * While a circuit is open, one real request at a time may probe the candidate, at most this often
+   * (each interval jittered to 50–100 % of it). A recovered provider gets traffic back within one
+   * interval (plus the wait for the next request), whatever the length of the outage. @default 5000
+   */
+  probeIntervalMs?: number;
+  /**
+   * After a probe closes the circuit, for this long a single unhealthy failure re-opens it (a flapping
+   * provider costs one request per flap, not `failureThreshold`). @default 30000
+   */
+  probationMs?: number;
+  /** @deprecated the name of `probeIntervalMs` before it was jittered; used when that is not given. */
   openMs?: number;
+  /**
+   * A candidate whose attempt timed out (no answer within `attemptMs`, no first chunk within
+   * `firstChunkMs`, or a provider 408/504) is tried after the other candidates for this long, so
+   * the following requests do not each wait out the timeout on it. `0` turns it off. @default 15000
+   */
+  demoteAfterTimeoutMs?: number;
+}
+
+export interface RetryOptions {
+  /**
+   * Backoff before retrying the same candidate (when no other candidate is left) after a transient
+   * failure: `baseMs × 2^(n−1)`, capped at `maxMs`, with jitter (50–100 % of it). A `Retry-After`
+   * that fits before the deadline is waited instead when it is longer. @default 250
+   */
+  baseMs?: number;
+  /** Longest backoff between two retries of the same candidate, in ms. @default 4000 */
+  maxMs?: number;
 }
 
 export interface CooldownOptions {
@@ -76,6 +108,8 @@ export interface ModelRouterOptions {
   timeouts?: TimeoutOptions;
   retryBudget?: RetryBudgetOptions;
   circuitBreaker?: CircuitBreakerOptions;
+  /** Backoff of same-candidate retries (see `RetryOptions`); `maxAttempts` and `retryBudget` bound them. */
+  retry?: RetryOptions;
   cooldown?: CooldownOptions;
   /** Prompt-token estimate used for TPM reservation. @default characters / 4 + 4 per message */
   estimateTokens?: (request: ChatRequest) => number;
@@ -136,7 +170,19 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   circuitBreaker: z
-    .strictObject({ failureThreshold: z.number().int().min(1).max(1e6).optional(), openMs: ms.optional() })
+    .strictObject({
+      failureThreshold: z.number().int().min(1).max(1e6).optional(),
+      probeIntervalMs: ms.optional(),
+      probationMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+      openMs: ms.optional(),
+      demoteAfterTimeoutMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+    })
+    .optional(),
+  retry: z
+    .strictObject({
+      baseMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+      maxMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+    })
     .optional(),
   cooldown: z
     .strictObject({
@@ -166,7 +212,8 @@ export interface ResolvedOptions {
   maxAttempts: number;
   timeouts: Required<TimeoutOptions>;
   retryBudget: Required<RetryBudgetOptions>;
-  circuitBreaker: Required<CircuitBreakerOptions>;
+  circuitBreaker: ResolvedCircuitBreaker;
+  retry: Required<RetryOptions>;
   cooldown: Required<CooldownOptions>;
   estimateTokens: (request: ChatRequest) => number;
   defaultMaxOutputTokens: number;
@@ -177,6 +224,8 @@ export interface ResolvedOptions {
   clock: Clock;
   random: () => number;
 }
+
+export type ResolvedCircuitBreaker = Required<Omit<CircuitBreakerOptions, 'openMs'>>;
 
 /** A key no JSON or object literal should carry: it would be dropped or rewrite a prototype. */
 const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
@@ -222,8 +271,11 @@ export function resolveOptions(
     },
     circuitBreaker: {
       failureThreshold: o.circuitBreaker?.failureThreshold ?? 5,
-      openMs: o.circuitBreaker?.openMs ?? 30_000,
+      probeIntervalMs: o.circuitBreaker?.probeIntervalMs ?? o.circuitBreaker?.openMs ?? 5_000,
+      probationMs: o.circuitBreaker?.probationMs ?? 30_000,
+      demoteAfterTimeoutMs: o.circuitBreaker?.demoteAfterTimeoutMs ?? 15_000,
     },
+    retry: { baseMs: o.retry?.baseMs ?? 250, maxMs: o.retry?.maxMs ?? 4_000 },
     cooldown,
     estimateTokens: o.estimateTokens ?? defaults.estimateTokens,
     defaultMaxOutputTokens: o.defaultMaxOutputTokens ?? 1024,

@@ -9,6 +9,7 @@ import type { QuotaStore } from './quota/quota-store.js';
 import { RequestPreparer, checkName, checkRequestOptions } from './request-prep.js';
 import { CandidateStats } from './routing/candidate-stats.js';
 import { CircuitBreakers } from './routing/circuit-breaker.js';
+import { Demotions } from './routing/demotion.js';
 import { completeBody } from './routing/complete-body.js';
 import { runLoop } from './routing/loop.js';
 import { type PlannedCandidate, planCandidates } from './routing/plan.js';
@@ -104,7 +105,8 @@ export class ModelRouter {
       stats,
       trustedStrategies,
       strategyContext: new RouterStrategyContext({ options: this.options, quota: this.quota, stats }),
-      breakers: new CircuitBreakers(this.options.circuitBreaker),
+      breakers: new CircuitBreakers(this.options.circuitBreaker, this.options.random),
+      demotions: new Demotions(this.options.circuitBreaker.demoteAfterTimeoutMs),
       budget: new RetryBudget(this.options.retryBudget),
       strategies,
       counters: { inFlight: 0, queued: 0 },

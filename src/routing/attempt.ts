@@ -116,7 +116,8 @@ export async function runAttempt<T>(
     succeeded = true;
     settle = { tokens: ok.usage.totalTokens, ...(ok.rateLimit ? { rateLimit: ok.rateLimit } : {}) };
     const finishedAt = clock.now();
-    rt.breakers.success(candidate.ref);
+    rt.breakers.success(candidate.ref, finishedAt);
+    rt.demotions.lift(candidate.ref);
     rt.stats.sample(candidate.ref, finishedAt - startedAt, ok.ttftMs);
     const summary: AttemptSummary = {
       attempt: attemptNo,

@@ -1,63 +1,97 @@
-import type { Required } from '../util/types.js';
-import type { CircuitBreakerOptions } from '../options.js';
+import type { ResolvedCircuitBreaker } from '../options.js';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
 interface Circuit {
+  /** Consecutive unhealthy failures. */
   failures: number;
-  openUntil: number;
-  /** A half-open probe is in flight: others keep away until it reports. */
+  open: boolean;
+  /** While open: clock time from which the next probe may go. */
+  nextProbeAt: number;
+  /** A probe is in flight: others keep away until it reports. */
   probing: boolean;
+  /** After the circuit closed again: until then one failure re-opens it. */
+  probationUntil: number;
 }
 
 /**
- * One circuit per candidate (`providerId/modelId`): consecutive failures open it; after `openMs`
- * one probe is let through (half-open); its success closes the circuit, its failure re-opens it.
+ * One circuit per candidate (`providerId/modelId`). `failureThreshold` consecutive unhealthy
+ * failures open it. While open, one real request at a time may probe it, every `probeIntervalMs`
+ * (jittered to 50–100 % of it, so that routers started together do not probe in step) — however
+ * long the outage was, a recovered provider gets traffic back within one probe interval. A probe's
+ * success closes the circuit; for `probationMs` after that one failure re-opens it, so a provider
+ * that flaps gets one request per flap, not `failureThreshold`.
  */
 export class CircuitBreakers {
   private readonly circuits = new Map<string, Circuit>();
-  constructor(private readonly options: Required<CircuitBreakerOptions>) {}
+  constructor(
+    private readonly options: ResolvedCircuitBreaker,
+    private readonly random: () => number,
+  ) {}
 
   state(ref: string, now: number): CircuitState {
     const c = this.circuits.get(ref);
-    if (!c || c.failures < this.options.failureThreshold) return 'closed';
-    return now >= c.openUntil ? 'half_open' : 'open';
+    if (!c?.open) return 'closed';
+    return now >= c.nextProbeAt && !c.probing ? 'half_open' : 'open';
   }
 
-  /** May an attempt start now? Takes the half-open probe slot when it grants one. */
+  /** May an attempt start now? Takes the probe slot when the circuit is open and a probe is due. */
   tryPass(ref: string, now: number): boolean {
     const c = this.circuits.get(ref);
-    if (!c || c.failures < this.options.failureThreshold) return true;
-    if (now < c.openUntil || c.probing) return false;
+    if (!c?.open) return true;
+    if (now < c.nextProbeAt || c.probing) return false;
     c.probing = true;
     return true;
   }
 
-  /** Ms until an open circuit lets a probe through. */
+  /** Ms until an open circuit lets the next probe through. */
   retryAfterMs(ref: string, now: number): number | undefined {
     const c = this.circuits.get(ref);
-    return c && c.openUntil > now ? c.openUntil - now : undefined;
+    if (!c?.open) return undefined;
+    return Math.max(0, c.nextProbeAt - now);
   }
 
-  success(ref: string): void {
+  /** Clock time an open circuit lets the next probe through (for error messages). */
+  nextProbeAt(ref: string): number | undefined {
     const c = this.circuits.get(ref);
-    if (c) this.circuits.delete(ref);
+    return c?.open ? c.nextProbeAt : undefined;
+  }
+
+  success(ref: string, now: number): void {
+    const c = this.circuits.get(ref);
+    if (!c) return;
+    if (c.open) {
+      c.open = false;
+      c.probationUntil = now + this.options.probationMs;
+    }
+    c.failures = 0;
+    c.probing = false;
+    if (c.probationUntil <= now) this.circuits.delete(ref);
   }
 
   failure(ref: string, now: number): void {
     let c = this.circuits.get(ref);
     if (!c) {
-      c = { failures: 0, openUntil: 0, probing: false };
+      c = { failures: 0, open: false, nextProbeAt: 0, probing: false, probationUntil: 0 };
       this.circuits.set(ref, c);
     }
     c.failures++;
     c.probing = false;
-    if (c.failures >= this.options.failureThreshold) c.openUntil = now + this.options.openMs;
+    if (c.open || c.failures >= this.options.failureThreshold || now < c.probationUntil) {
+      c.open = true;
+      c.probationUntil = 0;
+      c.nextProbeAt = now + this.probeDelay();
+    }
   }
 
   /** A probe ended without a verdict (aborted, or an error that says nothing about health). */
   neutral(ref: string): void {
     const c = this.circuits.get(ref);
     if (c) c.probing = false;
+  }
+
+  private probeDelay(): number {
+    const interval = this.options.probeIntervalMs;
+    return Math.ceil(interval * (1 - 0.5 * this.random()));
   }
 }

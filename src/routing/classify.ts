@@ -13,17 +13,22 @@ export interface Decision {
   action: FailoverAction;
   /** Whether the failure says the candidate is unhealthy (circuit breaker). */
   unhealthy: boolean;
+  /**
+   * A passing failure: worth retrying the same candidate (after a backoff) when no other is left.
+   * Deterministic ones (bad request, not found, a malformed reply) would only fail again.
+   */
+  transient?: true;
 }
 
 const DECISIONS: Record<ProviderErrorKind, Decision> = {
   rate_limited: { action: 'next_key', unhealthy: false },
   auth: { action: 'next_key', unhealthy: false },
-  server: { action: 'next_candidate', unhealthy: true },
-  overloaded: { action: 'next_candidate', unhealthy: true },
-  timeout: { action: 'next_candidate', unhealthy: true },
-  network: { action: 'next_candidate', unhealthy: true },
+  server: { action: 'next_candidate', unhealthy: true, transient: true },
+  overloaded: { action: 'next_candidate', unhealthy: true, transient: true },
+  timeout: { action: 'next_candidate', unhealthy: true, transient: true },
+  network: { action: 'next_candidate', unhealthy: true, transient: true },
   protocol: { action: 'next_candidate', unhealthy: true },
-  unknown: { action: 'next_candidate', unhealthy: true },
+  unknown: { action: 'next_candidate', unhealthy: true, transient: true },
   not_found: { action: 'next_candidate', unhealthy: false },
   context_length: { action: 'context_fallback', unhealthy: false },
   bad_request: { action: 'stop', unhealthy: false },

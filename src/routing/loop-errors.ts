@@ -10,7 +10,89 @@ export interface Skip {
   providerId: string;
   modelId: string;
   reason: SkipReason | 'concurrency' | 'rpm' | 'tpm';
+  /** Ms until it may be tried again, when known. */
   retryAfterMs?: number;
+  /** Clock time (epoch ms) it may be tried again: a cooldown's end, an open circuit's next probe. */
+  until?: number;
+}
+
+export function skipOf(
+  c: { providerId: string; modelId: string },
+  reason: Skip['reason'],
+  now: number,
+  retryAfterMs?: number,
+): Skip {
+  const skip: Skip = { providerId: c.providerId, modelId: c.modelId, reason };
+  if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) {
+    skip.retryAfterMs = Math.max(0, retryAfterMs);
+    skip.until = now + skip.retryAfterMs;
+  }
+  return skip;
+}
+
+/** Skipped candidates named in a message, and listed in `details.skipped`, at most. */
+const MESSAGE_SKIPS = 6;
+const DETAIL_SKIPS = 20;
+/** Longest provider or model id quoted in a message (ids come from the catalog, not from clients). */
+const MAX_ID = 64;
+
+const REASON_TEXT: Record<Skip['reason'], string> = {
+  circuit_open: 'circuit open',
+  cooling: 'cooling',
+  quarantined: 'keys quarantined',
+  exhausted: 'rate window full',
+  rpm: 'rpm window full',
+  tpm: 'tpm window full',
+  concurrency: 'every slot busy',
+  no_adapter: 'no adapter',
+  no_keys: 'no enabled key',
+  disabled: 'disabled',
+  context_window: 'context window too small',
+};
+
+/** The last word on each candidate (a later pass may have seen it again), at most `DETAIL_SKIPS`. */
+function lastPerCandidate(skipped: readonly Skip[]): { list: Skip[]; more: number } {
+  const byRef = new Map<string, Skip>();
+  for (const s of skipped) {
+    const ref = `${s.providerId}/${s.modelId}`;
+    byRef.delete(ref); // keep the order of the last sighting
+    byRef.set(ref, s);
+  }
+  const all = [...byRef.values()];
+  return { list: all.slice(0, DETAIL_SKIPS), more: Math.max(0, all.length - DETAIL_SKIPS) };
+}
+
+function clip(id: string): string {
+  return id.length > MAX_ID ? `${id.slice(0, MAX_ID - 1)}…` : id;
+}
+
+/** Longest quote of the last error's message in the final error's message. */
+const MAX_LAST_ERROR = 300;
+
+function clipText(text: string): string {
+  return text.length > MAX_LAST_ERROR ? `${text.slice(0, MAX_LAST_ERROR - 1)}…` : text;
+}
+
+function seconds(ms: number): string {
+  return `${Math.ceil(ms / 100) / 10} s`;
+}
+
+/** "a/m circuit open (next probe in 4.2 s), b/m cooling until 2026-…Z (in 30 s)", bounded. */
+export function describeSkips(skips: readonly Skip[], more = 0): string {
+  const parts = skips.slice(0, MESSAGE_SKIPS).map((s) => {
+    let text = `${clip(s.providerId)}/${clip(s.modelId)} ${REASON_TEXT[s.reason] ?? s.reason}`;
+    if (s.retryAfterMs !== undefined) {
+      const when = s.reason === 'circuit_open' ? 'next probe in' : 'frees in';
+      text +=
+        s.until !== undefined && Number.isFinite(s.until) && s.until < 8.64e15
+          ? ` until ${new Date(s.until).toISOString()} (${when} ${seconds(s.retryAfterMs)})`
+          : ` (${when} ${seconds(s.retryAfterMs)})`;
+    }
+    return text;
+  });
+  const hidden = skips.length - parts.length + more;
+  if (hidden > 0) parts.push(`and ${hidden} more`);
+  return parts.join('; ');
 }
 
 const QUOTA_REASONS = new Set<Skip['reason']>([
@@ -45,11 +127,15 @@ export function finalError(
   stopReason: 'exhausted' | 'max_attempts' | 'retry_budget' | 'timeout',
   queueTimedOut: boolean,
   cooledMs: number | undefined,
+  now: number,
 ): RouterError {
+  const { list, more } = lastPerCandidate(skipped);
   // The earliest moment capacity returns: a skipped pool's, a key this request cooled, the last Retry-After.
   let retryAfterMs = cooledMs;
-  for (const s of skipped) {
-    if (s.retryAfterMs !== undefined) retryAfterMs = Math.min(retryAfterMs ?? s.retryAfterMs, s.retryAfterMs);
+  for (const s of list) {
+    if (s.until === undefined) continue;
+    const ms = Math.max(0, s.until - now);
+    retryAfterMs = Math.min(retryAfterMs ?? ms, ms);
   }
   // A 429's Retry-After is already in `cooledMs`, clamped as the key's cooldown was.
   const hint =
@@ -57,19 +143,25 @@ export function finalError(
       ? lastError.retryAfterMs
       : undefined;
   if (hint !== undefined) retryAfterMs = Math.min(retryAfterMs ?? hint, hint);
-  const details = { reason: stopReason, skipped };
+  const details: Record<string, unknown> = { reason: stopReason, skipped: list };
+  if (more > 0) details.skippedMore = more;
+  const skippedText = list.length > 0 ? `; skipped: ${describeSkips(list, more)}` : '';
   const base = { attempts, details, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   if (attempts.length === 0) {
     if (queueTimedOut) {
       return new RouterError(
         'QUEUE_TIMEOUT',
-        `No concurrency slot freed within queueWaitMs (${rt.options.timeouts.queueWaitMs} ms)`,
+        `No concurrency slot freed within queueWaitMs (${rt.options.timeouts.queueWaitMs} ms)${skippedText}`,
         base,
       );
     }
     if (skipped.some((s) => QUOTA_REASONS.has(s.reason))) {
       const when = retryAfterMs === undefined ? '' : `; capacity returns in ${Math.ceil(retryAfterMs)} ms`;
-      return new RouterError('QUOTA_EXHAUSTED', `Every key pool is exhausted or cooling${when}`, base);
+      return new RouterError(
+        'QUOTA_EXHAUSTED',
+        `Every key pool is exhausted or cooling${when}${skippedText}`,
+        base,
+      );
     }
   }
   const why =
@@ -80,10 +172,10 @@ export function finalError(
         : stopReason === 'retry_budget'
           ? 'the retry budget is spent'
           : 'no candidate left';
-  const last = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
+  const last = lastError instanceof Error ? `; last error: ${clipText(lastError.message)}` : '';
   return new RouterError(
     'ALL_CANDIDATES_FAILED',
-    `All candidates failed after ${attempts.length} attempt(s): ${why}${last}`,
+    `All candidates failed after ${attempts.length} attempt(s): ${why}${skippedText}${last}`,
     {
       ...base,
       cause: lastError,

@@ -6,9 +6,10 @@ import type { AttemptSummary, Usage } from '../types/result.js';
 import type { AttemptBody, RequestContext } from './attempt-context.js';
 import { InterruptedAttempt } from './attempt-context.js';
 import { abortedError, runAttempt } from './attempt.js';
+import { retryDelay, sleep } from './backoff.js';
 import { decide } from './classify.js';
 import { coolKey, emitFailover } from './failover-effects.js';
-import { type Skip, finalError, interruptedError, withAttempts } from './loop-errors.js';
+import { type Skip, finalError, interruptedError, skipOf, withAttempts } from './loop-errors.js';
 import { poolState } from './headroom.js';
 import { orderCandidates } from './order.js';
 import type { Runtime } from './runtime.js';
@@ -56,49 +57,49 @@ async function loop<T>(
   rt.budget.request(rc.startedAt);
   const attempts: AttemptSummary[] = [];
   const skipped: Skip[] = [];
-  let failedKeys: Set<string> | undefined; // `providerId\0keyId` of keys that failed in this request
+  // `providerId\0keyId` of keys that failed in this request → clock time until which they stay out
+  // (a 429's cooldown; an auth failure: for good).
+  let failedKeys: Map<string, number> | undefined;
+  // Transient failures per key in this request: a same-candidate retry takes another key first.
+  let keyFailures: Map<string, number> | undefined;
   let lastError: unknown;
   let stopReason: 'exhausted' | 'max_attempts' | 'retry_budget' | 'timeout' = 'exhausted';
   let minContext: number | undefined;
   let queueDeadline: number | undefined;
   let queueTimedOut = false;
   let waitExpired = false; // a slot wait ran its full length
-  let cooledUntil: number | undefined; // earliest end of a cooldown this request applied
+  let timedWaitMs = 0; // waited for cooldowns and windows, as the timers count it
+  let sameRetries = 0;
 
   let queue = orderCandidates(rt, rc.target, rc.startedAt);
   outer: while (queue.length > 0) {
-    const waitlist: CandidateEntry[] = [];
+    const waitlist: CandidateEntry[] = []; // blocked by concurrency: a release wakes them
+    const timed: Array<{ cand: CandidateEntry; at: number }> = []; // blocked until a moment
+    let retryCand: CandidateEntry | undefined; // the last one that failed transiently in this pass
+    let retryError: ProviderError | undefined;
     for (let i = 0; i < queue.length; i++) {
       const cand = queue[i]!;
       const now = clock.now();
       if (minContext !== undefined && !((cand.model.contextWindow ?? 0) > minContext)) {
-        skipped.push({ providerId: cand.providerId, modelId: cand.modelId, reason: 'context_window' });
+        skipped.push(skipOf(cand, 'context_window', now));
         continue;
       }
       if (!options.adapters[cand.provider.adapter]) {
-        skipped.push({ providerId: cand.providerId, modelId: cand.modelId, reason: 'no_adapter' });
+        skipped.push(skipOf(cand, 'no_adapter', now));
         continue;
       }
       const pool = poolState(cand.keys, (k) => quota.view(k), now);
       // An exhausted pool still goes to the store: its refusal says when the window frees a slot
       // (QUOTA_EXHAUSTED's retryAfterMs), and it is the authority where the view may be stale.
       if (pool.skip && pool.skip !== 'exhausted') {
-        skipped.push({
-          providerId: cand.providerId,
-          modelId: cand.modelId,
-          reason: pool.skip,
-          ...(pool.retryAfterMs === undefined ? {} : { retryAfterMs: pool.retryAfterMs }),
-        });
+        skipped.push(skipOf(cand, pool.skip, now, pool.retryAfterMs));
+        if (pool.skip === 'cooling' && pool.retryAfterMs !== undefined) {
+          timed.push({ cand, at: now + pool.retryAfterMs });
+        }
         continue;
       }
       if (!rt.breakers.tryPass(cand.ref, now)) {
-        const retryAfterMs = rt.breakers.retryAfterMs(cand.ref, now);
-        skipped.push({
-          providerId: cand.providerId,
-          modelId: cand.modelId,
-          reason: 'circuit_open',
-          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-        });
+        skipped.push(skipOf(cand, 'circuit_open', now, rt.breakers.retryAfterMs(cand.ref, now)));
         continue;
       }
       let probeUsed = false;
@@ -116,11 +117,17 @@ async function loop<T>(
             stopReason = 'timeout';
             break outer;
           }
-          const failed = failedKeys;
-          const keys: readonly QuotaKey[] = failed
-            ? cand.keys.filter((k) => !failed.has(`${k.providerId}\0${k.keyId}`))
-            : cand.keys;
-          if (keys.length === 0) break;
+          const keys = usableKeys(cand, failedKeys, keyFailures, clock.now());
+          if (keys.length === 0) {
+            // Every key failed in this request; those cooling after a 429 come back at a moment.
+            const back = failedKeys ? earliestBack(cand, failedKeys) : undefined;
+            if (back !== undefined) {
+              const at = clock.now();
+              skipped.push(skipOf(cand, 'cooling', at, back - at));
+              timed.push({ cand, at: back });
+            }
+            break;
+          }
           if (attempts.length > 0 && !rt.budget.tryRetry(clock.now())) {
             stopReason = 'retry_budget';
             break outer;
@@ -132,12 +139,9 @@ async function loop<T>(
             if (outcome.blocked.some((b) => b.reason === 'concurrency')) waitlist.push(cand);
             if (!onlyConcurrency) {
               const first = outcome.blocked.find((b) => b.reason !== 'concurrency');
-              skipped.push({
-                providerId: cand.providerId,
-                modelId: cand.modelId,
-                reason: first?.reason ?? 'exhausted',
-                ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
-              });
+              const at = clock.now();
+              skipped.push(skipOf(cand, first?.reason ?? 'exhausted', at, outcome.retryAfterMs));
+              if (outcome.retryAfterMs !== undefined) timed.push({ cand, at: at + outcome.retryAfterMs });
             }
             break;
           }
@@ -165,8 +169,11 @@ async function loop<T>(
             throw error; // ABORTED, or a bug surfacing as itself
           }
           const decision = decide(error.kind);
-          if (decision.unhealthy) rt.breakers.failure(cand.ref, clock.now());
+          const failedAt = clock.now();
+          if (decision.unhealthy) rt.breakers.failure(cand.ref, failedAt);
           else rt.breakers.neutral(cand.ref);
+          // A candidate that hangs goes to the back of the order for a while.
+          if (error.kind === 'timeout') rt.demotions.demote(cand.ref, failedAt);
           const from = { providerId: cand.providerId, modelId: cand.modelId, keyId: outcome.keyId };
           if (decision.action === 'stop') {
             error.attempts = attempts;
@@ -181,11 +188,20 @@ async function loop<T>(
               throw error;
             }
           }
+          if (decision.transient) {
+            retryCand = cand;
+            retryError = error;
+            const ref = `${cand.providerId}\0${outcome.keyId}`;
+            keyFailures ??= new Map();
+            keyFailures.set(ref, (keyFailures.get(ref) ?? 0) + 1);
+          }
           if (decision.action === 'next_key') {
-            failedKeys ??= new Set();
-            failedKeys.add(`${cand.providerId}\0${outcome.keyId}`);
+            failedKeys ??= new Map();
             const until = await coolKey(rt, from, error);
-            if (until !== undefined) cooledUntil = Math.min(cooledUntil ?? until, until);
+            // A 429 keeps the key out until its cooldown ends; an auth failure, for this request.
+            const out =
+              error.kind === 'rate_limited' && until !== undefined ? until : Number.POSITIVE_INFINITY;
+            failedKeys.set(`${cand.providerId}\0${outcome.keyId}`, out);
           }
           emitFailover(rt, rc, attempts.length, from, decision.action, error);
           if (decision.action !== 'next_key') break;
@@ -195,7 +211,34 @@ async function loop<T>(
         if (!probeUsed) rt.breakers.neutral(cand.ref);
       }
     }
-    if (waitlist.length === 0) break;
+    if (waitlist.length === 0 && timed.length === 0) {
+      // Nothing else is left: a passing failure is retried on the same candidate, after a backoff.
+      if (!retryCand || !retryError) break;
+      if (attempts.length >= options.maxAttempts) {
+        stopReason = 'max_attempts';
+        break;
+      }
+      if (!rt.budget.canRetry(clock.now())) {
+        stopReason = 'retry_budget';
+        break;
+      }
+      const delay = retryDelay(
+        options.retry,
+        ++sameRetries,
+        retryError,
+        clock.now(),
+        rc.deadline,
+        options.random,
+      );
+      if (delay === undefined) break; // would not fit before the deadline
+      try {
+        await sleep(delay, rc.signal);
+      } catch (reason) {
+        throw withAttempts(abortedError(reason), attempts);
+      }
+      queue = [retryCand];
+      continue;
+    }
     // Wait only if an attempt may follow: a waiter that cannot use the slot would also swallow the
     // wake-up meant for the next waiter of that key.
     if (attempts.length >= options.maxAttempts) {
@@ -206,31 +249,98 @@ async function loop<T>(
       stopReason = 'retry_budget';
       break;
     }
-    // Every other candidate is spent: wait for a slot on the waitlisted ones, within queueWaitMs.
+    // Every other candidate is spent: wait for a slot, a cooldown's end or a window's room on the
+    // blocked ones — all within the one queueWaitMs, and before the deadline.
     const now = clock.now();
     queueDeadline ??= now + options.timeouts.queueWaitMs;
-    const waitMs = Math.min(queueDeadline, rc.deadline) - now;
-    if (waitMs <= 0 || waitExpired) {
-      queueTimedOut = true;
-      break;
+    const limit = Math.min(queueDeadline, rc.deadline);
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const t of timed) if (t.at < soonest) soonest = t.at;
+    if (waitlist.length === 0) {
+      // Only time frees these: wait when the earliest frees within the bound, else fail at once.
+      if (soonest > limit || timedWaitMs >= options.timeouts.queueWaitMs) break;
+      const ms = Math.max(1, soonest - now);
+      timedWaitMs += ms;
+      await waitCounted(rt, () => sleep(ms, rc.signal), attempts);
+    } else {
+      if (limit - now <= 0 || waitExpired) {
+        queueTimedOut = true;
+        break;
+      }
+      const byTime = soonest <= limit;
+      const waitMs = Math.max(byTime ? 1 : 0, Math.min(limit, soonest) - now);
+      const keys = waitlist.flatMap((c) => c.keys);
+      // The wait ends by a wake-up or by the store's timer, and both look alike. Our own timer of the
+      // same length says which: time as the timers see it, which an injected clock may not follow.
+      const expiry = byTime ? undefined : setTimeout(() => (waitExpired = true), waitMs);
+      expiry?.unref?.();
+      try {
+        await waitCounted(rt, () => quota.waitForCapacity(keys, waitMs, rc.signal), attempts);
+        wake.keys = keys;
+      } finally {
+        clearTimeout(expiry);
+      }
     }
-    const keys = waitlist.flatMap((c) => c.keys);
-    // The wait ends by a wake-up or by the store's timer, and both look alike. Our own timer of the
-    // same length says which: time as the timers see it, which an injected clock may not follow.
-    const expiry = setTimeout(() => (waitExpired = true), waitMs);
-    expiry.unref?.();
-    rt.counters.queued++;
-    try {
-      await quota.waitForCapacity(keys, waitMs, rc.signal);
-      wake.keys = keys;
-    } catch (reason) {
-      throw withAttempts(abortedError(reason), attempts);
-    } finally {
-      clearTimeout(expiry);
-      rt.counters.queued--;
-    }
-    queue = waitlist;
+    // Keys out after a 429 whose cooldown has ended may serve again.
+    if (failedKeys) for (const [k, until] of failedKeys) if (until <= clock.now()) failedKeys.delete(k);
+    const again = new Set<CandidateEntry>([...waitlist, ...timed.map((t) => t.cand)]);
+    queue = queue.filter((c) => again.has(c));
   }
-  const cooledMs = cooledUntil === undefined ? undefined : Math.max(0, cooledUntil - clock.now());
-  throw finalError(rt, attempts, skipped, lastError, stopReason, queueTimedOut, cooledMs);
+  // The earliest end of a cooldown this request applied (keys it cooled and has not used since).
+  const end = clock.now();
+  let cooledMs: number | undefined;
+  if (failedKeys) {
+    for (const until of failedKeys.values()) {
+      if (Number.isFinite(until)) cooledMs = Math.min(cooledMs ?? until - end, Math.max(0, until - end));
+    }
+  }
+  throw finalError(rt, attempts, skipped, lastError, stopReason, queueTimedOut, cooledMs, end);
+}
+
+/** A wait for capacity, counted in `stats().queued`; an abort ends the request with `ABORTED`. */
+async function waitCounted(
+  rt: Runtime,
+  wait: () => Promise<void>,
+  attempts: AttemptSummary[],
+): Promise<void> {
+  rt.counters.queued++;
+  try {
+    await wait();
+  } catch (reason) {
+    throw withAttempts(abortedError(reason), attempts);
+  } finally {
+    rt.counters.queued--;
+  }
+}
+
+/**
+ * The keys of `cand` this request may still use, in preference order: keys out after a failure in
+ * this request are left out; keys that failed transiently go after the others (a retry takes
+ * another key first).
+ */
+function usableKeys(
+  cand: CandidateEntry,
+  failedKeys: Map<string, number> | undefined,
+  keyFailures: Map<string, number> | undefined,
+  now: number,
+): readonly QuotaKey[] {
+  let keys: readonly QuotaKey[] = cand.keys;
+  if (failedKeys) {
+    keys = keys.filter((k) => !((failedKeys.get(`${k.providerId}\0${k.keyId}`) ?? 0) > now));
+  }
+  if (keyFailures && keys.length > 1) {
+    const count = (k: QuotaKey) => keyFailures.get(`${k.providerId}\0${k.keyId}`) ?? 0;
+    keys = [...keys].sort((x, y) => count(x) - count(y));
+  }
+  return keys;
+}
+
+/** When the first of `cand`'s keys that are out after a 429 in this request comes back, if any will. */
+function earliestBack(cand: CandidateEntry, failedKeys: Map<string, number>): number | undefined {
+  let earliest: number | undefined;
+  for (const k of cand.keys) {
+    const until = failedKeys.get(`${k.providerId}\0${k.keyId}`);
+    if (until !== undefined && Number.isFinite(until)) earliest = Math.min(earliest ?? until, until);
+  }
+  return earliest;
 }

@@ -28,10 +28,13 @@ export function orderCandidates(
   context.groupName = target.group?.name;
   context.dryRun = dryRun;
   const ordered = strategy(target.active, context) as StrategyCandidate[];
-  if (rt.trustedStrategies.has(strategy)) return ordered as CandidateEntry[];
   // A custom strategy may drop candidates, never invent them: keep only entries of this target.
   const active: readonly StrategyCandidate[] = target.active;
-  return ordered.filter((c) => active.includes(c)) as CandidateEntry[];
+  const own = rt.trustedStrategies.has(strategy)
+    ? (ordered as CandidateEntry[])
+    : (ordered.filter((c) => active.includes(c)) as CandidateEntry[]);
+  // A candidate that just timed out goes last, whatever the strategy thinks of it.
+  return rt.demotions.apply(own, now);
 }
 
 /**

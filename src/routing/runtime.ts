@@ -5,6 +5,7 @@ import type { QuotaStore } from '../quota/quota-store.js';
 import type { UsageSink } from '../usage/usage-sink.js';
 import type { CandidateStats } from './candidate-stats.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
+import type { Demotions } from './demotion.js';
 import type { RetryBudget } from './retry-budget.js';
 import type { RouterStrategyContext } from './order.js';
 import type { Strategy } from './strategy.js';
@@ -23,6 +24,8 @@ export interface Runtime {
   readonly usage: UsageSink;
   readonly stats: CandidateStats;
   readonly breakers: CircuitBreakers;
+  /** Candidates tried last for a while after a timeout. */
+  readonly demotions: Demotions;
   readonly budget: RetryBudget;
   readonly strategies: ReadonlyMap<string, Strategy>;
   /** The built-in strategies: trusted to return only the candidates they were given. */

@@ -129,8 +129,9 @@ describe('createRouterProvider: generateText', () => {
   });
 
   it('surfaces router errors as non-retryable APICallErrors: the SDK does not multiply attempts', async () => {
+    // b, the last candidate, is retried by the router until maxAttempts (5): a once, b four times.
     setup.a.push({ error: { status: 500 } });
-    setup.b.push({ error: { status: 503 } });
+    for (let i = 0; i < 4; i++) setup.b.push({ error: { status: 503 } });
     const error = await generateText({ model: provider()('coding'), prompt: 'hi', maxRetries: 2 }).catch(
       (e: unknown) => e,
     );
@@ -139,7 +140,7 @@ describe('createRouterProvider: generateText', () => {
     expect(RouterError.isInstance((error as APICallError).cause)).toBe(true);
     expect(((error as APICallError).cause as RouterError).code).toBe('ALL_CANDIDATES_FAILED');
     expect(setup.a.calls).toHaveLength(1);
-    expect(setup.b.calls).toHaveLength(1);
+    expect(setup.b.calls).toHaveLength(4);
 
     const unknown = await generateText({ model: provider()('nope'), prompt: 'hi' }).catch((e: unknown) => e);
     expect(unknown).toMatchObject({ statusCode: 404, isRetryable: false, data: { code: 'UNKNOWN_MODEL' } });

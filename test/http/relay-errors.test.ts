@@ -3,7 +3,11 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, expectReleased, relayRouter, serve } from './harness.js';
 
-const setup = relayRouter();
+// The tests share one router: one test's failures must not open a circuit for the next; short
+// backoffs keep the same-candidate retries quick.
+const setup = relayRouter({
+  router: { circuitBreaker: { failureThreshold: 1_000 }, retry: { baseMs: 10, maxMs: 10 } },
+});
 let server: TestServer;
 let client: OpenAI;
 
@@ -65,14 +69,15 @@ describe('relay: errors in OpenAI error format', () => {
   });
 
   it('502 ALL_CANDIDATES_FAILED, and 504 when the failures were timeouts', async () => {
+    // b, the last candidate, is retried until maxAttempts (5): a once, b four times.
     setup.a.push({ error: { status: 500 } });
-    setup.b.push({ error: { status: 503 } });
+    for (let i = 0; i < 4; i++) setup.b.push({ error: { status: 503 } });
     const failed = await failure('coding');
     expect(failed).toBeInstanceOf(OpenAI.InternalServerError);
     expect(failed).toMatchObject({ status: 502, code: 'ALL_CANDIDATES_FAILED', type: 'server_error' });
 
     setup.a.push({ error: { status: 504, message: 'upstream timed out' } });
-    setup.b.push({ error: { kind: 'timeout', message: 'upstream timed out' } });
+    for (let i = 0; i < 4; i++) setup.b.push({ error: { kind: 'timeout', message: 'upstream timed out' } });
     const timedOut = await failure('coding');
     expect(timedOut).toMatchObject({ status: 504, code: 'ALL_CANDIDATES_FAILED' });
     expectReleased(setup.router);

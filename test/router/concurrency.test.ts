@@ -65,6 +65,7 @@ describe('concurrency limits', () => {
         { id: 'a2', secret: 's', rpm: 3 },
       ]),
       a: { respond: (call) => void sent.push({ key: call.keyId, at: s.clock.now() }) },
+      router: { timeouts: { queueWaitMs: 0 } }, // refuse at once: a manual clock does not follow timers
     });
     const sent: Array<{ key: string; at: number }> = [];
     const { router, clock } = s;

@@ -301,6 +301,7 @@ describe('running out', () => {
     const { router, a, b } = setup({
       a: { fallback: { error: { status: 500 } } },
       b: { fallback: { error: { status: 503, message: 'upstream overloaded' } } },
+      router: { maxAttempts: 2 }, // no same-candidate retry of b (tested in retry.test.ts)
     });
     const failures: unknown[] = [];
     router.on('failure', (e) => void failures.push(e));
@@ -316,7 +317,7 @@ describe('running out', () => {
     ]);
     expect(ProviderError.isProviderError(err.lastError)).toBe(true);
     expect((err.lastError as ProviderError).message).toBe('upstream overloaded');
-    expect(err.details.reason).toBe('exhausted');
+    expect(err.details.reason).toBe('max_attempts');
     expect(err.message).toContain('upstream overloaded');
     expect(err.retryAfterMs).toBeUndefined(); // nothing is cooling: capacity is there, the providers fail
     expect(failures).toEqual([{ requestId: 'rq', error: err }]);
@@ -330,6 +331,7 @@ describe('running out', () => {
       catalog: twoProviderCatalog({ strategy: 'priority' }),
       a: { fallback: { error: { status: 429, retryAfterMs: 40_000 } } },
       b: { fallback: { error: { status: 429, retryAfterMs: 3_000 } } },
+      router: { timeouts: { queueWaitMs: 0 } }, // fail at once rather than wait out b's 3 s
     });
     // b is tried last but returns first… and the other way round.
     const err = await rejectsWith(
@@ -342,6 +344,7 @@ describe('running out', () => {
       catalog: twoProviderCatalog({ strategy: 'priority' }),
       a: { fallback: { error: { status: 429, retryAfterMs: 3_000 } } },
       b: { fallback: { error: { status: 429, retryAfterMs: 40_000 } } },
+      router: { timeouts: { queueWaitMs: 0 } },
     });
     const err2 = await rejectsWith(r2.complete({ model: 'coding', messages: hi }), 'ALL_CANDIDATES_FAILED');
     expect(err2.retryAfterMs).toBe(3_000);
@@ -368,6 +371,7 @@ describe('running out', () => {
         ],
       },
       b: { script: [{ error: { status: 429, retryAfterMs: 3_000 } }] },
+      router: { timeouts: { queueWaitMs: 0 } }, // never wait (waiting is tested in quota-wait.test.ts)
     });
     await rejectsWith(router.complete({ model: 'coding', messages: hi }), 'ALL_CANDIDATES_FAILED');
     const calls = a.calls.length + b.calls.length;

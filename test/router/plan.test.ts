@@ -119,7 +119,11 @@ describe('router.plan()', () => {
   it('circuit_open, with the time until the half-open probe', async () => {
     const { router, clock } = setup({
       a: { fallback: { error: { status: 500 } } },
-      router: { circuitBreaker: { failureThreshold: 1, openMs: 10_000 }, defaultStrategy: 'priority' },
+      router: {
+        circuitBreaker: { failureThreshold: 1, probeIntervalMs: 10_000 },
+        defaultStrategy: 'priority',
+        random: () => 0, // no jitter: the probe interval in full
+      },
     });
     await router.complete({ model: 'coding', messages: hi });
     clock.advance(4_000);

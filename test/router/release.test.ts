@@ -116,7 +116,7 @@ describe('release on every path', () => {
     const { router, a, b } = setup({
       a: { script: [{ hang: true, ignoreAbort: true }] },
       b: { script: [{ hang: true, ignoreAbort: true }] },
-      router: { timeouts: { attemptMs: 500 } },
+      router: { timeouts: { attemptMs: 500 }, maxAttempts: 2 },
     });
     const p = router.complete({ model: 'coding', messages: hi });
     const settled = vi.fn();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CircuitBreakerOptions } from '../../src/index.js';
 import type { MockStep } from '../../src/testing/mock-provider.js';
 import { expectReleased, hi, rejectsWith, setup, twoProviderCatalog } from './helpers.js';
 
@@ -7,12 +8,15 @@ afterEach(() => {
 });
 
 /** a fails with 500 while `health.a` is false; b always answers. Priority order: a, then b. */
-function breakerSetup(circuitBreaker = { failureThreshold: 2, openMs: 10_000 }) {
+function breakerSetup(
+  circuitBreaker: CircuitBreakerOptions = { failureThreshold: 2, probeIntervalMs: 10_000 },
+  random = () => 0, // no jitter: probes come after the full interval
+) {
   const health = { a: false };
   const s = setup({
     catalog: twoProviderCatalog({ strategy: 'priority' }),
     a: { respond: (): MockStep => (health.a ? { text: 'a ok' } : { error: { status: 500 } }) },
-    router: { circuitBreaker },
+    router: { circuitBreaker, random },
   });
   const circuit = () => s.router.stats().candidates.find((c) => c.providerId === 'a')?.circuit;
   const serve = async () => (await s.router.complete({ model: 'coding', messages: hi })).model.providerId;
@@ -34,7 +38,7 @@ describe('circuit breaker', () => {
     expectReleased(router);
   });
 
-  it('after openMs one probe goes through (half-open); its success closes the circuit', async () => {
+  it('after probeIntervalMs one probe goes through (half-open); its success closes the circuit', async () => {
     const { a, clock, health, circuit, serve } = breakerSetup();
     await serve();
     await serve();
@@ -49,7 +53,62 @@ describe('circuit breaker', () => {
     expect(await serve()).toBe('a');
   });
 
-  it('a failed probe re-opens the circuit for another openMs', async () => {
+  it('the deprecated openMs still sets the probe interval', async () => {
+    const { a, clock, serve } = breakerSetup({ failureThreshold: 2, openMs: 7_000 });
+    await serve();
+    await serve();
+    clock.advance(6_999);
+    await serve();
+    expect(a.calls).toHaveLength(2);
+    clock.advance(1);
+    await serve();
+    expect(a.calls).toHaveLength(3);
+  });
+
+  it('probes are jittered to 50–100 % of the interval', async () => {
+    const { a, clock, serve } = breakerSetup({ failureThreshold: 2, probeIntervalMs: 10_000 }, () => 0.999);
+    await serve();
+    await serve();
+    clock.advance(5_000);
+    await serve(); // 10 000 × (1 − 0.5 × 0.999) = 5 005 ms: not yet
+    expect(a.calls).toHaveLength(2);
+    clock.advance(5);
+    await serve();
+    expect(a.calls).toHaveLength(3);
+  });
+
+  it('on probation after it closes: one failure re-opens the circuit (a flapping provider is not hammered)', async () => {
+    const { a, clock, health, circuit, serve } = breakerSetup({
+      failureThreshold: 3,
+      probeIntervalMs: 1_000,
+      probationMs: 20_000,
+    });
+    for (let i = 0; i < 3; i++) await serve();
+    expect(circuit()).toBe('open');
+    clock.advance(1_000);
+    health.a = true;
+    expect(await serve()).toBe('a'); // the probe succeeds: closed, on probation
+    expect(circuit()).toBe('closed');
+    health.a = false;
+    const before = a.calls.length;
+    expect(await serve()).toBe('b');
+    expect(circuit()).toBe('open'); // one failure, not three
+    expect(await serve()).toBe('b');
+    expect(a.calls.length - before).toBe(1);
+    // Past probation, the threshold applies again.
+    clock.advance(1_000);
+    health.a = true;
+    expect(await serve()).toBe('a');
+    clock.advance(20_000);
+    health.a = false;
+    await serve();
+    await serve();
+    expect(circuit()).toBe('closed');
+    await serve();
+    expect(circuit()).toBe('open');
+  });
+
+  it('a failed probe re-opens the circuit for another interval', async () => {
     const { a, clock, circuit, serve } = breakerSetup();
     await serve();
     await serve();
@@ -124,7 +183,7 @@ describe('circuit breaker', () => {
     const { router, a, b } = setup({
       a: { fallback: { error: { status: 500 } } },
       b: { fallback: { error: { status: 500 } } },
-      router: { circuitBreaker: { failureThreshold: 1, openMs: 5_000 } },
+      router: { circuitBreaker: { failureThreshold: 1, probeIntervalMs: 5_000 }, random: () => 0 },
     });
     await rejectsWith(router.complete({ model: 'coding', messages: hi }), 'ALL_CANDIDATES_FAILED');
     const calls = a.calls.length + b.calls.length;

@@ -134,7 +134,8 @@ describe('weighted', () => {
   it('fails over in weighted order, and weight 0 goes last', async () => {
     const { router, a, b } = setup({
       catalog: threeCatalog({ strategy: 'weighted', weights: [0, 1, 1] }),
-      router: { random: sequence(0.2, 0.7) }, // a has weight 0: it draws nothing
+      // a has weight 0: it draws nothing. Three attempts: no same-candidate retry after the last.
+      router: { random: sequence(0.2, 0.7), maxAttempts: 3 },
       a: { fallback: { error: { status: 500 } } },
       b: { fallback: { error: { status: 500 } } },
     });
@@ -278,7 +279,8 @@ describe('custom strategies', () => {
     };
     const { router, a, b } = setup({
       catalog: threeCatalog({ strategy: 'picky' }),
-      router: { strategies: { picky } },
+      // One attempt: the point is which candidates the strategy may return, not same-candidate retries.
+      router: { strategies: { picky }, maxAttempts: 1 },
       b: { fallback: { error: { status: 500 } } },
     });
     const err = await rejectsWith(router.complete({ model: 'g', messages: hi }), 'ALL_CANDIDATES_FAILED');
