@@ -156,3 +156,8 @@ export type {
   ProviderStream,
 } from './providers/adapter.js';
 export type { Clock } from './util/clock.js';
+
+// Telemetry (OpenTelemetry through the optional peer `@opentelemetry/api`)
+export { attachTelemetry } from './telemetry/attach.js';
+export type { TelemetryOptions } from './telemetry/options.js';
+export type { MeterProviderLike, TracerProviderLike } from './telemetry/otel-types.js';

@@ -8,6 +8,7 @@ import type { Strategy } from './routing/strategy.js';
 import type { RouterStorage } from './storage/storage.js';
 import type { ChatRequest } from './types/request.js';
 import type { UsageRecord } from './types/usage-record.js';
+import type { TelemetryOptions } from './telemetry/options.js';
 import type { Clock } from './util/clock.js';
 
 /** Largest delay `setTimeout` accepts (2^31 − 1 ms). */
@@ -127,6 +128,12 @@ export interface ModelRouterOptions {
   clock?: Clock;
   /** Randomness for `weighted` and ids in tests, in [0, 1). @default Math.random */
   random?: () => number;
+  /**
+   * OpenTelemetry spans and metrics (GenAI semantic conventions) through `@opentelemetry/api`, an
+   * optional peer: `true` for the global providers, or options. Without the package it is a no-op.
+   * @default false (nothing is listened to: no cost)
+   */
+  telemetry?: boolean | TelemetryOptions;
 }
 
 const ms = z.number().int().positive().max(MAX_TIMER_MS);
@@ -202,6 +209,17 @@ const optionsSchema = z.strictObject({
     .custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function')
     .optional(),
   random: fn.optional(),
+  telemetry: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        tracerProvider: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
+        meterProvider: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
+        traces: z.boolean().optional(),
+        metrics: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
 });
 
 /** Options with every default filled in; what the router's parts receive. */

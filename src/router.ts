@@ -32,6 +32,7 @@ import { estimatePromptTokens } from './usage/estimate.js';
 import { UsageSink } from './usage/usage-sink.js';
 import { systemClock } from './util/clock.js';
 import { newRequestId } from './util/ids.js';
+import { attachTelemetry } from './telemetry/attach.js';
 import type { AttemptBody } from './routing/attempt-context.js';
 import { createAdminApi } from './admin/admin-api.js';
 import type { RouterAdmin } from './admin/types.js';
@@ -60,6 +61,7 @@ export class ModelRouter {
   private active = 0;
   private closing: Promise<void> | undefined;
   private drained: (() => void) | undefined;
+  private readonly telemetryOff: (() => void) | undefined;
 
   constructor(options: ModelRouterOptions) {
     if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
@@ -124,6 +126,7 @@ export class ModelRouter {
       adapters: () => Object.keys(this.options.adapters),
       strategies: () => [...strategies.keys()],
     });
+    if (options.telemetry) this.telemetryOff = attachTelemetry(this, options.telemetry);
   }
 
   /** Load the catalog and subscribe to changes. Called lazily by the first request. */
@@ -245,6 +248,7 @@ export class ModelRouter {
     await step(() => this.catalog.close());
     await step(() => this.storage.close?.());
     await step(() => this.quota.close?.());
+    this.telemetryOff?.();
     this.emitter.removeAll();
     if (errors.length > 0) {
       throw new RouterError('STORAGE_ERROR', 'close() could not release everything', {

@@ -7,3 +7,5 @@ export type { AdminHandlerOptions } from './admin-handler.js';
 export { toNodeListener } from './node-listener.js';
 export type { NodeListener, WebHandler } from './node-listener.js';
 export type { Authenticate, FetchHandler } from './types.js';
+export { createMetricsHandler } from './metrics/metrics-handler.js';
+export type { MetricsHandlerOptions } from './metrics/metrics-handler.js';

@@ -2,6 +2,7 @@ import type { ModelRouter } from 'model-router';
 import { requireActor } from '../authenticate.js';
 import { methodNotAllowed, routeNotFound } from '../problem.js';
 import { routeSegments } from '../path.js';
+import { withTraceContext } from './trace-context.js';
 import type { ErrorRenderer, RelayCoreOptions, RelayInput, RelayReply, RelayRoute } from './types.js';
 
 /** The relay's one core: find the route, authenticate, run it, and render any error in its format. */
@@ -33,9 +34,8 @@ export function createRelayCore(
         const actor = options.authenticate
           ? await requireActor(options.authenticate, input.webRequest())
           : undefined;
-        reply = await route.handle(
-          { router, input, requestId, actor, maxBodyBytes: options.maxBodyBytes },
-          params,
+        reply = await withTraceContext(input.headers, () =>
+          route.handle({ router, input, requestId, actor, maxBodyBytes: options.maxBodyBytes }, params),
         );
       } catch (error) {
         reply = renderError(error, requestId);
