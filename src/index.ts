@@ -64,7 +64,9 @@ export type { RateLimitInfo } from './types/rate-limit.js';
 // Events and introspection
 export type { RouterEvents, RouterEventName, RouterListener, AttemptRef } from './events.js';
 export type { Resolution, ResolvedCandidate } from './catalog/resolution.js';
-export type { PlannedCandidate } from './routing/plan.js';
+export type { PlannedCandidate, PlanOptions } from './routing/plan.js';
+export type { Operation } from './routing/attempt-context.js';
+export type { EmbedRequest, EmbeddingResult, EmbeddingEncoding } from './types/embed.js';
 export type { SkipReason } from './routing/headroom.js';
 export type { ModelInfo } from './router-models.js';
 export type { RouterStats, KeyStats, CandidateStatsView } from './router-stats.js';
@@ -152,6 +154,9 @@ export type {
   AdapterUsage,
   ProviderAdapter,
   ProviderCall,
+  ProviderCallBase,
+  EmbedCall,
+  EmbedResponse,
   ProviderResult,
   ProviderStream,
 } from './providers/adapter.js';

@@ -6,7 +6,11 @@ import type { RouterEmitter } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import { validateRequest } from './request-schema.js';
 import type { RequestContext } from './routing/attempt-context.js';
+import type { EmbedCall } from './providers/adapter.js';
+import type { EmbedRequest } from './types/embed.js';
 import type { ChatRequest, RequestOptions } from './types/request.js';
+import { tokensForChars } from './usage/estimate.js';
+import { validateEmbedRequest } from './embed/embed-schema.js';
 
 /**
  * Turns a caller's request into a `RequestContext`: validated, its model resolved to a target,
@@ -52,6 +56,54 @@ export class RequestPreparer {
     return this.stamp(cache, req, name, options, requestId, stream);
   }
 
+  /**
+   * The embeddings twin of `prepare`: the same resolution, deadline and `request` event; `input`
+   * becomes an array and the prompt estimate counts its characters.
+   */
+  prepareEmbed(
+    request: EmbedRequest,
+    options: RequestOptions,
+    requestId: string,
+  ): RequestContext<EmbedCall['request']> | Promise<RequestContext<EmbedCall['request']>> {
+    if (options.signal?.aborted) {
+      throw new RouterError('ABORTED', 'Request aborted by the caller', { cause: options.signal.reason });
+    }
+    const cache = this.catalog.cache;
+    const source = (request as EmbedRequest | undefined)?.model ?? this.options.defaultModel;
+    if (cache && typeof source !== 'function') {
+      const req = validateEmbedRequest(request);
+      if (source === undefined) throw invalid('request.model', 'required (no defaultModel is set)');
+      return this.stampEmbed(cache, req, checkName(source, 'request.model'), options, requestId);
+    }
+    return (async () => {
+      const loaded = await this.catalog.ready();
+      const req = validateEmbedRequest(request);
+      const name = await this.modelName(req);
+      return this.stampEmbed(loaded, req, name, options, requestId);
+    })();
+  }
+
+  private stampEmbed(
+    cache: CatalogCache,
+    req: EmbedRequest,
+    name: string,
+    options: RequestOptions,
+    requestId: string,
+  ): RequestContext<EmbedCall['request']> {
+    const base = this.begin(cache, name, options, requestId, false);
+    const input = typeof req.input === 'string' ? [req.input] : req.input;
+    const request = { ...req, model: name, input };
+    let chars = 0;
+    for (const text of input) chars += text.length;
+    return {
+      ...base,
+      request,
+      promptEstimate: tokensForChars(chars),
+      operation: 'embed',
+      maxOutputTokens: 0,
+    };
+  }
+
   private stamp(
     cache: CatalogCache,
     req: ChatRequest,
@@ -60,6 +112,25 @@ export class RequestPreparer {
     requestId: string,
     stream: boolean,
   ): RequestContext {
+    const base = this.begin(cache, name, options, requestId, stream);
+    const resolved: ChatRequest = req.model === name ? req : { ...req, model: name };
+    return {
+      ...base,
+      request: resolved,
+      promptEstimate: Math.max(0, Math.ceil(this.options.estimateTokens(resolved)) || 0),
+      operation: 'chat',
+      maxOutputTokens: resolved.maxTokens,
+    };
+  }
+
+  /** Resolve the target, stamp the deadline, announce the request. */
+  private begin(
+    cache: CatalogCache,
+    name: string,
+    options: RequestOptions,
+    requestId: string,
+    stream: boolean,
+  ) {
     const target = cache.target(name);
     const startedAt = this.options.clock.now();
     if (this.emitter.has('request')) {
@@ -71,20 +142,17 @@ export class RequestPreparer {
         stream,
       });
     }
-    const resolved: ChatRequest = req.model === name ? req : { ...req, model: name };
     return {
       requestId,
       target,
-      request: resolved,
       signal: options.signal,
       stream,
       startedAt,
       deadline: startedAt + this.options.timeouts.totalMs,
-      promptEstimate: Math.max(0, Math.ceil(this.options.estimateTokens(resolved)) || 0),
     };
   }
 
-  private async modelName(request: ChatRequest): Promise<string> {
+  private async modelName(request: { model?: ChatRequest['model'] }): Promise<string> {
     const source = request.model ?? this.options.defaultModel;
     if (source === undefined) throw invalid('request.model', 'required (no defaultModel is set)');
     if (typeof source !== 'function') return checkName(source, 'request.model');

@@ -11,8 +11,11 @@ import { CandidateStats } from './routing/candidate-stats.js';
 import { CircuitBreakers } from './routing/circuit-breaker.js';
 import { Demotions } from './routing/demotion.js';
 import { completeBody } from './routing/complete-body.js';
+import { embedBody } from './routing/embed-body.js';
+import type { EmbedCall } from './providers/adapter.js';
+import type { EmbedRequest, EmbeddingResult } from './types/embed.js';
 import { runLoop } from './routing/loop.js';
-import { type PlannedCandidate, planCandidates } from './routing/plan.js';
+import { type PlanOptions, type PlannedCandidate, planCandidates } from './routing/plan.js';
 import { RetryBudget } from './routing/retry-budget.js';
 import { RouterStrategyContext } from './routing/order.js';
 import type { Runtime } from './routing/runtime.js';
@@ -56,6 +59,7 @@ export class ModelRouter {
   private readonly usageBuffer: UsageBuffer;
   private readonly usageSink: UsageSink;
   private readonly completeBody: AttemptBody<CompletionResult>;
+  private readonly embedBody: AttemptBody<EmbeddingResult, EmbedCall['request']>;
   private readonly catalog: CatalogHolder;
   private readonly preparer: RequestPreparer;
   private active = 0;
@@ -117,6 +121,7 @@ export class ModelRouter {
     this.catalog = new CatalogHolder(this.storage, this.quota, this.emitter);
     this.preparer = new RequestPreparer(this.options, this.emitter, this.catalog);
     this.completeBody = completeBody(this.runtime);
+    this.embedBody = embedBody(this.runtime);
     this.admin = createAdminApi({
       storage: this.storage,
       authorize: this.options.authorize,
@@ -158,6 +163,36 @@ export class ModelRouter {
   }
 
   /**
+   * Embed one text or several, through the same resolution, strategy, key pools, tpm accounting,
+   * failover, usage records and release as `complete()`. Candidates whose adapter has no `embed`
+   * are skipped. Vectors come back in input order, as `number[]` (`float`, the default) or base64.
+   */
+  embed(
+    request: EmbedRequest & { encodingFormat: 'base64' },
+    options?: RequestOptions,
+  ): Promise<EmbeddingResult<string>>;
+  embed(request: EmbedRequest, options?: RequestOptions): Promise<EmbeddingResult<number[]>>;
+  async embed(request: EmbedRequest, options: RequestOptions = {}): Promise<EmbeddingResult> {
+    if (this.closing) throw closedError();
+    checkRequestOptions(options); // before anything is counted or taken
+    this.active++;
+    const requestId = options.requestId ?? newRequestId();
+    try {
+      const prepared = this.preparer.prepareEmbed(request, options, requestId);
+      const rc = prepared instanceof Promise ? await prepared : prepared;
+      const out = await runLoop(this.runtime, rc, this.embedBody);
+      const result = out.value;
+      result.attempts = out.attempts;
+      result.latencyMs = this.options.clock.now() - rc.startedAt;
+      return result;
+    } catch (error) {
+      throw this.failed(requestId, error);
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
    * Start a streamed request. Returns at once; iterate it for parts. Failover is invisible until the
    * first content part; `break`, `cancel()` or the caller's abort release everything.
    */
@@ -188,10 +223,17 @@ export class ModelRouter {
     return cache.resolution(cache.lookup(checkName(model, 'model')));
   }
 
-  /** The candidates of `model` in the order the strategy would try them now, with why any is skipped. */
-  async plan(model: string): Promise<PlannedCandidate[]> {
+  /**
+   * The candidates of `model` in the order the strategy would try them now, with why any is skipped.
+   * `{ operation: 'embed' }` plans `embed()`: candidates whose adapter has no `embed` show `no_embed`.
+   */
+  async plan(model: string, options: PlanOptions = {}): Promise<PlannedCandidate[]> {
     const cache = await this.catalog.ready();
-    return planCandidates(this.runtime, cache.lookup(checkName(model, 'model')));
+    const operation = options.operation ?? 'chat';
+    if (operation !== 'chat' && operation !== 'embed') {
+      throw invalid('options.operation', "expected 'chat' or 'embed'");
+    }
+    return planCandidates(this.runtime, cache.lookup(checkName(model, 'model')), operation);
   }
 
   /** Logical models: groups first, then direct models, each with `available`. */

@@ -1,7 +1,8 @@
-import type { ChatRequest, ModelRouter } from 'model-router';
+import type { ChatRequest, EmbedRequest, ModelRouter } from 'model-router';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeListener } from './node-listener.js';
 import { chatCompletionsRoute } from './openai/chat-route.js';
+import { embeddingsRoute } from './openai-embeddings/route.js';
 import { renderOpenAIError } from './openai/errors.js';
 import { modelsRoutes } from './openai/models-route.js';
 import { normalizeBasePath } from './path.js';
@@ -39,6 +40,15 @@ export interface RelayHandlerOptions {
     request: ChatRequest,
     context: { actor: unknown; request: Request },
   ) => ChatRequest | Promise<ChatRequest>;
+  /**
+   * `transformRequest` for `POST /v1/embeddings` (restrict models, force `user`), with the same
+   * contract. Give both when you restrict models: each route calls only its own.
+   * @default the request as the client sent it
+   */
+  transformEmbedRequest?: (
+    request: EmbedRequest,
+    context: { actor: unknown; request: Request },
+  ) => EmbedRequest | Promise<EmbedRequest>;
 }
 
 /**
@@ -52,7 +62,8 @@ export interface RelayHandler extends FetchHandler {
 
 /**
  * An OpenAI-compatible relay over a router: `POST {basePath}/v1/chat/completions` (plain and SSE,
- * tool calls, `stream_options.include_usage`), `GET {basePath}/v1/models` and `GET {basePath}/v1/models/:id`.
+ * tool calls, `stream_options.include_usage`), `POST {basePath}/v1/embeddings` (float and base64),
+ * `GET {basePath}/v1/models` and `GET {basePath}/v1/models/:id`.
  * Errors are OpenAI's error JSON with the matching status. The request's `signal` is passed to the
  * router, so a client that disconnects cancels the upstream call and releases everything it held.
  */
@@ -64,7 +75,11 @@ export function createRelayHandler(router: ModelRouter, options: RelayHandlerOpt
     );
   }
   // One folder per wire format (src/http/<format>/); each contributes its routes here.
-  const routes: RelayRoute[] = [chatCompletionsRoute(options.transformRequest), ...modelsRoutes];
+  const routes: RelayRoute[] = [
+    chatCompletionsRoute(options.transformRequest),
+    embeddingsRoute(options.transformEmbedRequest),
+    ...modelsRoutes,
+  ];
   const core = createRelayCore(router, routes, renderOpenAIError, {
     basePath: normalizeBasePath(options.basePath),
     maxBodyBytes,

@@ -1,5 +1,6 @@
 import type { Model, Provider } from '../catalog/types.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
+import type { EmbedRequest } from '../types/embed.js';
 import type { ChatRequest } from '../types/request.js';
 import type { AssistantOutput, FinishReason, RouterWarning, WireResponse } from '../types/result.js';
 import type { AdapterStreamPart } from '../types/stream.js';
@@ -15,17 +16,40 @@ export interface AdapterUsage {
   cacheWriteTokens?: number;
 }
 
-/** One call of one model with one key. */
-export interface ProviderCall {
+/** What every call of one model with one key carries, whatever it asks. */
+export interface ProviderCallBase {
   provider: Readonly<Provider>;
   model: Readonly<Model>;
   /** The key's id only: the secret is in `apiKey`, which an adapter puts in a header and nowhere else. */
   key: { id: string };
   apiKey: string;
-  /** The caller's request, with `model` already resolved. */
-  request: Readonly<ChatRequest>;
   /** Aborted on caller abort, timeouts, and when the router gives up on this attempt. */
   signal: AbortSignal;
+}
+
+/** One chat call (`complete` / `stream`) of one model with one key. */
+export interface ProviderCall extends ProviderCallBase {
+  /** The caller's request, with `model` already resolved. */
+  request: Readonly<ChatRequest>;
+}
+
+/** One embeddings call of one model with one key. */
+export interface EmbedCall extends ProviderCallBase {
+  /** The caller's request, with `model` already resolved; `input` is always an array here. */
+  request: Readonly<EmbedRequest & { input: string[] }>;
+}
+
+/** An adapter's embeddings answer. */
+export interface EmbedResponse {
+  /**
+   * One vector per input, in input order: numbers, or base64 of little-endian float32 (either is
+   * fine whatever was asked; the router converts to the requested `encodingFormat`).
+   */
+  embeddings: Array<number[] | string>;
+  /** `promptTokens` (or `totalTokens`) as the provider reported them. */
+  usage?: AdapterUsage;
+  rateLimit?: RateLimitInfo;
+  responseModel?: string;
 }
 
 export interface ProviderResult {
@@ -66,4 +90,6 @@ export interface ProviderAdapter {
    * `/v1/messages/count_tokens`). Optional: without it the router estimates.
    */
   countTokens?(call: ProviderCall): Promise<{ inputTokens: number }>;
+  /** Embeddings. An adapter without it is skipped for `router.embed()` (reason `no_embed`). */
+  embed?(call: EmbedCall): Promise<EmbedResponse>;
 }

@@ -1,16 +1,24 @@
 import type { CandidateEntry, RouteTarget } from '../catalog/cache.js';
+import { ProviderError } from '../errors/provider-error.js';
 import { RouterError } from '../errors/router-error.js';
-import type { ProviderCall } from '../providers/adapter.js';
+import type { ProviderAdapter, ProviderCall } from '../providers/adapter.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
 import type { ChatRequest } from '../types/request.js';
 import type { Usage } from '../types/result.js';
 
-/** One request as the loop runs it. */
-export interface RequestContext {
+/** What a request asks of an adapter: a chat call (`complete` / `stream`) or `embed`. */
+export type Operation = 'chat' | 'embed';
+
+/** One request as the loop runs it. `R` is the caller's request type (chat or embeddings). */
+export interface RequestContext<R extends object = ChatRequest> {
   readonly requestId: string;
   readonly target: RouteTarget;
   /** The caller's request with `model` resolved to a string. */
-  readonly request: ChatRequest;
+  readonly request: R;
+  /** Candidates whose adapter cannot do it are skipped (`no_embed`). */
+  readonly operation: Operation;
+  /** Output tokens to reserve, when the request says (`maxTokens`; 0 for embeddings). */
+  readonly maxOutputTokens: number | undefined;
   readonly signal: AbortSignal | undefined;
   readonly stream: boolean;
   /** Clock time the request started. */
@@ -71,7 +79,29 @@ export class InterruptedAttempt extends Error {
   }
 }
 
-export type AttemptBody<T> = (rc: RequestContext, a: AttemptContext) => Promise<AttemptSuccess<T>>;
+export type AttemptBody<T, R extends object = ChatRequest> = (
+  rc: RequestContext<R>,
+  a: AttemptContext,
+) => Promise<AttemptSuccess<T>>;
+
+/**
+ * Arm the one timer of a single-call attempt (complete, embed): `attemptMs` or the total deadline,
+ * whichever comes first, decides the reason. The caller clears it in its `finally`.
+ */
+export function armAttemptTimer(a: AttemptContext, attemptMs: number, totalMs: number): NodeJS.Timeout {
+  const remaining = Math.max(0, a.deadline - a.startedAt);
+  const timer = setTimeout(
+    () =>
+      a.abort(
+        remaining <= attemptMs
+          ? totalTimeout(totalMs)
+          : new ProviderError({ message: `Attempt exceeded attemptMs (${attemptMs} ms)`, kind: 'timeout' }),
+      ),
+    Math.min(attemptMs, remaining),
+  );
+  timer.unref?.();
+  return timer;
+}
 
 /** The adapter's view of one attempt: the same for `complete` and `stream`. */
 export function providerCall(rc: RequestContext, a: AttemptContext): ProviderCall {
@@ -83,4 +113,14 @@ export function providerCall(rc: RequestContext, a: AttemptContext): ProviderCal
     request: rc.request,
     signal: a.signal,
   };
+}
+
+/** Why a candidate's adapter cannot serve an operation (none for that name, or no `embed`). */
+export function adapterSkip(
+  adapter: ProviderAdapter | undefined,
+  operation: Operation,
+): 'no_adapter' | 'no_embed' | undefined {
+  if (!adapter) return 'no_adapter';
+  if (operation === 'embed' && typeof adapter.embed !== 'function') return 'no_embed';
+  return undefined;
 }

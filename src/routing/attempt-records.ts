@@ -39,7 +39,7 @@ export function failureSummary(
 }
 
 export function usageRecord(
-  rc: RequestContext,
+  rc: RequestContext<object>,
   c: CandidateEntry,
   s: AttemptSummary,
   usage: Usage,

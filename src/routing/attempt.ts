@@ -26,14 +26,14 @@ const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0
  * `finally` of this function, on every path: success, provider error, timeout, abort, a throwing
  * hook, an adapter that never settles.
  */
-export async function runAttempt<T>(
+export async function runAttempt<T, R extends object>(
   rt: Runtime,
-  rc: RequestContext,
+  rc: RequestContext<R>,
   candidate: CandidateEntry,
   keys: readonly QuotaKey[],
   attemptNo: number,
   outputReserve: number,
-  body: AttemptBody<T>,
+  body: AttemptBody<T, R>,
 ): Promise<AttemptOutcome<T>> {
   const reserved = await rt.quota.reserve({ keys, tokens: rc.promptEstimate + outputReserve });
   if (!reserved.ok)

@@ -1,7 +1,7 @@
 import { ProviderError } from '../errors/provider-error.js';
 import type { CompletionResult } from '../types/result.js';
 import { completeUsage, tokensForChars } from '../usage/estimate.js';
-import { type AttemptBody, providerCall, totalTimeout } from './attempt-context.js';
+import { type AttemptBody, armAttemptTimer, providerCall } from './attempt-context.js';
 import type { Runtime } from './runtime.js';
 
 /** The attempt body of `complete()`: one adapter call bounded by `attemptMs` and the total deadline. */
@@ -10,18 +10,7 @@ export function completeBody(rt: Runtime): AttemptBody<CompletionResult> {
     const { candidate } = a;
     const adapter = rt.options.adapters[candidate.provider.adapter]!;
     const { attemptMs, totalMs } = rt.options.timeouts;
-    // One timer serves both limits: whichever comes first decides the reason.
-    const remaining = Math.max(0, a.deadline - a.startedAt);
-    const timer = setTimeout(
-      () =>
-        a.abort(
-          remaining <= attemptMs
-            ? totalTimeout(totalMs)
-            : new ProviderError({ message: `Attempt exceeded attemptMs (${attemptMs} ms)`, kind: 'timeout' }),
-        ),
-      Math.min(attemptMs, remaining),
-    );
-    timer.unref?.();
+    const timer = armAttemptTimer(a, attemptMs, totalMs);
     try {
       const res = await a.race(adapter.complete(providerCall(rc, a)));
       const content = res?.message?.content;

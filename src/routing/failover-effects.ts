@@ -35,7 +35,7 @@ export async function coolKey(
 /** Tell `failover` listeners (if any) that an attempt failed and the loop moves on. */
 export function emitFailover(
   rt: Runtime,
-  rc: RequestContext,
+  rc: RequestContext<object>,
   attempt: number,
   from: { providerId: string; modelId: string; keyId: string },
   action: 'next_key' | 'next_candidate' | 'context_fallback',

@@ -9,7 +9,9 @@ export type SkipReason =
   | 'quarantined'
   | 'exhausted'
   | 'circuit_open'
-  | 'context_window';
+  | 'context_window'
+  /** `router.embed()` only: the candidate's adapter has no `embed`. */
+  | 'no_embed';
 
 /** One key's numbers, as the headroom formula reads them. */
 export interface KeyUsage {

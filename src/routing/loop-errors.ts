@@ -48,6 +48,7 @@ const REASON_TEXT: Record<Skip['reason'], string> = {
   no_keys: 'no enabled key',
   disabled: 'disabled',
   context_window: 'context window too small',
+  no_embed: 'adapter cannot embed',
 };
 
 /** The last word on each candidate (a later pass may have seen it again), at most `DETAIL_SKIPS`. */
@@ -154,6 +155,16 @@ export function finalError(
         `No concurrency slot freed within queueWaitMs (${rt.options.timeouts.queueWaitMs} ms)${skippedText}`,
         base,
       );
+    }
+    if (skipped.length > 0 && skipped.every((s) => s.reason === 'no_embed' || s.reason === 'no_adapter')) {
+      // Asking embeddings of chat-only candidates is the request's mistake, not an outage.
+      if (skipped.some((s) => s.reason === 'no_embed')) {
+        return new RouterError(
+          'NO_CANDIDATES',
+          'No candidate can serve embeddings: their adapters have no embed()',
+          base,
+        );
+      }
     }
     if (skipped.some((s) => QUOTA_REASONS.has(s.reason))) {
       const when = retryAfterMs === undefined ? '' : `; capacity returns in ${Math.ceil(retryAfterMs)} ms`;

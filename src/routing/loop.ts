@@ -3,7 +3,7 @@ import { ProviderError } from '../errors/provider-error.js';
 import { RouterError } from '../errors/router-error.js';
 import type { QuotaKey } from '../quota/quota-store.js';
 import type { AttemptSummary, Usage } from '../types/result.js';
-import type { AttemptBody, RequestContext } from './attempt-context.js';
+import { type AttemptBody, type RequestContext, adapterSkip } from './attempt-context.js';
 import { InterruptedAttempt } from './attempt-context.js';
 import { abortedError, runAttempt } from './attempt.js';
 import { retryDelay, sleep } from './backoff.js';
@@ -27,10 +27,10 @@ export interface LoopSuccess<T> {
  * and caller aborts, and wait (bounded by `queueWaitMs`) only when every remaining candidate is
  * blocked by concurrency alone. Everything an attempt takes is released inside `runAttempt`.
  */
-export async function runLoop<T>(
+export async function runLoop<T, R extends object>(
   rt: Runtime,
-  rc: RequestContext,
-  body: AttemptBody<T>,
+  rc: RequestContext<R>,
+  body: AttemptBody<T, R>,
 ): Promise<LoopSuccess<T>> {
   const wake: WakeState = { keys: undefined };
   try {
@@ -46,10 +46,10 @@ interface WakeState {
   keys: readonly QuotaKey[] | undefined;
 }
 
-async function loop<T>(
+async function loop<T, R extends object>(
   rt: Runtime,
-  rc: RequestContext,
-  body: AttemptBody<T>,
+  rc: RequestContext<R>,
+  body: AttemptBody<T, R>,
   wake: WakeState,
 ): Promise<LoopSuccess<T>> {
   const { options, quota } = rt;
@@ -84,8 +84,9 @@ async function loop<T>(
         skipped.push(skipOf(cand, 'context_window', now));
         continue;
       }
-      if (!options.adapters[cand.provider.adapter]) {
-        skipped.push(skipOf(cand, 'no_adapter', now));
+      const unserved = adapterSkip(options.adapters[cand.provider.adapter], rc.operation);
+      if (unserved) {
+        skipped.push(skipOf(cand, unserved, now));
         continue;
       }
       const pool = poolState(cand.keys, (k) => quota.view(k), now);
@@ -105,7 +106,7 @@ async function loop<T>(
       let probeUsed = false;
       try {
         const outputReserve =
-          rc.request.maxTokens ?? cand.model.maxOutputTokens ?? options.defaultMaxOutputTokens;
+          rc.maxOutputTokens ?? cand.model.maxOutputTokens ?? options.defaultMaxOutputTokens;
         // Key rotation within this candidate's provider.
         for (;;) {
           if (attempts.length >= options.maxAttempts) {

@@ -1,8 +1,15 @@
 import type { CandidateEntry, RouteTarget } from '../catalog/cache.js';
+import { type Operation, adapterSkip } from './attempt-context.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { type SkipReason, poolState } from './headroom.js';
 import { orderCandidates } from './order.js';
 import type { Runtime } from './runtime.js';
+
+/** The second argument of `router.plan()`. */
+export interface PlanOptions {
+  /** Plan `embed()` rather than `complete()` / `stream()`. @default 'chat' */
+  operation?: Operation;
+}
 
 /** One candidate in `router.plan()`: where it stands and why it would be skipped now. */
 export interface PlannedCandidate {
@@ -23,7 +30,11 @@ export interface PlannedCandidate {
 }
 
 /** The strategy's order for the enabled candidates, then the disabled ones. */
-export function planCandidates(rt: Runtime, target: RouteTarget): PlannedCandidate[] {
+export function planCandidates(
+  rt: Runtime,
+  target: RouteTarget,
+  operation: Operation = 'chat',
+): PlannedCandidate[] {
   const now = rt.options.clock.now();
   const ordered: CandidateEntry[] = target.active.length > 0 ? orderCandidates(rt, target, now, true) : [];
   const rest = target.all.filter((c) => !ordered.includes(c));
@@ -43,8 +54,9 @@ export function planCandidates(rt: Runtime, target: RouteTarget): PlannedCandida
     };
     let skip: SkipReason | undefined = pool.skip;
     let retryAfterMs = pool.retryAfterMs;
+    const unserved = adapterSkip(rt.options.adapters[c.provider.adapter], operation);
     if (!c.enabled) skip = 'disabled';
-    else if (!rt.options.adapters[c.provider.adapter]) skip = 'no_adapter';
+    else if (unserved) skip = unserved;
     else if (!skip && circuit === 'open') {
       skip = 'circuit_open';
       retryAfterMs = rt.breakers.retryAfterMs(c.ref, now);

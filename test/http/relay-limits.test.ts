@@ -89,7 +89,8 @@ describe('relay: limits, routes and authentication', () => {
   it('serves under basePath only', async () => {
     expect((await raw('GET', '/v1/models')).status).toBe(404);
     expect((await raw('GET', '/llm/v1/models')).status).toBe(200);
-    expect((await raw('GET', '/llm/v1/embeddings')).status).toBe(404);
+    expect((await raw('GET', '/llm/v1/audio/speech')).status).toBe(404);
+    expect((await raw('GET', '/llm/v1/embeddings')).status).toBe(405); // served, POST only
   });
 
   it('405 with Allow for a wrong method, 415 for a non-JSON body, 400 for malformed JSON', async () => {

@@ -173,7 +173,7 @@ function joinText(content: string | Array<{ text: string }>): string {
   return typeof content === 'string' ? content : content.map((p) => p.text).join('');
 }
 
-function wireValidationError(error: z.ZodError): RouterError {
+export function wireValidationError(error: z.ZodError): RouterError {
   const issues = error.issues.map((i) => ({ field: fieldOf(i.path), message: i.message }));
   const first = issues[0] ?? { field: 'body', message: 'invalid' };
   return new RouterError('VALIDATION', `Invalid ${first.field}: ${first.message}`, {

@@ -9,6 +9,7 @@ import type { OpenAICompatibleOptions } from './options.js';
 import { type BodySettings, toChatCompletionsBody } from './request.js';
 import { fromChatCompletion } from './response.js';
 import { chatCompletionsDecoder } from './stream.js';
+import { openaiEmbed } from './embed.js';
 
 export type { OpenAICompatibleOptions } from './options.js';
 
@@ -17,7 +18,8 @@ const NAME = 'openai-compatible';
 /**
  * An adapter for OpenAI's chat completions API and the servers that speak it (vLLM, Ollama, Groq,
  * DeepSeek, OpenRouter, Together, Mistral, …): POST `${baseURL}/chat/completions`, the key as
- * `Authorization: Bearer`, streams as server-sent events with usage in a last chunk.
+ * `Authorization: Bearer`, streams as server-sent events with usage in a last chunk. Embeddings:
+ * POST `${baseURL}/embeddings`.
  *
  * @example
  * const adapters = { openai: openaiCompatible({ baseURL: 'https://api.openai.com/v1' }) };
@@ -34,7 +36,7 @@ export function openaiCompatible(options: OpenAICompatibleOptions): ProviderAdap
     maxTokensField: options.maxTokensField ?? 'max_tokens',
   } satisfies Omit<BodySettings, 'stream'>;
 
-  return jsonSseAdapter({
+  const chat = jsonSseAdapter({
     name: NAME,
     fetch: options.fetch,
     limits,
@@ -54,4 +56,13 @@ export function openaiCompatible(options: OpenAICompatibleOptions): ProviderAdap
     fromResponse: fromChatCompletion,
     decoder: chatCompletionsDecoder,
   });
+  const embed = openaiEmbed({
+    name: NAME,
+    baseURL: options.baseURL,
+    fetch: options.fetch,
+    limits,
+    clock,
+    headers: extraHeaders,
+  });
+  return { ...chat, embed };
 }

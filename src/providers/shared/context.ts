@@ -1,23 +1,26 @@
 import { ProviderError, type ProviderErrorOptions } from '../../errors/provider-error.js';
 import type { Clock } from '../../util/clock.js';
-import type { ProviderCall } from '../adapter.js';
+import type { ProviderCall, ProviderCallBase } from '../adapter.js';
 import type { ResolvedLimits } from './limits.js';
 
 /** Everything one call needs, resolved when the call starts. */
-export interface CallContext {
+export interface CallContext<C extends ProviderCallBase = ProviderCall> {
   /** The adapter's name, for messages. */
   readonly adapter: string;
-  readonly call: ProviderCall;
+  readonly call: C;
   readonly fetch: typeof globalThis.fetch;
   readonly limits: ResolvedLimits;
   readonly clock: Clock;
 }
 
-export function createContext(
+/** A context of any call (chat or embeddings): what the shared HTTP helpers need. */
+export type AnyCallContext = CallContext<ProviderCallBase>;
+
+export function createContext<C extends ProviderCallBase>(
   adapter: string,
-  call: ProviderCall,
+  call: C,
   options: { fetch?: typeof globalThis.fetch | undefined; limits: ResolvedLimits; clock: Clock },
-): CallContext {
+): CallContext<C> {
   // Read fetch now, not at factory time: interceptors installed later (msw, tracing) must see the call.
   return {
     adapter,
@@ -31,7 +34,7 @@ export function createContext(
 type ErrorFields = Omit<ProviderErrorOptions, 'providerId' | 'modelId' | 'keyId'>;
 
 /** A `ProviderError` naming the call's provider, model and key (never the secret). */
-export function providerError(ctx: CallContext, fields: ErrorFields): ProviderError {
+export function providerError(ctx: AnyCallContext, fields: ErrorFields): ProviderError {
   return new ProviderError({
     ...fields,
     providerId: ctx.call.provider.id,
@@ -41,7 +44,7 @@ export function providerError(ctx: CallContext, fields: ErrorFields): ProviderEr
 }
 
 /** The upstream broke the wire protocol (DESIGN 9: `PROTOCOL_ERROR`), as a retryable `ProviderError`. */
-export function protocolError(ctx: CallContext, message: string, cause?: unknown): ProviderError {
+export function protocolError(ctx: AnyCallContext, message: string, cause?: unknown): ProviderError {
   return providerError(ctx, {
     kind: 'protocol',
     message: `${ctx.adapter}: protocol error: ${message}`,
@@ -70,7 +73,7 @@ function errorCode(err: unknown): string | undefined {
  * (the router decides what an abort means); a `ProviderError` passes through; timeouts and
  * connection failures get their kinds.
  */
-export function transportError(ctx: CallContext, err: unknown): unknown {
+export function transportError(ctx: AnyCallContext, err: unknown): unknown {
   const { signal } = ctx.call;
   if (signal.aborted) return signal.reason;
   if (ProviderError.isProviderError(err)) return err;

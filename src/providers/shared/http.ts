@@ -1,7 +1,7 @@
 import type { ProviderError } from '../../errors/provider-error.js';
 import type { RateLimitInfo } from '../../types/rate-limit.js';
 import { classifyError } from './classify.js';
-import { type CallContext, protocolError, providerError, transportError } from './context.js';
+import { type AnyCallContext, protocolError, providerError, transportError } from './context.js';
 import { extractErrorInfo, parseBody, redact, scrub } from './error-body.js';
 import { headersToRecord } from './headers.js';
 import { ERROR_BODY_BYTES } from './limits.js';
@@ -14,7 +14,7 @@ const ignore = (): void => {};
  * thrown as a `ProviderError` of the kind its status and body call for.
  */
 export async function postJson(
-  ctx: CallContext,
+  ctx: AnyCallContext,
   url: string,
   headers: Record<string, string>,
   body: unknown,
@@ -40,7 +40,7 @@ export async function postJson(
  * the first `maxBytes`. Memory stays bounded either way; an abort cancels the read at once.
  */
 export async function readText(
-  ctx: CallContext,
+  ctx: AnyCallContext,
   response: Response,
   maxBytes: number,
   truncate = false,
@@ -102,7 +102,7 @@ export async function readText(
 }
 
 /** Read a JSON body (bounded by `limits.maxBodyBytes`); malformed JSON is a protocol error. */
-export async function readJson(ctx: CallContext, response: Response): Promise<unknown> {
+export async function readJson(ctx: AnyCallContext, response: Response): Promise<unknown> {
   const text = await readText(ctx, response, ctx.limits.maxBodyBytes);
   try {
     return JSON.parse(text);
@@ -112,7 +112,7 @@ export async function readJson(ctx: CallContext, response: Response): Promise<un
 }
 
 /** Build the `ProviderError` for a non-2xx response: kind, retry-after, rate limits, hidden body. */
-export async function errorFromResponse(ctx: CallContext, response: Response): Promise<ProviderError> {
+export async function errorFromResponse(ctx: AnyCallContext, response: Response): Promise<ProviderError> {
   const rateLimit = parseRateLimitHeaders(response.headers, ctx.clock.now());
   let text = '';
   try {
@@ -140,7 +140,7 @@ export async function errorFromResponse(ctx: CallContext, response: Response): P
  * The `ProviderError` for an error reported inside a 2xx response: an `error` event in a stream,
  * or an error body some servers send with status 200. Classified from the body alone.
  */
-export function errorFromBody(ctx: CallContext, body: unknown, rateLimit?: RateLimitInfo): ProviderError {
+export function errorFromBody(ctx: AnyCallContext, body: unknown, rateLimit?: RateLimitInfo): ProviderError {
   const info = extractErrorInfo(body);
   const kind = classifyError(undefined, info);
   const retryAfterMs = kind === 'rate_limited' ? retryAfterFromRateLimit(rateLimit) : undefined;
@@ -164,7 +164,7 @@ export function isErrorBody(body: unknown): boolean {
  * with a JSON body (an error, sometimes with status 200): that is thrown as the error it describes.
  */
 export async function eventStreamBody(
-  ctx: CallContext,
+  ctx: AnyCallContext,
   response: Response,
 ): Promise<ReadableStream<Uint8Array>> {
   if (/\bjson\b/i.test(response.headers.get('content-type') ?? '')) {
@@ -178,7 +178,7 @@ export async function eventStreamBody(
 
 /** `adapter: <what> <type>: <provider message>`, with the key and masked keys removed. */
 export function describe(
-  ctx: CallContext,
+  ctx: AnyCallContext,
   what: string,
   info: { type?: string; code?: string; message?: string },
 ): string {

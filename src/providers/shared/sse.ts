@@ -1,6 +1,6 @@
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
 import type { AdapterStreamPart } from '../../types/stream.js';
-import { type CallContext, protocolError, transportError } from './context.js';
+import { type AnyCallContext, protocolError, transportError } from './context.js';
 
 /** What one server-sent event turned into. */
 export interface SseStep {
@@ -52,7 +52,7 @@ export function trackLineLength(chunk: Uint8Array, carried: number, max: number)
  * the consumer's `return()` — even while a read is pending, and even before iteration starts.
  */
 export function sseParts(
-  ctx: CallContext,
+  ctx: AnyCallContext,
   body: ReadableStream<Uint8Array>,
   decoder: SseDecoder,
 ): AsyncIterable<AdapterStreamPart> {
@@ -142,7 +142,7 @@ export function sseParts(
 }
 
 /** Parse an event's JSON data; malformed data is a protocol error. */
-export function parseEventJson(ctx: CallContext, event: EventSourceMessage): unknown {
+export function parseEventJson(ctx: AnyCallContext, event: EventSourceMessage): unknown {
   try {
     return JSON.parse(event.data);
   } catch (err) {

@@ -1,0 +1,41 @@
+import type { EmbedRequest, EmbeddingResult } from 'model-router';
+import { renderOpenAIError } from '../openai/errors.js';
+import { servedBy } from '../relay/committed-stream.js';
+import type { RelayRoute, RouteContext } from '../relay/types.js';
+import { parseEmbeddingsRequest } from './request.js';
+
+export type TransformEmbedRequest = (
+  request: EmbedRequest,
+  context: { actor: unknown; request: Request },
+) => EmbedRequest | Promise<EmbedRequest>;
+
+/** `POST /v1/embeddings`: float and base64 vectors, string or array input, OpenAI's list object. */
+export function embeddingsRoute(transform: TransformEmbedRequest | undefined): RelayRoute {
+  return {
+    path: ['embeddings'],
+    methods: ['POST'],
+    renderError: renderOpenAIError,
+    handle: (context) => embeddings(context, transform),
+  };
+}
+
+async function embeddings(
+  { router, input, requestId, actor, maxBodyBytes }: RouteContext,
+  transform: TransformEmbedRequest | undefined,
+) {
+  const parsed = parseEmbeddingsRequest(await input.readJson(maxBodyBytes));
+  const request = transform ? await transform(parsed, { actor, request: input.webRequest() }) : parsed;
+  const result: EmbeddingResult = await router.embed(request, { signal: input.signal, requestId });
+  const asked = typeof request.model === 'string' ? request.model : undefined;
+  return {
+    kind: 'json' as const,
+    status: 200,
+    headers: servedBy(result),
+    body: {
+      object: 'list',
+      data: result.embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+      model: asked ?? result.groupName ?? `${result.providerId}/${result.modelId}`,
+      usage: { prompt_tokens: result.usage.promptTokens, total_tokens: result.usage.totalTokens },
+    },
+  };
+}
