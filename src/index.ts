@@ -148,8 +148,14 @@ export type { AdminDeps } from './admin/types.js';
 export type { AdminAction } from './admin/actions.js';
 
 // Adapters
-export { anthropic, openaiCompatible } from './providers/index.js';
-export type { AnthropicOptions, OpenAICompatibleOptions, AdapterLimits } from './providers/index.js';
+export { anthropic, gemini, openaiCompatible } from './providers/index.js';
+export type {
+  AnthropicOptions,
+  GeminiOptions,
+  OpenAICompatibleOptions,
+  AdapterLimits,
+  VertexLocation,
+} from './providers/index.js';
 export type {
   AdapterUsage,
   ProviderAdapter,

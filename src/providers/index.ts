@@ -8,3 +8,4 @@ export type {
 export { anthropic, type AnthropicOptions } from './anthropic/index.js';
 export { openaiCompatible, type OpenAICompatibleOptions } from './openai-compatible/index.js';
 export type { AdapterLimits } from './shared/limits.js';
+export { gemini, type GeminiOptions, type VertexLocation } from './gemini/index.js';

@@ -17,11 +17,11 @@ export interface Exchange {
   body: JsonBodyType;
 }
 
-export function exchange(provider: 'openai' | 'anthropic', name: string): Exchange {
+export function exchange(provider: string, name: string): Exchange {
   return JSON.parse(readFileSync(new URL(`${provider}/${name}.json`, FIXTURES), 'utf8')) as Exchange;
 }
 
-export function sseFixture(provider: 'openai' | 'anthropic', name: string): string {
+export function sseFixture(provider: string, name: string): string {
   return readFileSync(new URL(`${provider}/${name}.sse`, FIXTURES), 'utf8');
 }
 

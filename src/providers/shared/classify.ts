@@ -6,9 +6,13 @@ import type { ErrorInfo } from './error-body.js';
  * retries a request that cannot succeed or gives up on one that could.
  */
 
-/** Prompt + output over the model's window (OpenAI, Anthropic, vLLM, Mistral, Groq, DeepSeek, Together). */
+/**
+ * Prompt + output over the model's window (OpenAI, Anthropic, vLLM, Mistral, Groq, DeepSeek,
+ * Together; Gemini "input token count … exceeds the maximum number of tokens allowed"; Bedrock
+ * "Input is too long for requested model").
+ */
 const CONTEXT_LENGTH =
-  /context[_ ]length|context window|maximum context|prompt is too long|prompt too long|reduce the length of the messages|input is too long|too many (?:input )?tokens|max_new_tokens/;
+  /context[_ ]length|context window|maximum context|prompt is too long|prompt too long|reduce the length of the messages|input is too long|too many (?:input )?tokens|max_new_tokens|exceeds the maximum number of tokens/;
 /** Refused by a moderation layer (OpenAI, Azure `ResponsibleAIPolicyViolation`, OpenRouter moderation). */
 const CONTENT_FILTER =
   /content[_ ]filter|content[_ ]policy|content management policy|responsibleaipolicyviolation|moderation|flagged|safety system/;
@@ -17,12 +21,16 @@ const OUT_OF_CREDIT =
   /insufficient_quota|billing_hard_limit|insufficient[_ ]credits|credit balance is too low/;
 
 const BY_TYPE: [RegExp, ProviderErrorKind][] = [
-  [/overloaded/, 'overloaded'],
-  [/rate_limit|ratelimit|too_many_requests|^requests$|^tokens$/, 'rate_limited'],
-  [/authentication|permission|invalid_api_key|unauthori[sz]ed|forbidden/, 'auth'],
+  // Google's `status` names (google.rpc.Code) sit beside the HTTP-style types.
+  [/overloaded|^unavailable$/, 'overloaded'],
+  [/rate_limit|ratelimit|too_many_requests|^requests$|^tokens$|resource_exhausted/, 'rate_limited'],
+  [/authentication|permission|invalid_api_key|unauthori[sz]ed|unauthenticated|forbidden/, 'auth'],
   [/not_found/, 'not_found'],
-  [/timeout/, 'timeout'],
-  [/invalid_request|bad_?request|validation|request_too_large/, 'bad_request'],
+  [/timeout|deadline_exceeded/, 'timeout'],
+  [
+    /invalid_request|bad_?request|validation|request_too_large|invalid_argument|failed_precondition/,
+    'bad_request',
+  ],
   [/api_error|server_error|internal/, 'server'],
 ];
 

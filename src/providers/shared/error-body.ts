@@ -9,6 +9,8 @@ export interface ErrorInfo {
   code?: string;
   /** A numeric `code` some servers put in the body (vLLM, Mistral, OpenRouter): an HTTP status. */
   statusHint?: number;
+  /** A `google.rpc.RetryInfo` detail's `retryDelay` (Gemini, Vertex), in milliseconds. */
+  retryAfterMs?: number;
 }
 
 const MAX_MESSAGE = 500;
@@ -20,6 +22,7 @@ const MAX_MESSAGE = 500;
  * - `{ error: { code: 402, message, metadata } }` — OpenRouter
  * - `{ object: 'error', message, type, code: 400 }` — vLLM, Mistral
  * - `{ error: 'text' }` — Ollama; `{ message }`, `{ detail }` — gateways and FastAPI servers
+ * - `{ error: { code: 429, message, status: 'RESOURCE_EXHAUSTED', details: [RetryInfo…] } }` — Google
  */
 export function extractErrorInfo(body: unknown): ErrorInfo {
   if (typeof body === 'string') return body.trim() ? { message: body.trim() } : {};
@@ -33,12 +36,28 @@ export function extractErrorInfo(body: unknown): ErrorInfo {
     str(body.detail) ??
     (Array.isArray(body.detail) ? safeJson(body.detail) : undefined);
   if (message) info.message = message;
-  const type = str(inner.type) ?? str(inner.type_) ?? (inner === body ? undefined : str(body.type));
+  const type =
+    str(inner.type) ??
+    str(inner.type_) ??
+    (inner === body ? undefined : (str(body.type) ?? str(inner.status)));
   if (type && type !== 'error') info.type = type;
   const code = inner.code ?? body.code;
   if (typeof code === 'string' && code !== '') info.code = code;
   if (typeof code === 'number' && Number.isInteger(code) && code >= 100 && code < 600) info.statusHint = code;
+  const retry = retryInfoMs(inner.details);
+  if (retry !== undefined) info.retryAfterMs = retry;
   return info;
+}
+
+/** `google.rpc.RetryInfo.retryDelay` (a protobuf Duration in JSON: `"32s"`, `"0.5s"`) in ms. */
+function retryInfoMs(details: unknown): number | undefined {
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details.slice(0, 32)) {
+    if (!isObject(detail) || !String(detail['@type'] ?? '').endsWith('google.rpc.RetryInfo')) continue;
+    const match = /^(\d{1,9}(?:\.\d{1,9})?)s$/.exec(str(detail.retryDelay) ?? '');
+    if (match) return Math.round(Number(match[1]) * 1000);
+  }
+  return undefined;
 }
 
 function safeJson(value: unknown): string | undefined {
@@ -54,8 +73,11 @@ function safeJson(value: unknown): string | undefined {
  * masked keys (`sk-abc***wxyz`, as OpenAI's 401 message shows), then cap the length.
  */
 export function redact(text: string, secret: string): string {
-  const out = scrub(text, secret).replace(/\S*\*{3,}\S*/g, '[redacted]');
-  return out.length > MAX_MESSAGE ? `${out.slice(0, MAX_MESSAGE)}…` : out;
+  // Cut before the mask pattern: on a long run without spaces it backtracks quadratically (a
+  // 64 KiB error body took seconds). The margin keeps a mask straddling the cut recognisable.
+  const head = scrub(text, secret).slice(0, MAX_MESSAGE + 200);
+  const out = head.replace(/\S*\*{3,}\S*/g, '[redacted]');
+  return out.length > MAX_MESSAGE || text.length > head.length ? `${out.slice(0, MAX_MESSAGE)}…` : out;
 }
 
 /** Remove every occurrence of the key from provider text (bodies are kept, hidden, on errors). */

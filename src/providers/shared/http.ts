@@ -124,7 +124,10 @@ export async function errorFromResponse(ctx: AnyCallContext, response: Response)
   const body = parseBody(scrub(text, ctx.call.apiKey));
   const info = extractErrorInfo(body);
   const kind = classifyError(response.status, info);
-  const retryAfterMs = kind === 'rate_limited' ? retryAfterFromRateLimit(rateLimit) : rateLimit?.retryAfterMs;
+  const retryAfterMs =
+    kind === 'rate_limited'
+      ? (retryAfterFromRateLimit(rateLimit) ?? info.retryAfterMs)
+      : (rateLimit?.retryAfterMs ?? info.retryAfterMs);
   return providerError(ctx, {
     kind,
     status: response.status,
@@ -143,7 +146,8 @@ export async function errorFromResponse(ctx: AnyCallContext, response: Response)
 export function errorFromBody(ctx: AnyCallContext, body: unknown, rateLimit?: RateLimitInfo): ProviderError {
   const info = extractErrorInfo(body);
   const kind = classifyError(undefined, info);
-  const retryAfterMs = kind === 'rate_limited' ? retryAfterFromRateLimit(rateLimit) : undefined;
+  const retryAfterMs =
+    kind === 'rate_limited' ? (retryAfterFromRateLimit(rateLimit) ?? info.retryAfterMs) : undefined;
   return providerError(ctx, {
     kind,
     message: describe(ctx, 'error in response', info),

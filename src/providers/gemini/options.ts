@@ -1,0 +1,55 @@
+import type { Clock } from '../../util/clock.js';
+import type { AdapterLimits } from '../shared/limits.js';
+
+/** Where Vertex AI serves a model: `projects/{project}/locations/{location}/publishers/{publisher}`. */
+export interface VertexLocation {
+  project: string;
+  /** A region (`us-central1`, `europe-west4`) or `global`. */
+  location: string;
+  /**
+   * The model's publisher.
+   * @default 'google'
+   */
+  publisher?: string;
+}
+
+/** Options of `gemini()`. */
+export interface GeminiOptions {
+  /**
+   * The API root, without `/models/…`. A catalog provider's `baseUrl`, when set, wins.
+   * @default 'https://generativelanguage.googleapis.com/v1beta' (Gemini API), or
+   *   `https://{location}-aiplatform.googleapis.com/v1` with `vertex`
+   */
+  baseURL?: string;
+  /**
+   * Serve through Vertex AI instead of the Gemini API: the model path becomes
+   * `projects/{project}/locations/{location}/publishers/google/models/{model}` and the call's
+   * secret is sent as an OAuth access token (`Authorization: Bearer`), not as `x-goog-api-key`.
+   * Have `resolveSecret` return a fresh token (see `cachedToken`).
+   */
+  vertex?: VertexLocation;
+  /** Extra headers on every request. The auth header is set from the call's key and wins. */
+  headers?: Record<string, string>;
+  /**
+   * The fetch to use. Read at call time, so interceptors installed later see every call.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof globalThis.fetch;
+  /** Size caps on lines, events and bodies (see `AdapterLimits`). */
+  limits?: AdapterLimits;
+  /**
+   * Gemini 3 refuses (400) a history whose model function calls lack the `thoughtSignature` it
+   * issued — which is every history that came from another provider or through an OpenAI-shaped
+   * client. Such calls get Google's documented placeholder signature, which skips the check; set
+   * `false` to send them without one.
+   * @default true
+   */
+  placeholderSignatures?: boolean;
+  /**
+   * Tool-call ids for function calls that came without one (the Gemini API rarely sends ids).
+   * @default () => `call_${randomUUID()}`
+   */
+  generateId?: () => string;
+  /** @default systemClock */
+  clock?: Clock;
+}
