@@ -75,9 +75,10 @@ function safeJson(value: unknown): string | undefined {
 export function redact(text: string, secret: string): string {
   // Cut before the mask pattern: on a long run without spaces it backtracks quadratically (a
   // 64 KiB error body took seconds). The margin keeps a mask straddling the cut recognisable.
-  const head = scrub(text, secret).slice(0, MAX_MESSAGE + 200);
+  const scrubbed = scrub(text, secret);
+  const head = scrubbed.slice(0, MAX_MESSAGE + 200);
   const out = head.replace(/\S*\*{3,}\S*/g, '[redacted]');
-  return out.length > MAX_MESSAGE || text.length > head.length ? `${out.slice(0, MAX_MESSAGE)}…` : out;
+  return out.length > MAX_MESSAGE || scrubbed.length > head.length ? `${out.slice(0, MAX_MESSAGE)}…` : out;
 }
 
 /** Remove every occurrence of the key from provider text (bodies are kept, hidden, on errors). */
