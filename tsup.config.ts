@@ -25,5 +25,14 @@ export default defineConfig({
   shims: true,
   // Peers stay imports: the core never bundles postgres, ioredis or the AI SDK; http and ai-sdk
   // import the core by the package's own name, so they share one copy of it.
-  external: ['postgres', 'ioredis', '@ai-sdk/provider', 'ai', 'model-router', /^model-router\//],
+  external: [
+    'postgres',
+    'ioredis',
+    '@ai-sdk/provider',
+    'ai',
+    'model-router',
+    /^model-router\//,
+    // bedrock() loads these lazily (optional peers).
+    /^@smithy\//,
+  ],
 });

@@ -148,9 +148,10 @@ export type { AdminDeps } from './admin/types.js';
 export type { AdminAction } from './admin/actions.js';
 
 // Adapters
-export { anthropic, gemini, openaiCompatible } from './providers/index.js';
+export { anthropic, bedrock, gemini, openaiCompatible } from './providers/index.js';
 export type {
   AnthropicOptions,
+  BedrockOptions,
   GeminiOptions,
   OpenAICompatibleOptions,
   AdapterLimits,

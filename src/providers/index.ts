@@ -9,3 +9,4 @@ export { anthropic, type AnthropicOptions } from './anthropic/index.js';
 export { openaiCompatible, type OpenAICompatibleOptions } from './openai-compatible/index.js';
 export type { AdapterLimits } from './shared/limits.js';
 export { gemini, type GeminiOptions, type VertexLocation } from './gemini/index.js';
+export { bedrock, type BedrockOptions } from './bedrock/index.js';

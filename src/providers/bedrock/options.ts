@@ -1,0 +1,30 @@
+import type { Clock } from '../../util/clock.js';
+import type { AdapterLimits } from '../shared/limits.js';
+
+/** Options of `bedrock()`. */
+export interface BedrockOptions {
+  /**
+   * The AWS region of the Bedrock runtime endpoint, for keys whose secret names none.
+   * A key's own `region` wins.
+   */
+  region?: string;
+  /**
+   * The endpoint root (`https://bedrock-runtime.{region}.amazonaws.com`), for VPC endpoints and
+   * proxies. A catalog provider's `baseUrl`, when set, wins. SigV4 signs whatever host it names.
+   */
+  baseURL?: string;
+  /** Extra headers on every request (signed with it). Authorization headers are the adapter's. */
+  headers?: Record<string, string>;
+  /**
+   * The fetch to use. Read at call time, so interceptors installed later see every call.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Size caps. For streams, `maxEventBytes` bounds one binary event-stream message (its declared
+   * length is checked before it is buffered); `maxBodyBytes` bounds a `converse` reply.
+   */
+  limits?: AdapterLimits;
+  /** Signing time and rate-limit arithmetic. @default systemClock */
+  clock?: Clock;
+}

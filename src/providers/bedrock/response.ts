@@ -1,0 +1,87 @@
+import type { RateLimitInfo } from '../../types/rate-limit.js';
+import type { ProviderMetadata, ToolCall } from '../../types/request.js';
+import type { FinishReason, UnifiedFinishReason } from '../../types/result.js';
+import type { AdapterUsage, ProviderResult } from '../adapter.js';
+import { type CallContext, protocolError } from '../shared/context.js';
+import { type JsonObject, count, isObject, str } from '../shared/json.js';
+import { FAMILY } from './request.js';
+
+const STOP: Record<string, UnifiedFinishReason> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  max_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  tool_use: 'tool_calls',
+  guardrail_intervened: 'content_filter',
+  content_filtered: 'content_filter',
+};
+
+export function mapStopReason(raw: unknown): FinishReason {
+  const value = str(raw);
+  if (value === undefined) return { unified: 'other' };
+  return { unified: STOP[value] ?? 'other', raw: value };
+}
+
+/**
+ * Converse `usage`: `inputTokens` leaves out cache reads and writes (as Anthropic does), so the
+ * prompt is their sum — the TPM budget counts every token the model read.
+ */
+export function mapUsage(usage: unknown): AdapterUsage | undefined {
+  if (!isObject(usage)) return undefined;
+  const input = count(usage.inputTokens);
+  const output = count(usage.outputTokens);
+  const cacheRead = count(usage.cacheReadInputTokens);
+  const cacheWrite = count(usage.cacheWriteInputTokens);
+  const out: AdapterUsage = {};
+  if (input !== undefined) out.promptTokens = input + (cacheRead ?? 0) + (cacheWrite ?? 0);
+  if (output !== undefined) out.completionTokens = output;
+  if (out.promptTokens !== undefined && out.completionTokens !== undefined) {
+    out.totalTokens = out.promptTokens + out.completionTokens;
+  }
+  if (cacheRead !== undefined) out.cachedPromptTokens = cacheRead;
+  if (cacheWrite !== undefined) out.cacheWriteTokens = cacheWrite;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Reasoning blocks (Claude's thinking with its signature, or redacted) to send back next turn. */
+export const reasoningMetadata = (blocks: JsonObject[]): ProviderMetadata | undefined =>
+  blocks.length > 0 ? { [FAMILY]: { reasoning: blocks } } : undefined;
+
+/** A `converse` response body → the result. */
+export function fromConverse(
+  ctx: CallContext,
+  json: unknown,
+  rateLimit: RateLimitInfo | undefined,
+): ProviderResult {
+  if (!isObject(json) || !isObject(json.output) || !isObject(json.output.message))
+    throw protocolError(ctx, 'response has no output.message');
+  const content = Array.isArray(json.output.message.content) ? json.output.message.content : [];
+  let text = '';
+  const calls: ToolCall[] = [];
+  const reasoning: JsonObject[] = [];
+  for (const block of content) {
+    if (!isObject(block)) continue;
+    if (typeof block.text === 'string') text += block.text;
+    if (isObject(block.toolUse)) {
+      const id = str(block.toolUse.toolUseId);
+      const name = str(block.toolUse.name);
+      if (!id || !name) throw protocolError(ctx, 'a toolUse block has no toolUseId or name');
+      calls.push({ id, name, arguments: JSON.stringify(block.toolUse.input ?? {}) });
+    }
+    if (isObject(block.reasoningContent)) reasoning.push(block.reasoningContent);
+  }
+  const usage = mapUsage(json.usage);
+  const meta = reasoningMetadata(reasoning);
+  return {
+    message: {
+      role: 'assistant',
+      content: text,
+      ...(calls.length > 0 ? { toolCalls: calls } : {}),
+      ...(meta ? { providerMetadata: meta } : {}),
+    },
+    finishReason: mapStopReason(json.stopReason),
+    ...(usage ? { usage } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+    raw: json,
+  };
+}
