@@ -17,6 +17,7 @@ import {
   rejection,
   replay,
   text,
+  trackingFetch,
   useServer,
 } from './helpers.js';
 
@@ -87,7 +88,7 @@ async function expectValidSignature(seen: Captured): Promise<void> {
 }
 
 describe('bedrock().complete', () => {
-  it('signs with SigV4, maps a reply with reasoning kept for the next turn and cache usage', async () => {
+  it('signs with SigV4, maps a reply with Claude reasoning (anthropic family) and cache usage', async () => {
     const seen = answer(() => replay(exchange('bedrock', 'converse-plain')));
     const res = await adapter().complete(
       call({
@@ -102,13 +103,14 @@ describe('bedrock().complete', () => {
     expect(res.message).toEqual({
       role: 'assistant',
       content: 'Hello! How can I help?',
-      providerMetadata: {
-        bedrock: {
-          reasoning: [
-            { reasoningText: { text: 'The user greets me.', signature: 'EqoBCkgIARABGAIiQL-bedrock-sig' } },
-          ],
+      reasoning: [
+        {
+          type: 'reasoning',
+          family: 'anthropic',
+          text: 'The user greets me.',
+          signature: 'EqoBCkgIARABGAIiQL-bedrock-sig',
         },
-      },
+      ],
     });
     expect(res.finishReason).toEqual({ unified: 'stop', raw: 'end_turn' });
     expect(res.usage).toEqual({
@@ -151,14 +153,20 @@ describe('bedrock().complete', () => {
       },
       {
         role: 'assistant',
-        content: 'Checking.',
+        content: [
+          { type: 'text', text: 'Checking.' },
+          { type: 'reasoning', family: 'anthropic', text: 'think', signature: 'sig' },
+          { type: 'reasoning', family: 'gemini', signature: 'not ours' },
+        ],
         toolCalls: [{ id: 'tu1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
-        providerMetadata: {
-          bedrock: { reasoning: [{ reasoningText: { text: 'think', signature: 'sig' } }] },
-          google: { thoughtSignature: 'not ours' },
-        },
       },
-      { role: 'tool', toolCallId: 'tu1', content: '21°C' },
+      {
+        role: 'tool',
+        toolCallId: 'tu1',
+        content: '21°C',
+        isError: true,
+        cacheControl: { type: 'ephemeral' },
+      },
     ];
     const res = await adapter().complete(
       call({
@@ -191,7 +199,13 @@ describe('bedrock().complete', () => {
             { toolUse: { toolUseId: 'tu1', name: 'get_weather', input: { city: 'Paris' } } },
           ],
         },
-        { role: 'user', content: [{ toolResult: { toolUseId: 'tu1', content: [{ text: '21°C' }] } }] },
+        {
+          role: 'user',
+          content: [
+            { toolResult: { toolUseId: 'tu1', content: [{ text: '21°C' }], status: 'error' } },
+            { cachePoint: { type: 'default' } },
+          ],
+        },
       ],
       inferenceConfig: { maxTokens: 512, temperature: 0.5, stopSequences: ['END'] },
       toolConfig: {
@@ -204,6 +218,13 @@ describe('bedrock().complete', () => {
       { id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', name: 'get_weather', arguments: '{"city":"Paris"}' },
     ]);
     expect(res.finishReason).toEqual({ unified: 'tool_calls', raw: 'tool_use' });
+    expect(res.warnings).toEqual([
+      {
+        code: 'reasoning_dropped',
+        message: 'reasoning from the "gemini" family cannot be sent to this Bedrock model and was left out',
+        field: 'messages[1].content[2]',
+      },
+    ]);
   });
 
   it('refuses what Converse cannot take (a web image URL, bad tool arguments) without calling it', async () => {
@@ -263,10 +284,13 @@ describe('bedrock().complete', () => {
 });
 
 describe('bedrock().stream', () => {
-  it('decodes the binary event stream: text deltas, then a finish with usage and the reasoning signature', async () => {
+  it('decodes the binary event stream: reasoning deltas, text deltas, then a finish with usage', async () => {
     const seen = answer(() => eventStreamResponse(encodeEvents(streamFixture('stream-text'))), STREAM_URL);
     const parts = await collect((await adapter().stream(call())).parts);
     expect(parts).toEqual([
+      { type: 'reasoning-delta', family: 'anthropic', index: 0, text: 'Greeting; ' },
+      { type: 'reasoning-delta', family: 'anthropic', index: 0, text: 'answer briefly.' },
+      { type: 'reasoning-delta', family: 'anthropic', index: 0, signature: 'EqoBstream-sig' },
       { type: 'text-delta', text: 'Hello' },
       { type: 'text-delta', text: ', wörld 👋' },
       {
@@ -278,13 +302,6 @@ describe('bedrock().stream', () => {
           totalTokens: 115,
           cachedPromptTokens: 0,
           cacheWriteTokens: 100,
-        },
-        providerMetadata: {
-          bedrock: {
-            reasoning: [
-              { reasoningText: { text: 'Greeting; answer briefly.', signature: 'EqoBstream-sig' } },
-            ],
-          },
         },
       },
     ]);
@@ -372,10 +389,12 @@ describe('bedrock().stream', () => {
       () => eventStreamResponse(encodeEvents(streamFixture('stream-text')), { stall: true }),
       STREAM_URL,
     );
-    const stream = await adapter().stream(call());
+    const tracking = trackingFetch();
+    const stream = await adapter({ fetch: tracking.fetch }).stream(call());
     for await (const part of stream.parts) {
-      expect(part).toEqual({ type: 'text-delta', text: 'Hello' });
+      expect(part).toMatchObject({ type: 'reasoning-delta', text: 'Greeting; ' });
       break;
     }
+    expect(tracking.state.cancelled).toBe(true);
   });
 });

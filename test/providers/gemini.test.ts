@@ -419,8 +419,20 @@ describe('gemini().stream', () => {
     answer(() => sseResponse(sseFixture('gemini', 'stream-function-call')), STREAM_URL);
     const parts = await collect((await adapter().stream(call())).parts);
     expect(parts).toEqual([
-      { type: 'tool-call-delta', index: 0, id: 'call_gen_1', name: 'get_weather', argumentsDelta: '{"city":"Paris"}' },
-      { type: 'reasoning-delta', family: 'gemini', index: 0, signature: 'stream-call-sig-1', id: 'call_gen_1' },
+      {
+        type: 'tool-call-delta',
+        index: 0,
+        id: 'call_gen_1',
+        name: 'get_weather',
+        argumentsDelta: '{"city":"Paris"}',
+      },
+      {
+        type: 'reasoning-delta',
+        family: 'gemini',
+        index: 0,
+        signature: 'stream-call-sig-1',
+        id: 'call_gen_1',
+      },
       { type: 'tool-call-delta', index: 1, id: 'call_gen_2', name: 'get_time', argumentsDelta: '{}' },
       {
         type: 'finish',

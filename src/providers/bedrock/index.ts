@@ -1,3 +1,4 @@
+import type { RouterWarning } from '../../types/result.js';
 import { systemClock } from '../../util/clock.js';
 import type { ProviderAdapter, ProviderCall, ProviderResult, ProviderStream } from '../adapter.js';
 import { type CallContext, createContext } from '../shared/context.js';
@@ -11,7 +12,7 @@ import { refineHttpError } from './errors.js';
 import { type DecodeMessage, eventStreamParts } from './event-stream.js';
 import type { BedrockOptions } from './options.js';
 import { loadEventStreamCodec, loadUtf8 } from './peers.js';
-import { toConverseBody } from './request.js';
+import { reasoningFamily, toConverseBody } from './request.js';
 import { fromConverse } from './response.js';
 import { authHeaders } from './sign.js';
 import { converseStreamDecoder } from './stream.js';
@@ -37,7 +38,11 @@ export function bedrock(options: BedrockOptions = {}): ProviderAdapter {
   const extraHeaders = lowerCaseKeys(options.headers);
   delete extraHeaders.authorization;
 
-  async function send(ctx: CallContext, call: ProviderCall, stream: boolean): Promise<Response> {
+  async function send(
+    ctx: CallContext,
+    call: ProviderCall,
+    stream: boolean,
+  ): Promise<{ response: Response; warnings: RouterWarning[] | undefined }> {
     const creds = readCredentials(ctx, call.apiKey, region);
     const base =
       call.provider.baseUrl ?? options.baseURL ?? `https://bedrock-runtime.${creds.region}.amazonaws.com`;
@@ -46,7 +51,7 @@ export function bedrock(options: BedrockOptions = {}): ProviderAdapter {
       base,
       `model/${encodeURIComponent(call.model.modelId)}/${stream ? 'converse-stream' : 'converse'}`,
     );
-    const body = toConverseBody(ctx, call);
+    const { body, warnings } = toConverseBody(ctx, call);
     const headers = await authHeaders(
       creds,
       new URL(url),
@@ -59,7 +64,7 @@ export function bedrock(options: BedrockOptions = {}): ProviderAdapter {
       clock.now(),
     );
     try {
-      return await postJson(ctx, url, headers, body);
+      return { response: await postJson(ctx, url, headers, body), warnings: warnings.result() };
     } catch (error) {
       throw refineHttpError(error);
     }
@@ -69,9 +74,16 @@ export function bedrock(options: BedrockOptions = {}): ProviderAdapter {
     name: NAME,
     async complete(call): Promise<ProviderResult> {
       const ctx = createContext(NAME, call, { fetch: options.fetch, limits, clock });
-      const res = await send(ctx, call, false);
+      const { response: res, warnings } = await send(ctx, call, false);
       const rateLimit = parseRateLimitHeaders(res.headers, clock.now());
-      return fromConverse(ctx, await readJson(ctx, res), rateLimit);
+      const result = fromConverse(
+        ctx,
+        await readJson(ctx, res),
+        rateLimit,
+        reasoningFamily(call.model.modelId),
+      );
+      if (warnings) result.warnings = warnings;
+      return result;
     },
     async stream(call): Promise<ProviderStream> {
       const ctx = createContext(NAME, call, { fetch: options.fetch, limits, clock });
@@ -81,13 +93,19 @@ export function bedrock(options: BedrockOptions = {}): ProviderAdapter {
         loadUtf8(),
       ]);
       const codec = new EventStreamCodec(toUtf8, fromUtf8);
-      const res = await send(ctx, call, true);
+      const { response: res, warnings } = await send(ctx, call, true);
       const rateLimit = parseRateLimitHeaders(res.headers, clock.now());
       const body = await eventStreamBody(ctx, res);
       const decode: DecodeMessage = (bytes) => codec.decode(bytes);
       return {
         ...(rateLimit ? { rateLimit } : {}),
-        parts: eventStreamParts(ctx, body, decode, converseStreamDecoder(ctx)),
+        ...(warnings ? { warnings } : {}),
+        parts: eventStreamParts(
+          ctx,
+          body,
+          decode,
+          converseStreamDecoder(ctx, reasoningFamily(call.model.modelId)),
+        ),
       };
     },
   };

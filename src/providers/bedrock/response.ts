@@ -1,10 +1,9 @@
 import type { RateLimitInfo } from '../../types/rate-limit.js';
-import type { ProviderMetadata, ToolCall } from '../../types/request.js';
+import type { ReasoningPart, ToolCall } from '../../types/request.js';
 import type { FinishReason, UnifiedFinishReason } from '../../types/result.js';
 import type { AdapterUsage, ProviderResult } from '../adapter.js';
 import { type CallContext, protocolError } from '../shared/context.js';
 import { type JsonObject, count, isObject, str } from '../shared/json.js';
-import { FAMILY } from './request.js';
 
 const STOP: Record<string, UnifiedFinishReason> = {
   end_turn: 'stop',
@@ -43,22 +42,34 @@ export function mapUsage(usage: unknown): AdapterUsage | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** Reasoning blocks (Claude's thinking with its signature, or redacted) to send back next turn. */
-export const reasoningMetadata = (blocks: JsonObject[]): ProviderMetadata | undefined =>
-  blocks.length > 0 ? { [FAMILY]: { reasoning: blocks } } : undefined;
+/** A `reasoningContent` block → a reasoning part of `family` (text with signature, or redacted). */
+export function toReasoningPart(block: JsonObject, family: string): ReasoningPart | undefined {
+  if (typeof block.redactedContent === 'string')
+    return { type: 'reasoning', family, data: block.redactedContent };
+  const r = isObject(block.reasoningText) ? block.reasoningText : undefined;
+  if (!r) return undefined;
+  const signature = str(r.signature);
+  return {
+    type: 'reasoning',
+    family,
+    text: typeof r.text === 'string' ? r.text : '',
+    ...(signature ? { signature } : {}),
+  };
+}
 
 /** A `converse` response body → the result. */
 export function fromConverse(
   ctx: CallContext,
   json: unknown,
   rateLimit: RateLimitInfo | undefined,
+  family: string,
 ): ProviderResult {
   if (!isObject(json) || !isObject(json.output) || !isObject(json.output.message))
     throw protocolError(ctx, 'response has no output.message');
   const content = Array.isArray(json.output.message.content) ? json.output.message.content : [];
   let text = '';
   const calls: ToolCall[] = [];
-  const reasoning: JsonObject[] = [];
+  const reasoning: ReasoningPart[] = [];
   for (const block of content) {
     if (!isObject(block)) continue;
     if (typeof block.text === 'string') text += block.text;
@@ -68,16 +79,18 @@ export function fromConverse(
       if (!id || !name) throw protocolError(ctx, 'a toolUse block has no toolUseId or name');
       calls.push({ id, name, arguments: JSON.stringify(block.toolUse.input ?? {}) });
     }
-    if (isObject(block.reasoningContent)) reasoning.push(block.reasoningContent);
+    if (isObject(block.reasoningContent)) {
+      const part = toReasoningPart(block.reasoningContent, family);
+      if (part) reasoning.push(part);
+    }
   }
   const usage = mapUsage(json.usage);
-  const meta = reasoningMetadata(reasoning);
   return {
     message: {
       role: 'assistant',
       content: text,
       ...(calls.length > 0 ? { toolCalls: calls } : {}),
-      ...(meta ? { providerMetadata: meta } : {}),
+      ...(reasoning.length > 0 ? { reasoning } : {}),
     },
     finishReason: mapStopReason(json.stopReason),
     ...(usage ? { usage } : {}),

@@ -1,10 +1,10 @@
 import type { AdapterStreamPart } from '../../types/stream.js';
 import type { AdapterUsage } from '../adapter.js';
 import { type CallContext, protocolError } from '../shared/context.js';
-import { type JsonObject, isObject, str } from '../shared/json.js';
+import { isObject, str } from '../shared/json.js';
 import { streamException } from './errors.js';
 import type { EventDecoder, EventMessage } from './event-stream.js';
-import { mapStopReason, mapUsage, reasoningMetadata } from './response.js';
+import { mapStopReason, mapUsage } from './response.js';
 
 type FinishPart = Extract<AdapterStreamPart, { type: 'finish' }>;
 
@@ -24,24 +24,20 @@ function payload(ctx: CallContext, message: EventMessage): unknown {
  * reason), then `metadata` (usage) ends it. `:message-type: exception` ends the stream with the
  * error it names. Unknown event types are skipped.
  */
-export function converseStreamDecoder(ctx: CallContext): EventDecoder {
+export function converseStreamDecoder(ctx: CallContext, family: string): EventDecoder {
   let stopReason: unknown;
   let stopSeen = false;
   let usage: AdapterUsage | undefined;
   // Content-block index → tool-call index: calls are numbered apart from text blocks.
   const toolIndex = new Map<number, number>();
-  // Content-block index → the reasoning block being assembled (text and signature arrive apart).
-  const reasoning = new Map<number, JsonObject>();
+  // Content-block index → reasoning-block index (text and signature arrive in deltas apart).
+  const reasoningIndex = new Map<number, number>();
 
-  const finish = (): FinishPart => {
-    const meta = reasoningMetadata([...reasoning.values()]);
-    return {
-      type: 'finish',
-      finishReason: mapStopReason(stopReason),
-      ...(usage ? { usage } : {}),
-      ...(meta ? { providerMetadata: meta } : {}),
-    };
-  };
+  const finish = (): FinishPart => ({
+    type: 'finish',
+    finishReason: mapStopReason(stopReason),
+    ...(usage ? { usage } : {}),
+  });
 
   return {
     onMessage(message) {
@@ -89,15 +85,24 @@ export function converseStreamDecoder(ctx: CallContext): EventDecoder {
           }
           if (isObject(delta.reasoningContent)) {
             const r = delta.reasoningContent;
-            const into = reasoning.get(block) ?? {};
-            if (typeof r.redactedContent === 'string') into.redactedContent = r.redactedContent;
-            if (typeof r.text === 'string' || typeof r.signature === 'string') {
-              const text = isObject(into.reasoningText) ? into.reasoningText : { text: '' };
-              if (typeof r.text === 'string') text.text = `${String(text.text ?? '')}${r.text}`;
-              if (typeof r.signature === 'string') text.signature = r.signature;
-              into.reasoningText = text;
+            let index = reasoningIndex.get(block);
+            if (index === undefined) {
+              index = reasoningIndex.size;
+              reasoningIndex.set(block, index);
             }
-            reasoning.set(block, into);
+            const text = typeof r.text === 'string' && r.text !== '' ? r.text : undefined;
+            const signature = str(r.signature);
+            const data = str(r.redactedContent);
+            if (text || signature || data) {
+              parts.push({
+                type: 'reasoning-delta',
+                family,
+                index,
+                ...(text ? { text } : {}),
+                ...(signature ? { signature } : {}),
+                ...(data ? { data } : {}),
+              });
+            }
           }
           break;
         }

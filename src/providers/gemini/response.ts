@@ -148,7 +148,8 @@ export function fromGenerateContent(
     } else {
       const id = item.id ?? generateId();
       toolCalls.push({ id, name: item.name, arguments: item.args });
-      if (item.signature) reasoning.push({ type: 'reasoning', family: GEMINI_FAMILY, signature: item.signature, id });
+      if (item.signature)
+        reasoning.push({ type: 'reasoning', family: GEMINI_FAMILY, signature: item.signature, id });
     }
   }
   return {

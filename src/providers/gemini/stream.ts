@@ -30,7 +30,12 @@ export function generateContentDecoder(ctx: CallContext, generateId: () => strin
           parts.push({ type: 'text-delta', text: item.text });
         } else if (item.kind === 'thought') {
           thoughtBlock ??= reasoningBlocks++;
-          parts.push({ type: 'reasoning-delta', family: GEMINI_FAMILY, index: thoughtBlock, text: item.text });
+          parts.push({
+            type: 'reasoning-delta',
+            family: GEMINI_FAMILY,
+            index: thoughtBlock,
+            text: item.text,
+          });
         } else if (item.kind === 'signature') {
           thoughtBlock = undefined;
           parts.push({
