@@ -5,6 +5,7 @@ export type {
   ModelRouterOptions,
   TimeoutOptions,
   RetryBudgetOptions,
+  RouterLimits,
   CircuitBreakerOptions,
   CooldownOptions,
   RetryOptions,

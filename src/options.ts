@@ -36,6 +36,29 @@ export interface TimeoutOptions {
   closeMs?: number;
 }
 
+/**
+ * Bounds on what one upstream may make the router hold, whatever it sends. Exceeding one ends the
+ * attempt with a `ProviderError` of kind `protocol` (before the stream commits the router fails
+ * over; after, the stream ends with `STREAM_INTERRUPTED`).
+ */
+export interface RouterLimits {
+  /**
+   * Most characters (UTF-16 code units) of text plus tool-call names and arguments one streamed
+   * attempt may produce. The router keeps them for `result`, so this bounds its memory per stream.
+   * @default 4_194_304 (4 Mi characters: at most 8 MiB of string data)
+   */
+  maxOutputChars?: number;
+  /** Most tool calls in one streamed message; a tool-call index at or past it is a protocol error. @default 128 */
+  maxToolCalls?: number;
+  /**
+   * Most bytes of parts a stream buffers for a consumer that has not read them (2 bytes per
+   * character plus 64 per part). Past it the router stops reading the upstream until the consumer
+   * catches up, so an unread stream holds at most this plus one part.
+   * @default 1_048_576 (1 MiB)
+   */
+  streamBufferBytes?: number;
+}
+
 export interface RetryBudgetOptions {
   /** Extra attempts (failovers) allowed per request, on average over the window. @default 0.5 */
   ratio?: number;
@@ -107,6 +130,8 @@ export interface ModelRouterOptions {
   /** Most attempts per request, failovers included. @default 5 */
   maxAttempts?: number;
   timeouts?: TimeoutOptions;
+  /** Memory bounds per attempt and per stream (see `RouterLimits`). */
+  limits?: RouterLimits;
   retryBudget?: RetryBudgetOptions;
   circuitBreaker?: CircuitBreakerOptions;
   /** Backoff of same-candidate retries (see `RetryOptions`); `maxAttempts` and `retryBudget` bound them. */
@@ -169,6 +194,13 @@ const optionsSchema = z.strictObject({
       closeMs: ms.optional(),
     })
     .optional(),
+  limits: z
+    .strictObject({
+      maxOutputChars: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+      maxToolCalls: z.number().int().positive().max(1_000_000).optional(),
+      streamBufferBytes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+    })
+    .optional(),
   retryBudget: z
     .strictObject({
       ratio: z.number().min(0).max(100).optional(),
@@ -229,6 +261,7 @@ export interface ResolvedOptions {
   strategies: Record<string, Strategy>;
   maxAttempts: number;
   timeouts: Required<TimeoutOptions>;
+  limits: Required<RouterLimits>;
   retryBudget: Required<RetryBudgetOptions>;
   circuitBreaker: ResolvedCircuitBreaker;
   retry: Required<RetryOptions>;
@@ -281,6 +314,11 @@ export function resolveOptions(
       totalMs: o.timeouts?.totalMs ?? 300_000,
       queueWaitMs: o.timeouts?.queueWaitMs ?? 10_000,
       closeMs: o.timeouts?.closeMs ?? 10_000,
+    },
+    limits: {
+      maxOutputChars: o.limits?.maxOutputChars ?? 4_194_304,
+      maxToolCalls: o.limits?.maxToolCalls ?? 128,
+      streamBufferBytes: o.limits?.streamBufferBytes ?? 1_048_576,
     },
     retryBudget: {
       ratio: o.retryBudget?.ratio ?? 0.5,

@@ -1,7 +1,7 @@
 import { ProviderError } from '../errors/provider-error.js';
 import { RouterError } from '../errors/router-error.js';
 import type { Channel } from '../stream/channel.js';
-import type { ReasoningPart, ToolCall } from '../types/request.js';
+import type { ToolCall } from '../types/request.js';
 import type { CompletionResult, FinishReason, RouterWarning } from '../types/result.js';
 import type { AdapterStreamPart, StreamPart } from '../types/stream.js';
 import { completeUsage, tokensForChars } from '../usage/estimate.js';
@@ -14,6 +14,8 @@ import {
   totalTimeout,
 } from './attempt-context.js';
 import type { Runtime } from './runtime.js';
+import { approxChars } from '../util/approx-size.js';
+import { StreamOutput } from './stream-output.js';
 
 /**
  * The attempt body of `stream()`. It pulls the adapter's parts and pushes them to the consumer's
@@ -29,10 +31,7 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
     const adapter = rt.options.adapters[candidate.provider.adapter]!;
     let committed = false;
     let ttftMs: number | undefined;
-    let text = '';
-    let toolChars = 0;
-    const tools: Array<{ id: string; name: string; arguments: string }> = [];
-    const reasoning: ReasoningPart[] = [];
+    const output = new StreamOutput(rt.options.limits);
     // Wire events that came before the first content part: they follow `start`, or go with the attempt.
     let heldBack: StreamPart[] | undefined;
     const timeout = (what: string, ms: number) =>
@@ -44,8 +43,7 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
     deadline.unref?.();
     let iterator: AsyncIterator<AdapterStreamPart> | undefined;
     let finish: Extract<AdapterStreamPart, { type: 'finish' }> | undefined;
-    const partial = () =>
-      completeUsage(undefined, rc.promptEstimate, tokensForChars(text.length + toolChars));
+    const partial = () => completeUsage(undefined, rc.promptEstimate, tokensForChars(output.chars));
     try {
       const upstream = await a.race(adapter.stream(providerCall(rc, a)));
       iterator = upstream.parts[Symbol.asyncIterator]();
@@ -65,10 +63,16 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
         ) {
           throw new ProviderError({ message: `Adapter yielded an unknown part type`, kind: 'protocol' });
         }
-        if (!committed && part.type === 'wire') {
-          heldBack ??= [];
-          heldBack.push(part);
-          continue;
+        if (part.type === 'wire') {
+          if (!committed) {
+            output.holdBack(approxChars(part.data));
+            heldBack ??= [];
+            heldBack.push(part);
+            continue;
+          }
+        } else {
+          // Before the commit a violation fails over; after it, it interrupts the stream.
+          output.check(part);
         }
         if (!committed) {
           committed = true;
@@ -79,31 +83,8 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
           await channel.push(startPart(rc, a, upstream.warnings), a.signal);
           if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a.signal);
         }
-        if (part.type === 'text-delta') text += part.text;
-        else if (part.type === 'reasoning-delta') {
-          let r = reasoning[part.index];
-          if (!r) {
-            r = { type: 'reasoning', family: part.family };
-            reasoning[part.index] = r;
-          }
-          if (part.id) r.id = part.id;
-          if (part.text) r.text = (r.text ?? '') + part.text;
-          if (part.signature) r.signature = (r.signature ?? '') + part.signature;
-          if (part.data) r.data = (r.data ?? '') + part.data;
-          toolChars += part.text?.length ?? 0;
-        } else if (part.type === 'wire') {
-          // Passed on as is; its content is counted through the parts the adapter derives from it.
-        } else {
-          let t = tools[part.index];
-          if (!t) {
-            t = { id: '', name: '', arguments: '' };
-            tools[part.index] = t;
-          }
-          if (part.id) t.id = part.id;
-          if (part.name) t.name = part.name;
-          t.arguments += part.argumentsDelta;
-          toolChars += (part.name?.length ?? 0) + part.argumentsDelta.length;
-        }
+        // Wire events are passed on as is; their content is counted through the parts derived from them.
+        if (part.type !== 'wire') output.add(part);
         // The idle clock measures the provider, not a slow consumer: stop it while we wait for room.
         const wait = channel.push(part, a.signal);
         if (wait) {
@@ -123,19 +104,20 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
         await channel.push(startPart(rc, a, upstream.warnings), a.signal);
         if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a.signal);
       }
-      const usage = completeUsage(finish?.usage, rc.promptEstimate, tokensForChars(text.length + toolChars));
+      const usage = completeUsage(finish?.usage, rc.promptEstimate, tokensForChars(output.chars));
       const finishReason: FinishReason = finish?.finishReason ?? { unified: 'other' };
       await channel.push({ type: 'finish', finishReason, usage }, a.signal);
-      const toolCalls: ToolCall[] = tools.filter(Boolean);
+      const toolCalls: ToolCall[] = output.toolCalls();
+      const reasoning = output.reasoningParts();
       const value: CompletionResult = {
         id: finish?.id ?? rc.requestId,
         requestId: rc.requestId,
         model: { providerId: candidate.providerId, modelId: candidate.modelId },
         message: {
           role: 'assistant',
-          content: text,
+          content: output.content,
           ...(toolCalls.length ? { toolCalls } : {}),
-          ...(reasoning.length ? { reasoning: reasoning.filter(Boolean) } : {}),
+          ...(reasoning.length ? { reasoning } : {}),
         },
         finishReason,
         usage,

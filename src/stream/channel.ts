@@ -1,7 +1,8 @@
 /**
  * A bounded single-consumer queue between the pump (which holds the slot) and the consumer.
- * The pump awaits `push` when `highWaterMark` parts wait, so memory stays bounded; the wait ends
- * early when `signal` aborts, so a consumer that stops reading cannot hold the pump (and its slot).
+ * The pump awaits `push` when `highWaterMark` parts or `maxBytes` bytes (as `sizeOf` counts them)
+ * wait, so memory stays bounded in both; the wait ends early when `signal` aborts, so a consumer
+ * that stops reading cannot hold the pump (and its slot).
  */
 export class Channel<T> {
   private readonly items: T[] = [];
@@ -10,19 +11,41 @@ export class Channel<T> {
   private error: { value: unknown } | undefined;
   private wakeConsumer: (() => void) | undefined;
   private wakeProducer: (() => void) | undefined;
+  private bytes = 0;
+  /** Reads (`next()` calls) so far: lets an owner tell a stream nobody reads. */
+  reads = 0;
 
-  constructor(private readonly highWaterMark: number) {}
+  constructor(
+    private readonly highWaterMark: number,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+    private readonly sizeOf: (item: T) => number = () => 0,
+  ) {}
 
   get buffered(): number {
     return this.items.length - this.head;
+  }
+
+  /** Bytes buffered, as `sizeOf` counts them. */
+  get bufferedBytes(): number {
+    return this.bytes;
+  }
+
+  /** True while the consumer waits in `next()` for a part. */
+  get reading(): boolean {
+    return this.wakeConsumer !== undefined;
+  }
+
+  private full(): boolean {
+    return this.buffered >= this.highWaterMark || this.bytes >= this.maxBytes;
   }
 
   /** Queue a part; resolves when there is room again (or the signal aborts: then rejects with its reason). */
   push(item: T, signal: AbortSignal): Promise<void> | undefined {
     if (this.done) return undefined;
     this.items.push(item);
+    this.bytes += this.sizeOf(item);
     this.wakeConsumer?.();
-    if (this.buffered < this.highWaterMark) return undefined;
+    if (!this.full()) return undefined;
     return new Promise<void>((resolve, reject) => {
       if (signal.aborted) {
         reject(signal.reason);
@@ -59,20 +82,28 @@ export class Channel<T> {
   discard(): void {
     this.items.length = 0;
     this.head = 0;
+    this.bytes = 0;
     this.done = true;
     this.error = undefined;
     this.wakeProducer?.();
   }
 
   async next(): Promise<IteratorResult<T>> {
+    this.reads++;
     for (;;) {
       if (this.head < this.items.length) {
-        const value = this.items[this.head++]!;
-        if (this.head > 1024 && this.head * 2 > this.items.length) {
+        const value = this.items[this.head]!;
+        // Drop the reference at once: a read part must not stay reachable from the buffer.
+        (this.items as Array<T | undefined>)[this.head++] = undefined;
+        this.bytes -= this.sizeOf(value);
+        if (this.head === this.items.length) {
+          this.items.length = 0;
+          this.head = 0;
+        } else if (this.head > 1024 && this.head * 2 > this.items.length) {
           this.items.splice(0, this.head);
           this.head = 0;
         }
-        if (this.buffered < this.highWaterMark) this.wakeProducer?.();
+        if (!this.full()) this.wakeProducer?.();
         return { value, done: false };
       }
       if (this.done) {

@@ -5,10 +5,34 @@ import type { Runtime } from '../routing/runtime.js';
 import { streamBody } from '../routing/stream-body.js';
 import type { CompletionResult } from '../types/result.js';
 import type { RouterStream, StreamPart } from '../types/stream.js';
+import { approxChars } from '../util/approx-size.js';
 import { Channel } from './channel.js';
 
-/** Parts buffered for a slow consumer before the pump waits (memory bound per stream). */
+/** Parts buffered for a slow consumer before the pump waits (with `limits.streamBufferBytes`). */
 const HIGH_WATER_MARK = 256;
+
+/** Fixed cost counted per buffered part, besides its strings. */
+const PART_OVERHEAD_BYTES = 64;
+
+/** What a buffered part costs: 2 bytes per UTF-16 code unit of its strings, plus the overhead. */
+export function partBytes(part: StreamPart): number {
+  let chars = 0;
+  switch (part.type) {
+    case 'text-delta':
+      chars = part.text.length;
+      break;
+    case 'tool-call-delta':
+      chars = part.argumentsDelta.length + (part.id?.length ?? 0) + (part.name?.length ?? 0);
+      break;
+    case 'reasoning-delta':
+      chars = (part.text?.length ?? 0) + (part.signature?.length ?? 0) + (part.data?.length ?? 0);
+      break;
+    case 'wire':
+      chars = approxChars(part.data);
+      break;
+  }
+  return PART_OVERHEAD_BYTES + 2 * chars;
+}
 
 export interface StreamHooks {
   requestId: string;
@@ -26,7 +50,7 @@ export interface StreamHooks {
  * the consumer reads from a bounded channel.
  */
 export function streamRequest(rt: Runtime, hooks: StreamHooks): RouterStream {
-  const channel = new Channel<StreamPart>(HIGH_WATER_MARK);
+  const channel = new Channel<StreamPart>(HIGH_WATER_MARK, rt.options.limits.streamBufferBytes, partBytes);
   const control = new AbortController();
   const caller = hooks.signal;
   const onCallerAbort = () =>
