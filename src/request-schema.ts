@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { parseOrThrow } from './errors/validation.js';
+import { invalid, parseOrThrow } from './errors/validation.js';
 import type { ChatRequest } from './types/request.js';
+import { MAX_JSON_DEPTH, tooDeep } from './util/json-depth.js';
 
 const text = z.string().max(10_000_000);
 const cacheControl = z
@@ -115,6 +116,22 @@ export function validateRequest(request: unknown): ChatRequest {
     return parseOrThrow(requestSchema, request, 'request') as ChatRequest;
   }
   parseOrThrow(requestSchema, request, 'request');
+  checkDepth(request as ChatRequest);
   // The caller's object is passed on as is (zod's copy would drop functions' identity and cost a clone).
   return request as ChatRequest;
+}
+
+/** The open-ended fields (free JSON) must not nest deeper than `MAX_JSON_DEPTH`. */
+function checkDepth(request: ChatRequest): void {
+  const fields: Array<[string, unknown]> = [];
+  for (const [i, t] of (request.tools ?? []).entries())
+    fields.push([`request.tools[${i}].function.parameters`, t.function.parameters]);
+  const format = request.responseFormat;
+  if (format?.type === 'json_schema')
+    fields.push(['request.responseFormat.json_schema.schema', format.json_schema.schema]);
+  for (const [id, options] of Object.entries(request.providerOptions ?? {}))
+    fields.push([`request.providerOptions.${id}`, options]);
+  for (const [field, value] of fields) {
+    if (tooDeep(value)) throw invalid(field, `nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
 }
