@@ -17,7 +17,7 @@ import { RouterError } from '../errors/router-error.js';
 import { invalid, parseOrThrow } from '../errors/validation.js';
 import type { CatalogChange } from '../storage/storage.js';
 import { storageError } from '../storage/storage-errors.js';
-import type { AdminAction } from './actions.js';
+import { type AdminAction, touchesEndpoint } from './actions.js';
 import type { AdminContext, AdminDeps, RouterAdmin } from './types.js';
 import { findGroup, findModel, findProvider, toAdminKey, toAdminProvider } from './views.js';
 
@@ -64,11 +64,13 @@ export function createAdminApi(deps: AdminDeps): RouterAdmin {
 
   async function write<T>(
     ctx: AdminContext | undefined,
-    action: AdminAction,
+    actions: AdminAction | readonly AdminAction[],
     run: () => Promise<T>,
     change: (result: T) => CatalogChange,
   ): Promise<T> {
-    await authorize(ctx, action);
+    const all = typeof actions === 'string' ? [actions] : actions;
+    for (const a of all) await authorize(ctx, a);
+    const action = all[0]!;
     // The router loads on the first call, and loading runs `storage.init()` (Postgres: migrations,
     // the client): a write must not reach a storage that was never initialised.
     await deps.catalog();
@@ -194,7 +196,7 @@ export function createAdminApi(deps: AdminDeps): RouterAdmin {
       toAdminProvider(
         await write(
           ctx,
-          'provider.update',
+          touchesEndpoint(patch) ? ['provider.update', 'provider.endpoint'] : 'provider.update',
           () => {
             const pid = id(providerId, 'id');
             const parsed = parseOrThrow(providerPatchSchema, patch, '');

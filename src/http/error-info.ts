@@ -176,6 +176,9 @@ const WIRE_NAMES: Record<string, string> = {
 /** `request.messages[0].toolCallId` → `messages[0].tool_call_id`: the name the client sent. */
 function wireField(field: string): string {
   return (
-    field.replace(/^request\.?/, '').replace(/[A-Za-z_]+/g, (name) => WIRE_NAMES[name] ?? name) || 'body'
+    field.replace(/^request\.?/, '').replace(/[A-Za-z_]+/g, (name) =>
+      // Own names only: `toString` or `__proto__` sent as a field must come back as sent.
+      Object.hasOwn(WIRE_NAMES, name) ? WIRE_NAMES[name]! : name,
+    ) || 'body'
   );
 }
