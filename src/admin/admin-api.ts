@@ -196,7 +196,8 @@ export function createAdminApi(deps: AdminDeps): RouterAdmin {
       toAdminProvider(
         await write(
           ctx,
-          touchesEndpoint(patch) ? ['provider.update', 'provider.endpoint'] : 'provider.update',
+          // The stronger action first: a refusal names it.
+          touchesEndpoint(patch) ? ['provider.endpoint', 'provider.update'] : 'provider.update',
           () => {
             const pid = id(providerId, 'id');
             const parsed = parseOrThrow(providerPatchSchema, patch, '');

@@ -7,6 +7,7 @@ import { admin, setup, viewer } from './harness.js';
 const writes: Array<[string, (api: RouterAdmin, ctx?: { actor?: unknown }) => Promise<unknown>]> = [
   ['provider.create', (a, c) => a.createProvider({ id: 'x', adapter: 'openai' }, c)],
   ['provider.update', (a, c) => a.updateProvider('openai', { enabled: false }, c)],
+  ['provider.endpoint', (a, c) => a.updateProvider('openai', { baseUrl: 'https://eu.example/v1' }, c)],
   ['provider.delete', (a, c) => a.deleteProvider('openai', c)],
   ['key.add', (a, c) => a.addKey('openai', { secret: 'sk-x' }, c)],
   ['key.update', (a, c) => a.updateKey('openai', 'oa-1', { rpm: 1 }, c)],

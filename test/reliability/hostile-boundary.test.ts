@@ -171,7 +171,7 @@ describe('item 11 and 15: the admin REST API', () => {
       const res = await send('PATCH', '/providers/p', JSON.stringify(patch), 'ops');
       expect(res.status).toBe(403);
       expect(res.json.error.code).toBe('FORBIDDEN');
-      expect(asked).toEqual(['provider.update', 'provider.endpoint']);
+      expect(asked).toEqual(['provider.endpoint']);
     }
     const providers = await r.admin.listProviders();
     expect(providers[0]).toMatchObject({ baseUrl: 'https://api.example/v1', adapter: 'mock' });
