@@ -129,6 +129,32 @@ describe('item 1: a tool-call index of 4294967294', () => {
     expectReleased(router);
   });
 
+  it('a reasoning-block index of 4294967294 is bounded the same way', async () => {
+    const router = new ModelRouter({
+      catalog: {
+        providers: [{ id: 'p', adapter: 'custom', keys: [{ id: 'k', secret: 'sk-custom-secret-1234' }] }],
+        models: [{ providerId: 'p', modelId: 'm' }],
+      },
+      adapters: {
+        custom: {
+          name: 'custom',
+          complete: () => Promise.reject(new Error('unused')),
+          stream: async () => ({
+            parts: (async function* () {
+              yield { type: 'text-delta' as const, text: 'a' };
+              yield { type: 'reasoning-delta' as const, family: 'x', index: HUGE_INDEX, text: 'hm' };
+            })(),
+          }),
+        },
+      },
+    });
+    open.push(router);
+    const { error } = await drain(router.stream({ model: 'p/m', messages: hi }));
+    expect(RouterError.isInstance(error) && error.code).toBe('STREAM_INTERRUPTED');
+    expect(String((error as RouterError).message)).toMatch(/reasoning index 4294967294/);
+    expectReleased(router);
+  });
+
   it('tool calls at indexes below the bound still come back in order, gaps closed', async () => {
     const { bad, good } = await servers((_req, res) => {
       sseHead(res);
