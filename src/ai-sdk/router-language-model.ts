@@ -50,7 +50,8 @@ export function routerLanguageModel(
           }),
           response: {
             id: result.requestId,
-            modelId: `${result.model.providerId}/${result.model.modelId}`,
+            // The model that answered, as the upstream named it (else the catalog's modelId).
+            modelId: result.responseModel ?? result.model.modelId,
             timestamp: new Date(),
           },
           warnings: call.warnings,

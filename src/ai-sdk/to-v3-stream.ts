@@ -44,7 +44,7 @@ export function toV3Stream(
         out.push({
           type: 'response-metadata',
           id: ctx.requestId,
-          modelId: `${part.providerId}/${part.modelId}`,
+          modelId: part.modelId, // the model that answered (providerMetadata names its provider)
           timestamp: new Date(),
         });
         break;

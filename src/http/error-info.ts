@@ -33,8 +33,9 @@ const RULES: Record<RouterErrorCode, CodeRule> = {
     param: 'model',
     details: ['model', 'suggestions'],
   },
+  // 400, not 409: a name that stays ambiguous is not a conflict that a retry resolves (clients retry 409).
   AMBIGUOUS_MODEL: {
-    status: 409,
+    status: 400,
     type: 'invalid_request_error',
     param: 'model',
     details: ['model', 'candidates'],
@@ -42,7 +43,13 @@ const RULES: Record<RouterErrorCode, CodeRule> = {
   NO_CANDIDATES: { status: 422, type: 'invalid_request_error', param: 'model', details: ['model'] },
   QUOTA_EXHAUSTED: { status: 429, type: 'rate_limit_error' },
   QUEUE_TIMEOUT: { status: 429, type: 'rate_limit_error' },
-  ALL_CANDIDATES_FAILED: { status: 502, type: 'server_error', details: ['reason'] },
+  // 424 Failed Dependency: the upstreams this request depends on failed, after the router's own
+  // failover and retries. Not 5xx: clients (the AI SDK, LangChain) retry 5xx and would multiply them.
+  ALL_CANDIDATES_FAILED: {
+    status: 424,
+    type: 'server_error',
+    details: ['reason', 'skipped', 'skippedMore'],
+  },
   PROVIDER_ERROR: { status: 502, type: 'server_error' },
   STREAM_INTERRUPTED: { status: 502, type: 'server_error' },
   TIMEOUT: { status: 504, type: 'server_error' },
@@ -94,10 +101,38 @@ export function describeError(error: unknown): ErrorInfo {
   if (error.code === 'VALIDATION' && typeof error.details.field === 'string')
     info.param = wireField(error.details.field);
   if (ProviderError.isProviderError(error)) Object.assign(info, providerRule(error));
-  if (isTimeout(error)) info.status = 504;
+  if (error.code === 'TIMEOUT') info.status = 504;
+  if (error.code === 'ALL_CANDIDATES_FAILED') Object.assign(info, allFailedRule(error, info.details));
   const retryAfterMs = error.retryAfterMs ?? (error.code === 'QUEUE_TIMEOUT' ? QUEUE_RETRY_MS : undefined);
   if (retryAfterMs !== undefined) info.retryAfterMs = retryAfterMs;
+  // Tell clients that honour it (the openai SDKs) whether a retry can help: only capacity that
+  // returns (429) or another instance (503 while closing) can; everything else the router has
+  // already retried or failed over, or it is the request itself.
+  info.headers = { 'x-should-retry': RETRYABLE.has(info.status) ? 'true' : 'false' };
   return info;
+}
+
+/** Statuses after which a client's retry may succeed. */
+const RETRYABLE = new Set([429, 503]);
+
+/**
+ * `ALL_CANDIDATES_FAILED` is 424, except when every attempt was refused by a rate limit: that is a
+ * 429, with the (clamped) `Retry-After` of the upstream — a capacity problem, which a retry later fixes.
+ * `details.lastError` says what the last attempt met (`kind`, `upstreamStatus`); `details.timeout`
+ * that the failures were timeouts.
+ */
+function allFailedRule(error: RouterError, details: Record<string, unknown> | undefined): Partial<ErrorInfo> {
+  const attempts = error.attempts ?? [];
+  const last = error.lastError;
+  const out: Record<string, unknown> = { ...details };
+  if (ProviderError.isProviderError(last)) {
+    out.lastError = { kind: last.kind, ...(last.status === undefined ? {} : { upstreamStatus: last.status }) };
+  }
+  if (isTimeout(error)) out.timeout = true;
+  if (attempts.length > 0 && attempts.every((a) => a.errorKind === 'rate_limited')) {
+    return { status: 429, type: 'rate_limit_error', details: out };
+  }
+  return { details: out };
 }
 
 /** `Retry-After` (whole seconds, rounded up, at least 1) and the more precise `retry-after-ms`. */
@@ -144,9 +179,6 @@ function providerRule(error: ProviderError): Partial<ErrorInfo> {
 }
 
 function isTimeout(error: RouterError): boolean {
-  if (error.code === 'TIMEOUT') return true;
-  if (ProviderError.isProviderError(error)) return error.kind === 'timeout';
-  if (error.code !== 'ALL_CANDIDATES_FAILED') return false;
   if (error.details.reason === 'timeout') return true;
   const last = error.lastError;
   return (

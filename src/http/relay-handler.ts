@@ -49,6 +49,21 @@ export interface RelayHandlerOptions {
     request: EmbedRequest,
     context: { actor: unknown; request: Request },
   ) => EmbedRequest | Promise<EmbedRequest>;
+  /**
+   * The `model` of a response body and its stream chunks: `'served'` — the model that answered (the
+   * upstream's own name for it when it gave one, else the catalog `modelId`), as OpenAI and other
+   * gateways report it; `'requested'` — the name the client asked for (a group name). Either way the
+   * `x-model-router-model` header names `providerId/modelId` and `x-model-router-group` the group.
+   * @default 'served'
+   */
+  responseModel?: 'served' | 'requested';
+  /**
+   * Usage the provider did not report, which the router estimated: `'omit'` leaves `usage` out (a
+   * non-streamed response then carries `x-model-router-usage: estimated`); `'mark'` sends the
+   * estimate with `"estimated": true` in `usage`. Reported usage is always sent as is.
+   * @default 'omit'
+   */
+  estimatedUsage?: 'omit' | 'mark';
 }
 
 /**
@@ -74,9 +89,23 @@ export function createRelayHandler(router: ModelRouter, options: RelayHandlerOpt
       `createRelayHandler: maxBodyBytes must be a positive integer (got ${String(maxBodyBytes)})`,
     );
   }
+  for (const [field, allowed] of [
+    ['responseModel', ['served', 'requested']],
+    ['estimatedUsage', ['omit', 'mark']],
+  ] as const) {
+    const value = options[field];
+    if (value !== undefined && !(allowed as readonly string[]).includes(value)) {
+      throw new TypeError(
+        `createRelayHandler: ${field} must be one of ${allowed.map((a) => `'${a}'`).join(', ')} (got ${String(value)})`,
+      );
+    }
+  }
   // One folder per wire format (src/http/<format>/); each contributes its routes here.
   const routes: RelayRoute[] = [
-    chatCompletionsRoute(options.transformRequest),
+    chatCompletionsRoute(options.transformRequest, {
+      responseModel: options.responseModel === 'requested' ? 'requested' : 'served',
+      estimatedUsage: options.estimatedUsage === 'mark' ? 'mark' : 'omit',
+    }),
     embeddingsRoute(options.transformEmbedRequest),
     ...modelsRoutes,
   ];

@@ -39,7 +39,7 @@ describe('createRouterProvider: generateText', () => {
       groupName: 'coding',
       attempts: 2,
     });
-    expect(result.response.modelId).toBe('b/model-b');
+    expect(result.response.modelId).toBe('model-b'); // the model that answered
     expect(setup.a.calls).toHaveLength(1);
     expectReleased(setup.router);
   });
@@ -136,7 +136,7 @@ describe('createRouterProvider: generateText', () => {
       (e: unknown) => e,
     );
     expect(APICallError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ statusCode: 502, isRetryable: false });
+    expect(error).toMatchObject({ statusCode: 424, isRetryable: false });
     expect(RouterError.isInstance((error as APICallError).cause)).toBe(true);
     expect(((error as APICallError).cause as RouterError).code).toBe('ALL_CANDIDATES_FAILED');
     expect(setup.a.calls).toHaveLength(1);
@@ -195,7 +195,7 @@ describe('createRouterProvider: streamText', () => {
       providerId: 'b',
       groupName: 'coding',
     });
-    expect((await result.response).modelId).toBe('b/model-b');
+    expect((await result.response).modelId).toBe('model-b');
     expectReleased(setup.router);
   });
 

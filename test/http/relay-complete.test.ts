@@ -37,12 +37,13 @@ describe('relay: POST /v1/chat/completions (non-streaming)', () => {
       .withResponse();
     expect(data.object).toBe('chat.completion');
     expect(data.id).toMatch(/^chatcmpl-/);
-    expect(data.model).toBe('coding');
+    expect(data.model).toBe('model-a'); // the model that answered; the group is in a header
     expect(data.choices).toHaveLength(1);
     expect(data.choices[0]!.message).toMatchObject({ role: 'assistant', content: 'Hello from a' });
     expect(data.choices[0]!.finish_reason).toBe('stop');
     expect(data.usage).toEqual({ prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
     expect(response.headers.get('x-model-router-model')).toBe('a/model-a');
+    expect(response.headers.get('x-model-router-group')).toBe('coding');
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
     expectReleased(setup.router);
   });

@@ -57,9 +57,9 @@ describe('relay: errors in OpenAI error format', () => {
     expect(error.message).toContain('"coding"');
   });
 
-  it('409 AMBIGUOUS_MODEL and 422 NO_CANDIDATES', async () => {
+  it('400 AMBIGUOUS_MODEL (not 409, which clients retry) and 422 NO_CANDIDATES', async () => {
     const ambiguous = await failure('model-x');
-    expect(ambiguous).toBeInstanceOf(OpenAI.ConflictError);
+    expect(ambiguous).toBeInstanceOf(OpenAI.BadRequestError);
     expect(ambiguous.code).toBe('AMBIGUOUS_MODEL');
     expect(ambiguous.error).toMatchObject({ details: { candidates: ['a/model-x', 'b/model-x'] } });
 
@@ -68,18 +68,22 @@ describe('relay: errors in OpenAI error format', () => {
     expect(none.code).toBe('NO_CANDIDATES');
   });
 
-  it('502 ALL_CANDIDATES_FAILED, and 504 when the failures were timeouts', async () => {
+  it('424 ALL_CANDIDATES_FAILED, with x-should-retry: false; details say when the failures were timeouts', async () => {
     // b, the last candidate, is retried until maxAttempts (5): a once, b four times.
     setup.a.push({ error: { status: 500 } });
     for (let i = 0; i < 4; i++) setup.b.push({ error: { status: 503 } });
     const failed = await failure('coding');
-    expect(failed).toBeInstanceOf(OpenAI.InternalServerError);
-    expect(failed).toMatchObject({ status: 502, code: 'ALL_CANDIDATES_FAILED', type: 'server_error' });
+    expect(failed).toMatchObject({ status: 424, code: 'ALL_CANDIDATES_FAILED', type: 'server_error' });
+    expect(failed.headers?.get('x-should-retry')).toBe('false');
+    expect(failed.error).toMatchObject({
+      details: { reason: 'max_attempts', lastError: { kind: 'overloaded', upstreamStatus: 503 } },
+    });
 
     setup.a.push({ error: { status: 504, message: 'upstream timed out' } });
     for (let i = 0; i < 4; i++) setup.b.push({ error: { kind: 'timeout', message: 'upstream timed out' } });
     const timedOut = await failure('coding');
-    expect(timedOut).toMatchObject({ status: 504, code: 'ALL_CANDIDATES_FAILED' });
+    expect(timedOut).toMatchObject({ status: 424, code: 'ALL_CANDIDATES_FAILED' });
+    expect(timedOut.error).toMatchObject({ details: { timeout: true, lastError: { kind: 'timeout' } } });
     expectReleased(setup.router);
   });
 
@@ -88,7 +92,10 @@ describe('relay: errors in OpenAI error format', () => {
     setup.b.push({ error: { status: 429, retryAfterMs: 30_000 } });
     const callsBefore = setup.b.calls.length;
     const first = await failure('b/model-b');
-    expect(first.status).toBe(502);
+    // The upstream's 429 on the only candidate is a 429 with its Retry-After, not a 502.
+    expect(first).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(first.headers?.get('retry-after')).toBe('30');
+    expect(first.headers?.get('x-should-retry')).toBe('true');
     const refused = await failure('b/model-b');
     expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
     expect(refused).toMatchObject({ code: 'QUOTA_EXHAUSTED', type: 'rate_limit_error' });

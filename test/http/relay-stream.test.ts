@@ -48,7 +48,7 @@ describe('relay: streamed chat completions', () => {
     });
     const chunks = await collect(stream);
     expect(chunks[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
-    expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.model === 'coding')).toBe(true);
+    expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.model === 'model-a')).toBe(true);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
     expect(textOf(chunks)).toBe('one two three');
     const finish = chunks.find((c) => c.choices[0]?.finish_reason);

@@ -6,8 +6,13 @@ export interface CompletionMeta {
   id: string;
   /** Unix seconds. */
   created: number;
-  /** The model name the client asked for (a group name, or `providerId/modelId`). */
+  /** The model that served (the upstream's name for it, else the catalog's), or the name asked for. */
   model: string;
+  /**
+   * Usage the provider did not report (the router estimated it): left out (`'omit'`), or sent with
+   * `estimated: true` (`'mark'`). Never presented as the provider's numbers.
+   */
+  estimatedUsage: 'omit' | 'mark';
 }
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -21,12 +26,20 @@ export function toOpenAIUsage(usage: Usage): {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  estimated?: true;
 } {
   return {
     prompt_tokens: usage.promptTokens,
     completion_tokens: usage.completionTokens,
     total_tokens: usage.totalTokens,
+    ...(usage.estimated ? { estimated: true as const } : {}),
   };
+}
+
+/** The `usage` to send, if any: estimates are left out or marked (`CompletionMeta.estimatedUsage`). */
+export function wireUsage(usage: Usage, meta: CompletionMeta): ReturnType<typeof toOpenAIUsage> | undefined {
+  if (usage.estimated && meta.estimatedUsage === 'omit') return undefined;
+  return toOpenAIUsage(usage);
 }
 
 export function toOpenAIToolCalls(calls: readonly ToolCall[]) {
@@ -58,7 +71,7 @@ export function toOpenAICompletion(result: CompletionResult, meta: CompletionMet
         finish_reason: toOpenAIFinishReason(result.finishReason.unified),
       },
     ],
-    usage: toOpenAIUsage(result.usage),
+    ...(wireUsage(result.usage, meta) ? { usage: wireUsage(result.usage, meta) } : {}),
     system_fingerprint: null,
   };
 }

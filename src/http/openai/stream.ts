@@ -3,7 +3,7 @@ import { describeError, errorBody } from '../error-info.js';
 import { partsToSse } from '../relay/parts-sse.js';
 import { sseFrame } from '../relay/sse-headers.js';
 import type { SseReply } from '../relay/types.js';
-import { type CompletionMeta, toOpenAIFinishReason, toOpenAIUsage } from './response.js';
+import { type CompletionMeta, toOpenAIFinishReason, wireUsage } from './response.js';
 
 export interface SseOptions extends CompletionMeta {
   /** `stream_options.include_usage`: `usage: null` on every chunk, then a usage chunk before `[DONE]`. */
@@ -66,7 +66,9 @@ export function openAIEventStream(
         return [];
       case 'finish': {
         const out = [chunk({ delta: {}, finish_reason: toOpenAIFinishReason(part.finishReason.unified) })];
-        if (options.includeUsage) out.push(chunk(undefined, { usage: toOpenAIUsage(part.usage) }));
+        // Estimated usage is left out (or marked), never presented as the provider's numbers.
+        const usage = options.includeUsage ? wireUsage(part.usage, options) : undefined;
+        if (usage) out.push(chunk(undefined, { usage }));
         return out;
       }
     }

@@ -39,7 +39,9 @@ export async function openCommittedStream(
   return { stream, parts: prepend(first, parts), served };
 }
 
-/** Which physical model served (debugging aid; the body names the model the client asked for). */
+/** Which physical model served, and the group that was asked for (when one was). */
 export function servedBy(model: Served): Record<string, string> {
-  return { 'x-model-router-model': `${model.providerId}/${model.modelId}` };
+  const headers: Record<string, string> = { 'x-model-router-model': `${model.providerId}/${model.modelId}` };
+  if (model.groupName) headers['x-model-router-group'] = model.groupName;
+  return headers;
 }
