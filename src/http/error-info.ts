@@ -126,7 +126,10 @@ function allFailedRule(error: RouterError, details: Record<string, unknown> | un
   const last = error.lastError;
   const out: Record<string, unknown> = { ...details };
   if (ProviderError.isProviderError(last)) {
-    out.lastError = { kind: last.kind, ...(last.status === undefined ? {} : { upstreamStatus: last.status }) };
+    out.lastError = {
+      kind: last.kind,
+      ...(last.status === undefined ? {} : { upstreamStatus: last.status }),
+    };
   }
   if (isTimeout(error)) out.timeout = true;
   if (attempts.length > 0 && attempts.every((a) => a.errorKind === 'rate_limited')) {

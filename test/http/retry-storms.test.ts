@@ -102,7 +102,9 @@ describe('the relay does not invite retry storms (real clients at their defaults
     const result = streamText({
       model: aiSdk.chat('coding'),
       prompt: 'hi',
-      onError: ({ error }) => void (streamError = error),
+      onError: ({ error }) => {
+        streamError = error;
+      },
     });
     for await (const _ of result.fullStream);
     const relay = relayRequests - before.relay;
