@@ -5,7 +5,7 @@ import { invalid } from './errors/validation.js';
 import type { RouterEmitter } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import { validateRequest } from './request-schema.js';
-import type { RequestContext } from './routing/attempt-context.js';
+import { type RequestContext, totalTimeout } from './routing/attempt-context.js';
 import type { EmbedCall } from './providers/adapter.js';
 import type { EmbedRequest } from './types/embed.js';
 import type { ChatRequest, RequestOptions } from './types/request.js';
@@ -44,16 +44,28 @@ export class RequestPreparer {
     return this.stamp(cache, req, checkName(source, 'request.model'), options, requestId, stream);
   }
 
+  /**
+   * The first request loads the catalog (and a `model` function may take its time): both count
+   * against `totalMs` and give way to the caller's abort, so a stalled storage cannot hold a request
+   * longer than it asked for. The load itself goes on for the next request.
+   */
   private async prepareSlow(
     request: ChatRequest,
     options: RequestOptions,
     requestId: string,
     stream: boolean,
   ): Promise<RequestContext> {
-    const cache = await this.catalog.ready();
+    const startedAt = this.options.clock.now();
+    const cache = await this.bounded(this.catalog.ready(), startedAt, options);
     const req = validateRequest(request);
-    const name = await this.modelName(req);
-    return this.stamp(cache, req, name, options, requestId, stream);
+    const name = await this.bounded(this.modelName(req), startedAt, options);
+    return this.stamp(cache, req, name, options, requestId, stream, startedAt);
+  }
+
+  /** What the request waits on before its first attempt counts against its `totalMs` and signal. */
+  private bounded<T>(promise: Promise<T>, startedAt: number, options: RequestOptions): Promise<T> {
+    const { totalMs } = this.options.timeouts;
+    return withinDeadline(promise, startedAt + totalMs - this.options.clock.now(), options.signal, totalMs);
   }
 
   /**
@@ -76,10 +88,11 @@ export class RequestPreparer {
       return this.stampEmbed(cache, req, checkName(source, 'request.model'), options, requestId);
     }
     return (async () => {
-      const loaded = await this.catalog.ready();
+      const startedAt = this.options.clock.now();
+      const loaded = await this.bounded(this.catalog.ready(), startedAt, options);
       const req = validateEmbedRequest(request);
-      const name = await this.modelName(req);
-      return this.stampEmbed(loaded, req, name, options, requestId);
+      const name = await this.bounded(this.modelName(req), startedAt, options);
+      return this.stampEmbed(loaded, req, name, options, requestId, startedAt);
     })();
   }
 
@@ -89,8 +102,9 @@ export class RequestPreparer {
     name: string,
     options: RequestOptions,
     requestId: string,
+    startedAt = this.options.clock.now(),
   ): RequestContext<EmbedCall['request']> {
-    const base = this.begin(cache, name, options, requestId, false);
+    const base = this.begin(cache, name, options, requestId, false, startedAt);
     const input = typeof req.input === 'string' ? [req.input] : req.input;
     const request = { ...req, model: name, input };
     let chars = 0;
@@ -111,8 +125,9 @@ export class RequestPreparer {
     options: RequestOptions,
     requestId: string,
     stream: boolean,
+    startedAt = this.options.clock.now(),
   ): RequestContext {
-    const base = this.begin(cache, name, options, requestId, stream);
+    const base = this.begin(cache, name, options, requestId, stream, startedAt);
     const resolved: ChatRequest = req.model === name ? req : { ...req, model: name };
     return {
       ...base,
@@ -130,9 +145,9 @@ export class RequestPreparer {
     options: RequestOptions,
     requestId: string,
     stream: boolean,
+    startedAt: number,
   ) {
     const target = cache.target(name);
-    const startedAt = this.options.clock.now();
     if (this.emitter.has('request')) {
       this.emitter.emit('request', {
         requestId,
@@ -219,4 +234,46 @@ export function checkRequestOptions(options: unknown): void {
       'must be a non-empty string without control characters (at most 256 characters)',
     );
   }
+}
+
+/**
+ * `promise`, unless `remainingMs` runs out first (`TIMEOUT`) or `signal` aborts (`ABORTED`). The timer
+ * and the listener are gone when it settles, whichever way.
+ */
+function withinDeadline<T>(
+  promise: Promise<T>,
+  remainingMs: number,
+  signal: AbortSignal | undefined,
+  totalMs: number,
+): Promise<T> {
+  const aborted = () =>
+    new RouterError('ABORTED', 'Request aborted by the caller', { cause: signal?.reason });
+  if (signal?.aborted || remainingMs <= 0) {
+    promise.catch(() => {}); // shared with later requests, which see its outcome themselves
+    return Promise.reject(signal?.aborted ? aborted() : totalTimeout(totalMs));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const stop = (error: RouterError) => {
+      cleanup();
+      promise.catch(() => {});
+      reject(error);
+    };
+    const onAbort = () => stop(aborted());
+    const timer = setTimeout(() => stop(totalTimeout(totalMs)), remainingMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        cleanup();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error);
+      },
+    );
+  });
 }
