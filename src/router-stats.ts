@@ -16,6 +16,8 @@ export interface KeyStats {
   /** Epoch ms until which the key cools down, if it does. */
   coolingUntil?: number;
   quarantinedUntil?: number;
+  /** Why the key cannot be used as stored (its secret does not decrypt); it is never picked. */
+  unusable?: string;
 }
 
 export interface CandidateStatsView {
@@ -66,6 +68,7 @@ export function collectStats(rt: Runtime, cache: CatalogCache | undefined): Rout
       if (v.coolingUntil !== undefined && v.coolingUntil > now) s.coolingUntil = v.coolingUntil;
       if (v.quarantinedUntil !== undefined && v.quarantinedUntil > now)
         s.quarantinedUntil = v.quarantinedUntil;
+      if (k.unusable !== undefined) s.unusable = k.unusable;
       keys.push(s);
     }
   }

@@ -52,7 +52,7 @@ export class CatalogCache {
       this.pools.set(
         p.id,
         p.keys
-          .filter((k) => k.enabled)
+          .filter((k) => k.enabled && k.unusable === undefined)
           .map((k) => ({
             providerId: p.id,
             keyId: k.id,

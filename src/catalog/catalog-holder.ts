@@ -38,6 +38,7 @@ export class CatalogHolder {
     await this.ready();
     const previous = this.cache;
     this.cache = new CatalogCache(await this.fetch('Could not reload the catalog'));
+    this.reportUnusable(previous, this.cache);
     if (previous) await this.forgetChangedKeys(previous, this.cache);
     this.emitCatalog(reason);
   }
@@ -55,6 +56,7 @@ export class CatalogHolder {
       throw storageError('Could not initialise the storage', error);
     }
     this.cache = new CatalogCache(await this.fetch('Could not load the catalog'));
+    this.reportUnusable(undefined, this.cache);
     this.emitCatalog('load');
     if (this.storage.subscribe && !this.unsubscribe) {
       this.unsubscribe = await this.storage.subscribe(() => {
@@ -87,6 +89,26 @@ export class CatalogHolder {
             .clear({ providerId: p.id, keyId: k.id })
             .catch((error: unknown) => this.emitter.emit('error', { source: 'quota', error }));
         }
+      }
+    }
+  }
+
+  /**
+   * A key the storage could not read (see `ProviderKey.unusable`) is skipped, not fatal: say so once,
+   * through the `error` event with its ids, when it first shows up in a loaded catalog.
+   */
+  private reportUnusable(before: CatalogCache | undefined, after: CatalogCache): void {
+    for (const p of after.catalog.providers) {
+      for (const k of p.keys) {
+        if (k.unusable === undefined) continue;
+        const old = before?.providers.get(p.id)?.keys.find((x) => x.id === k.id);
+        if (old?.unusable !== undefined && old.updatedAt === k.updatedAt) continue;
+        this.emitter.emit('error', {
+          source: 'catalog',
+          error: new RouterError('STORAGE_ERROR', `${k.unusable}; the key is skipped`, {
+            details: { providerId: p.id, keyId: k.id, reason: 'unusable_key' },
+          }),
+        });
       }
     }
   }

@@ -16,6 +16,12 @@ export interface ProviderKey {
   tpm?: number;
   maxConcurrent?: number;
   enabled: boolean;
+  /**
+   * Set by a storage when the key cannot be used as stored — its secret does not decrypt (a tampered
+   * row, or one sealed with another `encryptionKey`): why, without the secret. Such a key is loaded
+   * (admin reads list it, and it can be replaced or removed) but never picked; `secret` is empty.
+   */
+  unusable?: string;
   createdAt: string;
   updatedAt: string;
 }

@@ -23,6 +23,8 @@ export interface PlannedCandidate {
   totalKeys: number;
   inFlight: number;
   circuit: CircuitState;
+  /** Enabled keys of the provider that cannot be used as stored (see `ProviderKey.unusable`), by id. */
+  unusableKeys?: string[];
   /** Set when the router would not try this candidate now. */
   skip?: SkipReason;
   /** Ms until a skipped candidate may be tried again, when known. */
@@ -52,6 +54,8 @@ export function planCandidates(
       inFlight: rt.stats.get(c.ref).inFlight,
       circuit,
     };
+    const unusable = c.provider.keys.filter((k) => k.enabled && k.unusable !== undefined);
+    if (unusable.length > 0) planned.unusableKeys = unusable.map((k) => k.id);
     let skip: SkipReason | undefined = pool.skip;
     let retryAfterMs = pool.retryAfterMs;
     const unserved = adapterSkip(rt.options.adapters[c.provider.adapter], operation);

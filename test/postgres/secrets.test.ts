@@ -56,24 +56,29 @@ describe.skipIf(!url)('postgresStorage: secrets at rest', () => {
     expect((await raw())[0]!.secret).toMatch(/^enc:v1:/);
   });
 
-  it('a ciphertext moved to another key, or a wrong encryptionKey, fails to decrypt (STORAGE_ERROR, no secret shown)', async () => {
+  it('a ciphertext moved to another key, or a wrong encryptionKey, fails to decrypt: the key loads unusable (no secret shown)', async () => {
     const storage = postgresStorage({ sql }, { schema, encryptionKey: TEST_KEY });
     await storage.createProvider({ id: 'p', adapter: 'openai', keys: [{ id: 'k1', secret: SECRET }] });
+    const keysOf = async (s: ReturnType<typeof postgresStorage>) =>
+      (await s.loadCatalog()).providers[0]!.keys;
     const wrong = postgresStorage({ sql }, { schema, encryptionKey: randomBytes(32) });
-    const err = await wrong.loadCatalog().catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'STORAGE_ERROR', details: { providerId: 'p', keyId: 'k1' } });
-    expect(JSON.stringify(err) + String(err)).not.toContain('TOPSECRET');
+    const [bad] = await keysOf(wrong);
+    expect(bad).toMatchObject({
+      id: 'k1',
+      secret: '',
+      unusable: expect.stringMatching(/Cannot decrypt key "p\/k1"/),
+    });
+    expect(JSON.stringify(bad)).not.toContain('TOPSECRET');
     await storage.addKey('p', { id: 'k2', secret: 'sk-other-secret-value-1' });
     await sql.unsafe(
       `update ${q(schema)}.provider_keys set secret = (select secret from ${q(schema)}.provider_keys where id = 'k1') where id = 'k2'`,
     );
-    await expect(storage.loadCatalog()).rejects.toMatchObject({
-      code: 'STORAGE_ERROR',
-      details: { keyId: 'k2' },
-    });
-    await expect(postgresStorage({ sql }, { schema }).loadCatalog()).rejects.toMatchObject({
-      code: 'STORAGE_ERROR',
-    });
+    const [k1, k2] = await keysOf(storage);
+    expect(k1).toMatchObject({ secret: SECRET });
+    expect(k1!.unusable).toBeUndefined();
+    expect(k2).toMatchObject({ secret: '', unusable: expect.stringMatching(/"p\/k2"/) });
+    const [noKey] = await keysOf(postgresStorage({ sql }, { schema }));
+    expect(noKey!.unusable).toMatch(/configure `encryptionKey`/);
   });
 
   it('without encryptionKey refuses plaintext secrets (nothing written) unless allowPlaintextSecrets', async () => {

@@ -26,15 +26,27 @@ function optional(
   return out;
 }
 
+/**
+ * A key whose secret does not decrypt is still a key: it loads marked `unusable` (with why), so that
+ * one bad row neither takes the catalog down nor hides itself from the admin API that can fix it.
+ */
 export function toKey(row: Row, box: SecretBox): ProviderKey {
   const providerId = str(row.provider_id);
   const id = str(row.id);
+  let secret = '';
+  let unusable: string | undefined;
+  try {
+    secret = box.open(str(row.secret), providerId, id);
+  } catch (error) {
+    unusable = error instanceof Error ? error.message : `Key "${providerId}/${id}" cannot be decrypted`;
+  }
   return {
     id,
     providerId,
-    secret: box.open(str(row.secret), providerId, id),
+    secret,
     ...optional(row, { rpm: 'rpm', tpm: 'tpm', max_concurrent: 'maxConcurrent' }, Number),
     enabled: row.enabled === true,
+    ...(unusable === undefined ? {} : { unusable }),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };
