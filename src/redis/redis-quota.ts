@@ -18,6 +18,8 @@ import type { RateLimitInfo } from '../types/rate-limit.js';
 import { systemClock } from '../util/clock.js';
 import { startUpkeep } from './upkeep.js';
 import type { RedisQuotaOptions } from './options.js';
+import { Orphans } from './orphans.js';
+import { CARRY, carryArgs, OutageJournal } from './outage-journal.js';
 import { RedisLease } from './redis-lease.js';
 import { type RemoteKey, RemoteKeys } from './remote-key.js';
 import { resolveRedisQuotaOptions } from './resolve-options.js';
@@ -48,6 +50,9 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
   // Serves in fail-open mode while Redis is down, and mirrors cooldowns so that it knows them then.
   const fallback = memoryQuota({ clock: clock ?? systemClock, windowMs, bucketMs });
   const live = new Set<RedisLease>();
+  // Local reservations made while Redis was down, carried into Redis when it is back.
+  const journal = new OutageJournal(bucketMs, windowMs);
+  let carrying: Promise<void> | undefined;
   let downUntil = 0;
   let lastReport = Number.NEGATIVE_INFINITY;
   let sequence = 0;
@@ -82,8 +87,20 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
     return routerError;
   }
 
-  const run = (target: Script, redisKeys: readonly string[], args: ReadonlyArray<string | number>) =>
-    runScript(client, target, redisKeys, args, commandTimeoutMs);
+  const run = (
+    target: Script,
+    redisKeys: readonly string[],
+    args: ReadonlyArray<string | number>,
+    onUnknown?: (sealed: Promise<void>) => void,
+  ) => runScript(client, target, redisKeys, args, commandTimeoutMs, onUnknown);
+
+  // Leases a lost reserve or settle may have left behind in Redis: released by id (see orphans.ts).
+  const orphans = new Orphans({
+    run,
+    leaseTtlMs,
+    retryMs: outageRetryMs,
+    freed: (key) => wakeFirst(key.waiters),
+  });
 
   const upkeep = startUpkeep({ config, keys, live, run, timeArg, sawTime, healthy, failed, report });
 
@@ -98,22 +115,61 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
         },
       );
     }
-    const result = await fallback.reserve(input);
+    const result = await fallback.reserve({ ...input, keys: input.keys.map(withoutSeenUsage) });
     if (!result.ok) return result;
     const inner = result.lease;
     acquired += 1;
-    const lease = new RedisLease(
-      inner.leaseId,
-      inner.providerId,
-      inner.keyId,
-      inner.tokens,
-      inner.reservedAt,
-      owner,
-      {
-        local: inner,
-      },
-    );
+    const at = now();
+    journal.add(keys.get(inner), at, inner.tokens);
+    const lease = new RedisLease(inner.leaseId, inner.providerId, inner.keyId, inner.tokens, at, owner, {
+      local: inner,
+    });
     return { ok: true, lease };
+  }
+
+  /**
+   * The local fallback starts with an empty window and no slot taken. What Redis last said the key's
+   * window held (this instance's calls and the others') is taken off its limits for as long as those
+   * calls can still be in the window, and this instance's Redis leases still in use off its slots, so
+   * that an outage never hands out that part of the limit again.
+   */
+  function withoutSeenUsage(candidate: QuotaKey): QuotaKey {
+    const key = keys.find(candidate);
+    if (key === undefined) return candidate;
+    const limited = { ...candidate };
+    if (limited.maxConcurrent !== undefined) {
+      let held = 0;
+      for (const lease of live) if (RedisLease.remote(lease) === key) held += 1;
+      limited.maxConcurrent = Math.max(0, limited.maxConcurrent - held);
+    }
+    if (now() - key.seenAt > windowMs + bucketMs) return limited;
+    if (limited.rpm !== undefined) limited.rpm = Math.max(0, limited.rpm - key.requests);
+    if (limited.tpm !== undefined) limited.tpm = Math.max(0, limited.tpm - key.tokens);
+    return limited;
+  }
+
+  /**
+   * Carry the journal into Redis (once, whoever asks first), before the first reservation there after
+   * an outage. A carry that fails puts its batches back; one that timed out may have run as well and
+   * count twice — erring on the side of the limit.
+   */
+  function carry(): Promise<void> {
+    carrying ??= (async () => {
+      const batches = journal.take();
+      try {
+        for (const [provider, batch] of batches) {
+          const { keys: redisKeys, args } = carryArgs(batch);
+          sawTime((await run(CARRY, redisKeys, [timeArg(), windowMs, bucketMs, ...args]))[0]);
+          batches.delete(provider);
+        }
+      } catch (error) {
+        for (const batch of batches.values()) journal.restore(batch);
+        throw error;
+      }
+    })().finally(() => {
+      carrying = undefined;
+    });
+    return carrying;
   }
 
   function refusal(reply: number[], candidates: readonly QuotaKey[], remote: RemoteKey[]): ReserveResult {
@@ -163,6 +219,13 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
       if (!healthy()) {
         return reserveLocally(input, new RouterError('STORAGE_ERROR', 'Redis was unreachable moments ago'));
       }
+      if (journal.size > 0 || carrying !== undefined) {
+        try {
+          await carry();
+        } catch (error) {
+          return reserveLocally(input, failed(error));
+        }
+      }
       const tokens = Math.ceil(Math.max(0, input.tokens || 0)); // Redis counts integers
       sequence += 1;
       const leaseId = `${instance}:${sequence.toString(36)}`;
@@ -177,7 +240,7 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
       }
       let reply: number[];
       try {
-        reply = await run(RESERVE, redisKeys, args);
+        reply = await run(RESERVE, redisKeys, args, (sealed) => orphans.add(leaseId, remote, sealed));
       } catch (error) {
         return reserveLocally(input, failed(error));
       }
@@ -206,6 +269,8 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
       const key = RedisLease.remote(lease) ?? keys.get(lease);
       if (input?.rateLimit !== undefined) await fallback.observe(lease, input.rateLimit);
       if (local !== undefined) {
+        if (input?.tokens !== undefined)
+          journal.adjust(key, lease.reservedAt, Math.ceil(Math.max(0, input.tokens || 0)) - lease.tokens);
         await fallback.settle(local, input);
         wakeFirst(key.waiters);
         return;
@@ -219,6 +284,7 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
             SETTLE,
             [key.hash, key.leases],
             [timeArg(), windowMs, bucketMs, lease.leaseId, RedisLease.bucket(lease), delta, block],
+            (sealed) => orphans.add(lease.leaseId, [key], sealed),
           );
           sawTime(reply[1]);
           key.update(reply, 2); // counts our release: wakes one local waiter
@@ -276,6 +342,8 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
       const local = fallback.view(ref);
       const key = keys.find(ref);
       if (key === undefined) return local;
+      // Other instances' releases reach this one only through Redis: refresh a count read a while ago.
+      if (now() - key.inFlightAt > config.pollIntervalMs && healthy()) upkeep.refresh(key);
       const view = key.view(now());
       view.inFlight += local.inFlight;
       view.requestsInWindow += local.requestsInWindow;
@@ -307,6 +375,7 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
       if (closed) return;
       closed = true;
       upkeep.stop();
+      orphans.stop();
       const error = closedError();
       for (const key of keys.all()) failAll(key.waiters, error);
       await fallback.close?.();

@@ -17,6 +17,8 @@ export class RemoteKey {
   released = -1;
   /** When (store time) the values above were read. */
   seenAt = 0;
+  /** When (store time) `inFlight` was read: besides the scripts, the poller refreshes it. */
+  inFlightAt = 0;
   readonly waiters: WaiterQueue = new Set();
 
   constructor(
@@ -37,6 +39,7 @@ export class RemoteKey {
    */
   update(values: readonly number[], offset: number): void {
     this.seenAt = this.window.now();
+    this.inFlightAt = this.seenAt;
     this.requests = values[offset] ?? 0;
     this.tokens = values[offset + 1] ?? 0;
     this.inFlight = values[offset + 2] ?? 0;

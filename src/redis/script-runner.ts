@@ -28,6 +28,10 @@ const OFFLINE = new Set(['reconnecting', 'end', 'close']);
  * Run a script by its SHA, loading it with `EVAL` when Redis answers `NOSCRIPT` (first use, or after a
  * restart or `SCRIPT FLUSH`). Fails fast when the client is offline and gives up after `timeoutMs`, so a
  * Redis outage costs a request milliseconds, not ioredis's reconnect schedule.
+ *
+ * A script that was sent but failed without an answer from Redis (a timeout, a dropped connection)
+ * may have run all the same: `onUnknown` then receives a promise that settles (never rejects) when
+ * the command's fate is sealed — its late reply or its final failure — so that the caller can undo it.
  */
 export async function runScript(
   client: RedisScriptClient,
@@ -35,6 +39,7 @@ export async function runScript(
   keys: readonly string[],
   args: ReadonlyArray<string | number>,
   timeoutMs: number,
+  onUnknown?: (settled: Promise<void>) => void,
 ): Promise<number[]> {
   if (client.status !== undefined && OFFLINE.has(client.status)) {
     throw new RouterError('STORAGE_ERROR', `Redis is unreachable (client status: ${client.status})`);
@@ -47,14 +52,28 @@ export async function runScript(
     );
     timer.unref?.();
   });
+  const running = evaluate(client, target, keys, args);
   try {
-    return (await Promise.race([evaluate(client, target, keys, args), timeout])) as number[];
+    return (await Promise.race([running, timeout])) as number[];
   } catch (error) {
+    if (onUnknown !== undefined && !isReplyError(error)) {
+      onUnknown(
+        running.then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
+    } else running.catch(() => {});
     if (RouterError.isInstance(error)) throw error;
     throw new RouterError('STORAGE_ERROR', 'A Redis quota script failed', { cause: error });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** An error Redis itself answered with (the script did not run, or failed): its outcome is known. */
+function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
 }
 
 async function evaluate(

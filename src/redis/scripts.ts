@@ -14,7 +14,8 @@
 
 import { type Script, script } from './script-runner.js';
 
-const COMMON = `
+/** Helpers every script starts with (exported for scripts kept beside the feature they serve). */
+export const COMMON = `
 local function now_ms(given)
   if given ~= '' then return tonumber(given) end
   local t = redis.call('TIME')

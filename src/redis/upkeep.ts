@@ -21,6 +21,11 @@ export interface UpkeepContext {
 export interface Upkeep {
   /** Asks Redis for releases by other instances while local callers wait for a slot. */
   poller: Ticker;
+  /**
+   * Ask Redis, on the poller's next run, for the in-flight count of a key read a while ago (other
+   * instances' releases reach this one only through Redis), so that `view()` does not stay stale.
+   */
+  refresh(key: RemoteKey): void;
   /** Pushes the expiry of this instance's live leases while there are any. */
   renewer: Ticker;
   stop(): void;
@@ -45,13 +50,18 @@ function byProvider<T>(items: Iterable<T>, providerOf: (item: T) => string): Map
 export function startUpkeep(context: UpkeepContext): Upkeep {
   const { config, keys, live } = context;
 
-  const waitingKeys = (): RemoteKey[] => [...keys.all()].filter((key) => key.waiters.size > 0);
+  const stale = new Set<RemoteKey>();
+  const polledKeys = (): RemoteKey[] => {
+    const out = [...keys.all()].filter((key) => key.waiters.size > 0 || stale.has(key));
+    stale.clear();
+    return out;
+  };
 
   const poller = new Ticker(
     config.pollIntervalMs,
     async () => {
       if (!context.healthy()) return;
-      for (const group of byProvider(waitingKeys(), (key) => key.providerId).values()) {
+      for (const group of byProvider(polledKeys(), (key) => key.providerId).values()) {
         try {
           const reply = await context.run(
             POLL,
@@ -61,6 +71,7 @@ export function startUpkeep(context: UpkeepContext): Upkeep {
           context.sawTime(reply[0]);
           group.forEach((key, index) => {
             key.inFlight = reply[2 + 2 * index] ?? key.inFlight;
+            key.inFlightAt = reply[0] ?? key.inFlightAt;
             key.noteReleased(reply[1 + 2 * index] ?? key.released);
           });
         } catch (error) {
@@ -69,7 +80,7 @@ export function startUpkeep(context: UpkeepContext): Upkeep {
         }
       }
     },
-    () => waitingKeys().length > 0,
+    () => stale.size > 0 || [...keys.all()].some((key) => key.waiters.size > 0),
   );
 
   const renewer = new Ticker(
@@ -107,6 +118,10 @@ export function startUpkeep(context: UpkeepContext): Upkeep {
 
   return {
     poller,
+    refresh(key) {
+      stale.add(key);
+      poller.ensure();
+    },
     renewer,
     stop() {
       poller.stop();
