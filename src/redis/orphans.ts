@@ -19,6 +19,8 @@ return { removed }
 
 interface Orphan {
   keys: readonly RemoteKey[];
+  /** Kept on purpose until the local lease that stands in for it is settled. */
+  held: boolean;
   /** The lost command's fate is sealed (late reply, or final failure): it cannot run any more. */
   sealed: boolean;
   /** `Date.now()` when it was lost. */
@@ -37,7 +39,9 @@ export interface OrphanDeps {
 /**
  * Leases that a reserve (or a settle) may have left in Redis without the client knowing: the script
  * was sent, but its reply came too late (`commandTimeoutMs`) or never. Each is released by its lease
- * id — which the client chose, so it can name it without the reply:
+ * id — which the client chose, so it can name it without the reply. A reserve's orphan may be `held`
+ * until the local lease serving that request instead is settled: meanwhile the slot it may hold in
+ * Redis counts that request for the other instances, which is right. Then it is released:
  * - at once, on the same connection: Redis runs commands in order, so the release runs after the lost
  *   script if that one reached Redis at all;
  * - again once the lost command's fate is sealed (its late reply, or ioredis giving it up), for the
@@ -55,22 +59,31 @@ export class Orphans {
       deps.retryMs,
       async () => {
         for (const [leaseId, orphan] of [...this.pending]) {
+          if (orphan.held) continue;
           if (Date.now() - orphan.since > deps.leaseTtlMs) this.pending.delete(leaseId);
           else await this.release(leaseId, orphan);
         }
       },
-      () => this.pending.size > 0,
+      () => [...this.pending.values()].some((orphan) => !orphan.held),
     );
   }
 
-  add(leaseId: string, keys: readonly RemoteKey[], sealed: Promise<void>): void {
-    const orphan: Orphan = { keys, sealed: false, since: Date.now() };
+  add(leaseId: string, keys: readonly RemoteKey[], sealed: Promise<void>, held?: Promise<void>): void {
+    const orphan: Orphan = { keys, held: held !== undefined, sealed: false, since: Date.now() };
     this.pending.set(leaseId, orphan);
-    void this.release(leaseId, orphan);
     void sealed.then(() => {
       orphan.sealed = true;
       return this.release(leaseId, orphan);
     });
+    if (held === undefined) void this.release(leaseId, orphan);
+    else {
+      void held.then(() => {
+        orphan.held = false;
+        orphan.since = Date.now();
+        this.ticker.ensure();
+        return this.release(leaseId, orphan);
+      });
+    }
     this.ticker.ensure();
   }
 
@@ -85,7 +98,7 @@ export class Orphans {
   }
 
   private async release(leaseId: string, orphan: Orphan): Promise<void> {
-    if (this.pending.get(leaseId) !== orphan) return;
+    if (this.pending.get(leaseId) !== orphan || orphan.held) return;
     const sealedBefore = orphan.sealed;
     let removed: number;
     try {

@@ -50,6 +50,8 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
   // Serves in fail-open mode while Redis is down, and mirrors cooldowns so that it knows them then.
   const fallback = memoryQuota({ clock: clock ?? systemClock, windowMs, bucketMs });
   const live = new Set<RedisLease>();
+  /** Local leases standing in for a reserve lost in flight: settling one lets its orphan go. */
+  const holds = new Map<QuotaLease, () => void>();
   // Local reservations made while Redis was down, carried into Redis when it is back.
   const journal = new OutageJournal(bucketMs, windowMs);
   let carrying: Promise<void> | undefined;
@@ -239,10 +241,21 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
         args.push(candidate.rpm ?? -1, candidate.tpm ?? -1, candidate.maxConcurrent ?? -1);
       }
       let reply: number[];
+      let unhold: (() => void) | undefined;
       try {
-        reply = await run(RESERVE, redisKeys, args, (sealed) => orphans.add(leaseId, remote, sealed));
+        reply = await run(RESERVE, redisKeys, args, (sealed) => {
+          orphans.add(leaseId, remote, sealed, new Promise<void>((resolve) => (unhold = resolve)));
+        });
       } catch (error) {
-        return reserveLocally(input, failed(error));
+        // The lost reserve may hold a slot in Redis: it stands for the local lease until that one ends.
+        let result: ReserveResult | undefined;
+        try {
+          result = await reserveLocally(input, failed(error));
+          return result;
+        } finally {
+          if (result?.ok === true && unhold !== undefined) holds.set(result.lease, unhold);
+          else unhold?.();
+        }
       }
       sawTime(reply[1]);
       if (reply[0] !== 1) return refusal(reply, input.keys, remote);
@@ -269,6 +282,8 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
       const key = RedisLease.remote(lease) ?? keys.get(lease);
       if (input?.rateLimit !== undefined) await fallback.observe(lease, input.rateLimit);
       if (local !== undefined) {
+        holds.get(lease)?.();
+        holds.delete(lease);
         if (input?.tokens !== undefined)
           journal.adjust(key, lease.reservedAt, Math.ceil(Math.max(0, input.tokens || 0)) - lease.tokens);
         await fallback.settle(local, input);
@@ -375,6 +390,8 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
       if (closed) return;
       closed = true;
       upkeep.stop();
+      for (const unhold of holds.values()) unhold();
+      holds.clear();
       orphans.stop();
       const error = closedError();
       for (const key of keys.all()) failAll(key.waiters, error);

@@ -43,7 +43,12 @@ describe.skipIf(!REDIS_URL)('a reserve whose reply came too late', () => {
       outageRetryMs: 50,
       onError: (e) => errors.push(e),
     });
-    const mock = mockProvider({ name: 'mock', fallback: { text: 'ok', delayMs: 30 } });
+    // Calls 1–4 (after the warm-up) hang until their callers give up; the others answer.
+    const mock = mockProvider({
+      name: 'mock',
+      respond: (_call, index) => (index >= 1 && index <= 4 ? { hang: true } : undefined),
+      fallback: { text: 'ok', delayMs: 30 },
+    });
     const router = new ModelRouter({
       catalog: {
         providers: [{ id: 'p', adapter: 'mock', keys: [{ id: 'k', secret: 'sk-test', maxConcurrent: 4 }] }],
@@ -59,14 +64,22 @@ describe.skipIf(!REDIS_URL)('a reserve whose reply came too late', () => {
       await router.complete({ model: 'p/m', messages: hi });
 
       proxy.delayReplies(400);
-      const slow = await Promise.all(
-        Array.from({ length: 4 }, () => router.complete({ model: 'p/m', messages: hi })),
+      const callers = Array.from({ length: 4 }, () => new AbortController());
+      const slow = callers.map((c) =>
+        router
+          .complete({ model: 'p/m', messages: hi }, { signal: c.signal })
+          .catch((e: RouterError) => e.code),
       );
-      expect(slow).toHaveLength(4); // served from the local fallback meanwhile
+      // Served from the local fallback meanwhile: the four calls reach the provider.
+      await eventually(() => mock.calls.length === 5, 5_000, 'four calls on local leases');
       expect(errors.length).toBeGreaterThan(0);
-      // The four scripts did run in Redis (taking the four slots) …
       proxy.delayReplies(0);
-      // … and their slots are released without waiting for the lease TTL.
+      // The four scripts did run in Redis: while the requests they stand for run, the slots stay taken
+      // (the other instances must count them) …
+      expect(await admin.zcard(leases)).toBe(4);
+      for (const c of callers) c.abort();
+      expect(await Promise.all(slow)).toEqual(['ABORTED', 'ABORTED', 'ABORTED', 'ABORTED']);
+      // … and once they end, the slots are released without waiting for the lease TTL.
       await eventually(async () => (await admin.zcard(leases)) === 0, 5_000, 'the orphaned slots released');
 
       // Back on Redis: four at a time fit again, on this instance and any other.
