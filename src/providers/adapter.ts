@@ -90,6 +90,12 @@ export interface ProviderAdapter {
    * `/v1/messages/count_tokens`). Optional: without it the router estimates.
    */
   countTokens?(call: ProviderCall): Promise<{ inputTokens: number }>;
+  /**
+   * Why this adapter cannot honour a chat request without changing what it means (a
+   * `responseFormat` json_schema it cannot enforce, …), or `undefined` when it can. The router then
+   * skips the candidate (`unsupported`) and answers `VALIDATION` when no candidate can.
+   */
+  cannotServe?(request: Readonly<ChatRequest>): string | undefined;
   /** Embeddings. An adapter without it is skipped for `router.embed()` (reason `no_embed`). */
   embed?(call: EmbedCall): Promise<EmbedResponse>;
 }

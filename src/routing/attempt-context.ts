@@ -115,12 +115,23 @@ export function providerCall(rc: RequestContext, a: AttemptContext): ProviderCal
   };
 }
 
-/** Why a candidate's adapter cannot serve an operation (none for that name, or no `embed`). */
+/**
+ * Why a candidate's adapter cannot serve a request: no adapter of that name, no `embed`, or (given
+ * the request) an adapter that says it cannot honour it without changing its meaning.
+ */
 export function adapterSkip(
   adapter: ProviderAdapter | undefined,
   operation: Operation,
-): 'no_adapter' | 'no_embed' | undefined {
+  request?: object,
+): 'no_adapter' | 'no_embed' | 'unsupported' | undefined {
   if (!adapter) return 'no_adapter';
-  if (operation === 'embed' && typeof adapter.embed !== 'function') return 'no_embed';
+  if (operation === 'embed') return typeof adapter.embed === 'function' ? undefined : 'no_embed';
+  if (request && adapter.cannotServe?.(request as ChatRequest) !== undefined) return 'unsupported';
   return undefined;
+}
+
+/** The adapter's reason for `unsupported`, as a `VALIDATION` error (400 on the relay). */
+export function unsupportedError(adapter: ProviderAdapter | undefined, request: object): RouterError {
+  const why = adapter?.cannotServe?.(request as ChatRequest) ?? 'unsupported';
+  return new RouterError('VALIDATION', `No candidate can serve this request as asked: ${why}`);
 }

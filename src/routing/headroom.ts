@@ -11,7 +11,9 @@ export type SkipReason =
   | 'circuit_open'
   | 'context_window'
   /** `router.embed()` only: the candidate's adapter has no `embed`. */
-  | 'no_embed';
+  | 'no_embed'
+  /** The adapter cannot honour the request without changing its meaning (`cannotServe`). */
+  | 'unsupported';
 
 /** One key's numbers, as the headroom formula reads them. */
 export interface KeyUsage {

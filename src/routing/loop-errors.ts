@@ -49,6 +49,7 @@ const REASON_TEXT: Record<Skip['reason'], string> = {
   disabled: 'disabled',
   context_window: 'context window too small',
   no_embed: 'adapter cannot embed',
+  unsupported: 'cannot honour the request',
 };
 
 /** The last word on each candidate (a later pass may have seen it again), at most `DETAIL_SKIPS`. */
@@ -156,8 +157,13 @@ export function finalError(
         base,
       );
     }
-    if (skipped.length > 0 && skipped.every((s) => s.reason === 'no_embed' || s.reason === 'no_adapter')) {
-      // Asking embeddings of chat-only candidates is the request's mistake, not an outage.
+    const capability = (r: Skip['reason']) => r === 'no_embed' || r === 'no_adapter' || r === 'unsupported';
+    if (skipped.length > 0 && skipped.every((s) => capability(s.reason))) {
+      // Asking what no candidate can do is the request's mistake, not an outage.
+      if (RouterError.isInstance(lastError) && lastError.code === 'VALIDATION') {
+        lastError.attempts = attempts;
+        return lastError;
+      }
       if (skipped.some((s) => s.reason === 'no_embed')) {
         return new RouterError(
           'NO_CANDIDATES',

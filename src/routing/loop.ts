@@ -3,7 +3,7 @@ import { ProviderError } from '../errors/provider-error.js';
 import { RouterError } from '../errors/router-error.js';
 import type { QuotaKey } from '../quota/quota-store.js';
 import type { AttemptSummary, Usage } from '../types/result.js';
-import { type AttemptBody, type RequestContext, adapterSkip } from './attempt-context.js';
+import { type AttemptBody, type RequestContext, adapterSkip, unsupportedError } from './attempt-context.js';
 import { InterruptedAttempt } from './attempt-context.js';
 import { abortedError, runAttempt } from './attempt.js';
 import { retryDelay, sleep } from './backoff.js';
@@ -84,9 +84,12 @@ async function loop<T, R extends object>(
         skipped.push(skipOf(cand, 'context_window', now));
         continue;
       }
-      const unserved = adapterSkip(options.adapters[cand.provider.adapter], rc.operation);
+      const adapter = options.adapters[cand.provider.adapter];
+      const unserved = adapterSkip(adapter, rc.operation, rc.request);
       if (unserved) {
         skipped.push(skipOf(cand, unserved, now));
+        // What the request asks changes meaning without it (json_schema output): said if nobody can.
+        if (unserved === 'unsupported') lastError ??= unsupportedError(adapter, rc.request);
         continue;
       }
       const pool = poolState(cand.keys, (k) => quota.view(k), now);

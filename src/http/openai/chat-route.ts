@@ -1,8 +1,10 @@
-import type { ChatRequest } from 'model-router';
+import type { ChatRequest, RouterWarning } from 'model-router';
+import { peek } from '../relay/peek.js';
+import { droppedFields, warningHeaders } from '../relay/warnings.js';
 import { openCommittedStream, type Served, servedBy } from '../relay/committed-stream.js';
 import type { RelayRoute, RouteContext } from '../relay/types.js';
 import { renderOpenAIError } from './errors.js';
-import { parseOpenAIRequest } from './request.js';
+import { MODELLED_CHAT_FIELDS, parseOpenAIRequest } from './request.js';
 import { type CompletionMeta, toOpenAICompletion } from './response.js';
 import { openAIEventStream } from './stream.js';
 
@@ -36,9 +38,20 @@ async function chatCompletions(
   presentation: ChatPresentation,
 ) {
   const relay = parseOpenAIRequest(await input.readJson(maxBodyBytes));
-  const chat = transformRequest
+  let chat = transformRequest
     ? await transformRequest(relay.chat, { actor, request: input.webRequest() })
     : relay.chat;
+  if (chat.wire && (chat.messages !== relay.chat.messages || chat.tools !== relay.chat.tools)) {
+    // The conversation was rewritten: the client's body no longer says what is asked.
+    const { wire: _dropped, ...rest } = chat;
+    chat = rest;
+  }
+  const wire = chat.wire?.format === 'openai-chat' ? chat.wire : undefined;
+  // What a provider of another format cannot take (seed, logit_bias, …), said rather than hidden.
+  const crossFormat = (served: { warnings?: RouterWarning[] | undefined }) => [
+    ...(wire ? droppedFields(wire.body, MODELLED_CHAT_FIELDS, 'OpenAI chat-completions') : []),
+    ...(served.warnings ?? []),
+  ];
   const asked = typeof chat.model === 'string' ? chat.model : undefined;
   // The model that answered (as the upstream named it, when it did), as OpenAI and other gateways
   // report it; or, with `responseModel: 'requested'`, the name the client asked for.
@@ -55,21 +68,55 @@ async function chatCompletions(
   if (!relay.stream) {
     const result = await router.complete(chat, routeOptions);
     const served = { ...result.model, ...(result.groupName ? { groupName: result.groupName } : {}) };
+    const same =
+      wire &&
+      result.wire?.format === 'openai-chat' &&
+      typeof result.wire.body === 'object' &&
+      result.wire.body !== null;
+    if (same) {
+      // Same format: the upstream's answer as it came (logprobs, system_fingerprint, service_tier,
+      // reasoning fields), under the relay's id and the model name this route presents.
+      const m = meta(served, result.responseModel);
+      return {
+        kind: 'json' as const,
+        status: 200,
+        headers: { ...servedBy(served), ...warningHeaders(result.warnings ?? []) },
+        body: { ...(result.wire!.body as Record<string, unknown>), id: m.id, model: m.model },
+      };
+    }
+    const warnings = crossFormat(result);
     return {
       kind: 'json' as const,
       status: 200,
       headers: {
         ...servedBy(served),
         ...(result.usage.estimated ? { 'x-model-router-usage': 'estimated' } : {}),
+        ...warningHeaders(warnings),
       },
-      body: toOpenAICompletion(result, meta(served, result.responseModel)),
+      body: {
+        ...toOpenAICompletion(result, meta(served, result.responseModel)),
+        ...(warnings.length > 0 ? { warnings } : {}),
+      },
     };
   }
-  const { stream, parts, served } = await openCommittedStream(router, chat, routeOptions);
+  const committed = await openCommittedStream(router, chat, routeOptions);
+  const { stream, served } = committed;
+  const start = await committed.parts.next(); // the `start` part, already read
+  // The part after `start` says who frames the stream: an openai-chat upstream's own chunks
+  // (`wire` parts, held back until the commit and sent right after `start`), or the router's parts.
+  const { next, rest } = await peek(committed.parts);
+  const passThrough = !!wire && next?.done === false && next.value.type === 'wire';
+  const startWarnings = !start.done && start.value.type === 'start' ? start.value.warnings : undefined;
+  const warnings = passThrough ? (startWarnings ?? []) : crossFormat({ warnings: startWarnings });
   return openAIEventStream(
     stream,
-    parts,
-    { ...meta(served), includeUsage: relay.includeUsage },
-    servedBy(served),
+    rest,
+    {
+      ...meta(served),
+      includeUsage: relay.includeUsage,
+      passThrough,
+      keepUpstreamModel: presentation.responseModel === 'served',
+    },
+    { ...servedBy(served), ...warningHeaders(warnings) },
   );
 }

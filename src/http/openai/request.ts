@@ -2,9 +2,11 @@ import { type ChatMessage, type ChatRequest, type ContentPart, RouterError } fro
 import { z } from 'zod';
 
 /*
- * OpenAI's chat-completions request, as clients send it. Fields the router has no use for (`seed`,
- * `presence_penalty`, `logit_bias`, `parallel_tool_calls`, …) are accepted and ignored, as an
- * OpenAI-compatible server does; `null` is accepted wherever OpenAI accepts it.
+ * OpenAI's chat-completions request, as clients send it; `null` is accepted wherever OpenAI accepts
+ * it. Fields the router does not model (`seed`, penalties, `logit_bias`, `parallel_tool_calls`,
+ * `logprobs`, `reasoning_effort`, `store`, `service_tier`, and any field added after this was
+ * written) travel in `wire` to an upstream of the same format, unchanged; the known ones are
+ * type-checked here so that a malformed one is a 400 from the relay, not from the provider.
  */
 
 const str = z.string().max(10_000_000);
@@ -89,7 +91,39 @@ export const openAIChatRequestSchema = z.object({
   metadata: opt(z.record(z.string().max(200), z.string().max(10_000))),
   stream: opt(z.boolean()),
   stream_options: opt(z.object({ include_usage: z.boolean().optional() })),
+  seed: opt(z.number().int()),
+  frequency_penalty: opt(z.number().min(-2).max(2)),
+  presence_penalty: opt(z.number().min(-2).max(2)),
+  logit_bias: opt(z.record(z.string().max(20), z.number().min(-100).max(100))),
+  parallel_tool_calls: opt(z.boolean()),
+  logprobs: opt(z.boolean()),
+  top_logprobs: opt(z.number().int().min(0).max(20)),
+  reasoning_effort: opt(z.string().min(1).max(20)),
+  store: opt(z.boolean()),
+  service_tier: opt(z.string().min(1).max(20)),
 });
+
+/**
+ * The request fields the router models (they are mapped to `ChatRequest` and honoured by every
+ * adapter); any other field of the body reaches only an upstream of the same wire format.
+ */
+export const MODELLED_CHAT_FIELDS: ReadonlySet<string> = new Set([
+  'model',
+  'messages',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  'n',
+  'tools',
+  'tool_choice',
+  'response_format',
+  'user',
+  'metadata',
+  'stream',
+  'stream_options',
+]);
 
 export type OpenAIChatRequest = z.output<typeof openAIChatRequestSchema>;
 
@@ -105,7 +139,11 @@ export function parseOpenAIRequest(body: unknown): RelayRequest {
   const parsed = openAIChatRequestSchema.safeParse(body);
   if (!parsed.success) throw wireValidationError(parsed.error);
   const r = parsed.data;
-  const chat: ChatRequest = { messages: r.messages.map(toMessage) };
+  const chat: ChatRequest = {
+    messages: r.messages.map(toMessage),
+    // The body as sent: an openai-chat upstream gets every field, under its own name.
+    wire: { format: 'openai-chat', body: body as Record<string, unknown> },
+  };
   if (r.model != null) chat.model = r.model;
   const maxTokens = r.max_completion_tokens ?? r.max_tokens;
   if (maxTokens != null) chat.maxTokens = maxTokens;

@@ -8,6 +8,14 @@ import { type CompletionMeta, toOpenAIFinishReason, wireUsage } from './response
 export interface SseOptions extends CompletionMeta {
   /** `stream_options.include_usage`: `usage: null` on every chunk, then a usage chunk before `[DONE]`. */
   includeUsage: boolean;
+  /**
+   * The serving upstream speaks chat completions: its own chunks go out (`wire` parts) under the
+   * relay's id and the asked model name — logprobs, system_fingerprint, service_tier and reasoning
+   * fields included — instead of chunks rebuilt from the router's parts.
+   */
+  passThrough?: boolean;
+  /** In pass-through, keep each chunk's own `model` (the upstream's name) rather than `model`. */
+  keepUpstreamModel?: boolean;
 }
 
 const DONE = 'data: [DONE]\n\n';
@@ -38,13 +46,26 @@ export function openAIEventStream(
     stream,
     parts,
     {
-      open: () => [chunk({ delta: { role: 'assistant', content: '' } })],
-      part: translate,
+      open: () => (options.passThrough ? [] : [chunk({ delta: { role: 'assistant', content: '' } })]),
+      part: options.passThrough ? passOn : translate,
       close: () => [DONE],
       error: (error) => [sseFrame(errorBody(describeError(error)))],
     },
     headers,
   );
+
+  function passOn(part: StreamPart): string[] {
+    if (part.type !== 'wire' || part.format !== 'openai-chat') return [];
+    const data = part.data as Record<string, unknown>;
+    const model = options.keepUpstreamModel && typeof data.model === 'string' ? data.model : options.model;
+    const out: Record<string, unknown> = { ...data, id: options.id, model };
+    if (!options.includeUsage) {
+      // The adapter asks for usage; a client that did not gets no usage chunk, as from OpenAI.
+      if (Array.isArray(data.choices) && data.choices.length === 0) return [];
+      delete out.usage;
+    }
+    return [sseFrame(out)];
+  }
 
   function translate(part: StreamPart): string[] {
     switch (part.type) {

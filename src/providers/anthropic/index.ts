@@ -3,6 +3,7 @@ import { systemClock } from '../../util/clock.js';
 import type { ProviderAdapter, ProviderCall } from '../adapter.js';
 import { lowerCaseKeys } from '../shared/headers.js';
 import { jsonSseAdapter } from '../shared/json-sse-adapter.js';
+import { messagesCannotServe } from './capabilities.js';
 import { resolveLimits } from '../shared/limits.js';
 import { joinUrl } from '../shared/url.js';
 import type { AnthropicOptions } from './options.js';
@@ -38,7 +39,7 @@ export function anthropic(options: AnthropicOptions = {}): ProviderAdapter {
   const baseURL = options.baseURL ?? DEFAULT_BASE_URL;
   const extraHeaders = lowerCaseKeys(options.headers);
 
-  return jsonSseAdapter({
+  const adapter = jsonSseAdapter({
     name: NAME,
     fetch: options.fetch,
     limits,
@@ -52,6 +53,7 @@ export function anthropic(options: AnthropicOptions = {}): ProviderAdapter {
     fromResponse: fromMessage,
     decoder: messagesDecoder,
   });
+  return { ...adapter, cannotServe: messagesCannotServe };
 }
 
 /** Client headers a request in Anthropic's own format carries on to the upstream. */

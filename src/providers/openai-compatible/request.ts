@@ -2,6 +2,7 @@ import type { AssistantContentPart, ChatMessage, ContentPart, ToolDefinition } f
 import type { ProviderCall } from '../adapter.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { Warnings } from '../shared/warnings.js';
+import { chatPassThroughBody } from './pass-through.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -112,6 +113,8 @@ export function toChatCompletionsBody(
 ): { body: JsonObject; warnings: Warnings } {
   const r = call.request;
   const warnings = new Warnings();
+  if (r.wire?.format === 'openai-chat')
+    return { body: chatPassThroughBody(call, r.wire.body, settings), warnings };
   const body: JsonObject = {
     model: call.model.modelId,
     messages: r.messages.map((m, i) => toMessage(m, warnings, i)),

@@ -46,6 +46,8 @@ export function chatCompletionsDecoder(ctx: CallContext): SseDecoder {
   let id: string | undefined;
   let responseModel: string | undefined;
   const toolIndex = toolIndexer();
+  // A client of the same wire format gets every chunk as it came (logprobs, system_fingerprint, …).
+  const passOn = ctx.call.request.wire?.format === 'openai-chat';
 
   const finish = (): FinishPart => ({
     type: 'finish',
@@ -72,6 +74,7 @@ export function chatCompletionsDecoder(ctx: CallContext): SseDecoder {
       usage =
         mapUsage(json.usage) ?? mapUsage(isObject(json.x_groq) ? json.x_groq.usage : undefined) ?? usage;
       const parts: AdapterStreamPart[] = [];
+      if (passOn) parts.push({ type: 'wire', format: 'openai-chat', event: 'chunk', data: json });
       const choices = Array.isArray(json.choices) ? json.choices : [];
       for (const choice of choices) {
         if (!isObject(choice) || (choice.index ?? 0) !== 0) continue;

@@ -1,0 +1,27 @@
+/**
+ * Read the next result of a stream ahead, and an iterator that replays it then continues. A failure
+ * of that read is replayed too (thrown by the first `next()`), so it reaches the consumer as usual.
+ */
+export async function peek<T>(
+  source: AsyncIterator<T>,
+): Promise<{ next: IteratorResult<T> | undefined; rest: AsyncIterator<T> }> {
+  let result: IteratorResult<T> | undefined;
+  let failure: { error: unknown } | undefined;
+  try {
+    result = await source.next();
+  } catch (error) {
+    failure = { error };
+  }
+  let pending = true;
+  const rest: AsyncIterator<T> = {
+    next: async () => {
+      if (!pending) return source.next();
+      pending = false;
+      if (failure) throw failure.error;
+      return result!;
+    },
+    return: async (value?: unknown) =>
+      source.return ? source.return(value) : { done: true, value: undefined as unknown as T },
+  };
+  return { next: result, rest };
+}
