@@ -203,7 +203,7 @@ describe('chat completions keep every parameter (same format)', () => {
     const got = [];
     for await (const c of stream) got.push(c);
     expect(got.map((c) => c.choices[0]?.delta.content ?? null)).toEqual(['', 'Hel', 'lo', null]);
-    expect(got.every((c) => c.system_fingerprint === 'fp_s' && c.model === 'gpt-5-mini-2025')).toBe(true);
+    expect(got.every((c) => c.system_fingerprint === 'fp_s' && c.model === 'gpt-5-mini')).toBe(true);
     expect(got[1]!.choices[0]!.logprobs?.content?.[0]?.token).toBe('x');
     expect(got.some((c) => c.usage)).toBe(false);
     expect(oa.requests[0]!.body).toMatchObject({

@@ -5,7 +5,7 @@ import { openCommittedStream, type Served, servedBy } from '../relay/committed-s
 import type { RelayRoute, RouteContext } from '../relay/types.js';
 import { renderOpenAIError } from './errors.js';
 import { MODELLED_CHAT_FIELDS, parseOpenAIRequest } from './request.js';
-import { type CompletionMeta, toOpenAICompletion } from './response.js';
+import { type CompletionMeta, toOpenAICompletion, wireUsage } from './response.js';
 import { openAIEventStream } from './stream.js';
 
 /** How the chat route presents what served and what it cost (see `RelayHandlerOptions`). */
@@ -77,11 +77,26 @@ async function chatCompletions(
       // Same format: the upstream's answer as it came (logprobs, system_fingerprint, service_tier,
       // reasoning fields), under the relay's id and the model name this route presents.
       const m = meta(served, result.responseModel);
+      const body: Record<string, unknown> = {
+        ...(result.wire!.body as Record<string, unknown>),
+        id: m.id,
+        model: m.model,
+      };
+      if (result.usage.estimated) {
+        // Never present the router's estimate as the provider's numbers.
+        const usage = wireUsage(result.usage, m);
+        if (usage) body.usage = usage;
+        else delete body.usage;
+      }
       return {
         kind: 'json' as const,
         status: 200,
-        headers: { ...servedBy(served), ...warningHeaders(result.warnings ?? []) },
-        body: { ...(result.wire!.body as Record<string, unknown>), id: m.id, model: m.model },
+        headers: {
+          ...servedBy(served),
+          ...(result.usage.estimated ? { 'x-model-router-usage': 'estimated' } : {}),
+          ...warningHeaders(result.warnings ?? []),
+        },
+        body,
       };
     }
     const warnings = crossFormat(result);
@@ -115,7 +130,6 @@ async function chatCompletions(
       ...meta(served),
       includeUsage: relay.includeUsage,
       passThrough,
-      keepUpstreamModel: presentation.responseModel === 'served',
     },
     { ...servedBy(served), ...warningHeaders(warnings) },
   );

@@ -14,8 +14,6 @@ export interface SseOptions extends CompletionMeta {
    * fields included — instead of chunks rebuilt from the router's parts.
    */
   passThrough?: boolean;
-  /** In pass-through, keep each chunk's own `model` (the upstream's name) rather than `model`. */
-  keepUpstreamModel?: boolean;
 }
 
 const DONE = 'data: [DONE]\n\n';
@@ -55,10 +53,14 @@ export function openAIEventStream(
   );
 
   function passOn(part: StreamPart): string[] {
+    if (part.type === 'finish') {
+      // The upstream reported no usage: the estimate goes out only marked, and only if asked.
+      const usage = part.usage.estimated && options.includeUsage ? wireUsage(part.usage, options) : undefined;
+      return usage ? [chunk(undefined, { usage })] : [];
+    }
     if (part.type !== 'wire' || part.format !== 'openai-chat') return [];
     const data = part.data as Record<string, unknown>;
-    const model = options.keepUpstreamModel && typeof data.model === 'string' ? data.model : options.model;
-    const out: Record<string, unknown> = { ...data, id: options.id, model };
+    const out: Record<string, unknown> = { ...data, id: options.id, model: options.model };
     if (!options.includeUsage) {
       // The adapter asks for usage; a client that did not gets no usage chunk, as from OpenAI.
       if (Array.isArray(data.choices) && data.choices.length === 0) return [];
