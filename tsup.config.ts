@@ -1,3 +1,6 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
 
 /** Every subpath export in package.json has one entry here (checked by test/package/exports.test.ts). */
@@ -35,4 +38,12 @@ export default defineConfig({
     // bedrock() loads these lazily (optional peers).
     /^@smithy\//,
   ],
+  // The dashboard's chart library ships in the package (no CDN): dist/dashboard/uPlot.*.
+  async onSuccess() {
+    const dir = dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'));
+    await mkdir('dist/dashboard', { recursive: true });
+    for (const f of ['uPlot.iife.min.js', 'uPlot.min.css', '../LICENSE']) {
+      await copyFile(join(dir, f), join('dist/dashboard', f === '../LICENSE' ? 'uPlot.LICENSE' : f));
+    }
+  },
 });

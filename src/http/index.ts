@@ -9,3 +9,5 @@ export type { NodeListener, WebHandler } from './node-listener.js';
 export type { Authenticate, FetchHandler } from './types.js';
 export { createMetricsHandler } from './metrics/metrics-handler.js';
 export type { MetricsHandlerOptions } from './metrics/metrics-handler.js';
+export { createDashboardHandler } from './dashboard/dashboard-handler.js';
+export type { DashboardHandlerOptions } from './dashboard/dashboard-handler.js';
