@@ -149,10 +149,16 @@ export type { AdminDeps } from './admin/types.js';
 export type { AdminAction } from './admin/actions.js';
 
 // Adapters
-export { anthropic, bedrock, gemini, openaiCompatible } from './providers/index.js';
+export { cachedToken } from './auth/cached-token.js';
+export type { AccessToken, CachedTokenOptions } from './auth/cached-token.js';
+export { defaultResolveSecret } from './secrets.js';
+export { anthropic, azureOpenAI, bedrock, gemini, openaiCompatible } from './providers/index.js';
 export type {
   AnthropicOptions,
+  AzureOpenAIOptions,
   BedrockOptions,
+  PresetName,
+  PresetRules,
   GeminiOptions,
   OpenAICompatibleOptions,
   AdapterLimits,

@@ -10,3 +10,5 @@ export { openaiCompatible, type OpenAICompatibleOptions } from './openai-compati
 export type { AdapterLimits } from './shared/limits.js';
 export { gemini, type GeminiOptions, type VertexLocation } from './gemini/index.js';
 export { bedrock, type BedrockOptions } from './bedrock/index.js';
+export { azureOpenAI, type AzureOpenAIOptions } from './azure/index.js';
+export type { PresetName, PresetRules } from './openai-compatible/index.js';

@@ -6,6 +6,7 @@ import { jsonSseAdapter } from '../shared/json-sse-adapter.js';
 import { messagesCannotServe } from './capabilities.js';
 import { resolveLimits } from '../shared/limits.js';
 import { joinUrl } from '../shared/url.js';
+import { checkVertex, vertexBaseUrl, vertexModelPath } from '../shared/vertex.js';
 import type { AnthropicOptions } from './options.js';
 import { toMessagesBody } from './request.js';
 import { fromMessage } from './response.js';
@@ -17,6 +18,7 @@ const NAME = 'anthropic';
 const DEFAULT_BASE_URL = 'https://api.anthropic.com/v1';
 const DEFAULT_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
+const VERTEX_VERSION = 'vertex-2023-10-16';
 
 /**
  * An adapter for Anthropic's Messages API: POST `${baseURL}/messages` with the key as `x-api-key`
@@ -36,7 +38,9 @@ export function anthropic(options: AnthropicOptions = {}): ProviderAdapter {
   }
   const limits = resolveLimits('anthropic', options.limits);
   const clock = options.clock ?? systemClock;
-  const baseURL = options.baseURL ?? DEFAULT_BASE_URL;
+  const { vertex } = options;
+  if (vertex) checkVertex('anthropic', vertex);
+  const baseURL = options.baseURL ?? (vertex ? vertexBaseUrl(vertex) : DEFAULT_BASE_URL);
   const extraHeaders = lowerCaseKeys(options.headers);
 
   const adapter = jsonSseAdapter({
@@ -46,8 +50,24 @@ export function anthropic(options: AnthropicOptions = {}): ProviderAdapter {
     clock,
     request(ctx, call, stream) {
       const headers = messagesHeaders(call, options.version, extraHeaders, stream);
-      const url = joinUrl(call.provider.baseUrl ?? baseURL, 'messages');
       const { body, warnings } = toMessagesBody(ctx, call, { stream, defaultMaxTokens });
+      if (vertex) {
+        // Vertex takes the version in the body and the model in the URL; the key is an OAuth token.
+        delete headers['x-api-key'];
+        delete headers['anthropic-version'];
+        headers.authorization = `Bearer ${call.apiKey}`;
+        delete body.model;
+        body.anthropic_version = VERTEX_VERSION;
+        const method = stream ? 'streamRawPredict' : 'rawPredict';
+        const path = `${vertexModelPath(vertex, 'anthropic', call.model.modelId)}:${method}`;
+        return {
+          url: joinUrl(call.provider.baseUrl ?? baseURL, path),
+          headers,
+          body,
+          warnings: warnings.result(),
+        };
+      }
+      const url = joinUrl(call.provider.baseUrl ?? baseURL, 'messages');
       return { url, headers, body, warnings: warnings.result() };
     },
     fromResponse: fromMessage,

@@ -1,5 +1,6 @@
 import type { Clock } from '../../util/clock.js';
 import type { AdapterLimits } from '../shared/limits.js';
+import type { VertexLocation } from '../shared/vertex.js';
 
 /** Options of `anthropic()`. */
 export interface AnthropicOptions {
@@ -35,6 +36,13 @@ export interface AnthropicOptions {
   defaultMaxTokens?: number;
   /** Size caps on lines, events and bodies (see `AdapterLimits`). */
   limits?: AdapterLimits;
+  /**
+   * Serve Claude through Vertex AI: POST `…/publishers/anthropic/models/{model}:rawPredict`
+   * (`:streamRawPredict` for streams) on the location's endpoint, the call's secret sent as an
+   * OAuth access token (`Authorization: Bearer`; have `resolveSecret` return one — see
+   * `cachedToken`), `anthropic_version: 'vertex-2023-10-16'` in the body and no `model` field.
+   */
+  vertex?: VertexLocation;
   /**
    * Time source for turning `anthropic-ratelimit-*-reset` timestamps into durations.
    * @default systemClock

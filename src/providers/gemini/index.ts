@@ -8,7 +8,8 @@ import type { GeminiOptions } from './options.js';
 import { toGenerateContentBody } from './request.js';
 import { fromGenerateContent } from './response.js';
 import { generateContentDecoder } from './stream.js';
-import { checkVertex, defaultBaseUrl, modelUrl } from './url.js';
+import { checkVertex } from '../shared/vertex.js';
+import { defaultBaseUrl, modelUrl } from './url.js';
 
 export type { GeminiOptions, VertexLocation } from './options.js';
 
@@ -24,7 +25,7 @@ export type { GeminiOptions, VertexLocation } from './options.js';
  * const adapters = { vertex: gemini({ vertex: { project: 'my-project', location: 'us-central1' } }) };
  */
 export function gemini(options: GeminiOptions = {}): ProviderAdapter {
-  if (options.vertex) checkVertex(options.vertex);
+  if (options.vertex) checkVertex('gemini', options.vertex);
   const vertex = options.vertex;
   const name = vertex ? 'vertex' : 'gemini';
   const limits = resolveLimits('gemini', options.limits);

@@ -1,17 +1,8 @@
 import type { Clock } from '../../util/clock.js';
 import type { AdapterLimits } from '../shared/limits.js';
+import type { VertexLocation } from '../shared/vertex.js';
 
-/** Where Vertex AI serves a model: `projects/{project}/locations/{location}/publishers/{publisher}`. */
-export interface VertexLocation {
-  project: string;
-  /** A region (`us-central1`, `europe-west4`) or `global`. */
-  location: string;
-  /**
-   * The model's publisher.
-   * @default 'google'
-   */
-  publisher?: string;
-}
+export type { VertexLocation } from '../shared/vertex.js';
 
 /** Options of `gemini()`. */
 export interface GeminiOptions {

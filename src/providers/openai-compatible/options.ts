@@ -1,14 +1,28 @@
 import type { Clock } from '../../util/clock.js';
 import type { AdapterLimits } from '../shared/limits.js';
+import type { PresetName } from './presets.js';
 
 /** Options of `openaiCompatible()`. */
 export interface OpenAICompatibleOptions {
   /**
    * The API root, without `/chat/completions` (`https://api.openai.com/v1`,
    * `http://localhost:11434/v1`). A trailing slash is fine. A catalog provider's `baseUrl`, when
-   * set, wins — so one adapter can serve several OpenAI-compatible providers.
+   * set, wins — so one adapter can serve several OpenAI-compatible providers. Required unless a
+   * `preset` gives it.
    */
-  baseURL: string;
+  baseURL?: string;
+  /**
+   * A service whose quirks a plain adapter would trip on: its base URL and its field rules, as
+   * data (`groq` strips `logprobs`, `logit_bias`, `top_logprobs`, `messages[].name` and pins
+   * `n` to 1; `deepseek` sends `reasoning_content` back on tool-call turns; `mistral` maps tool-call
+   * ids to its 9-character form; local servers need no key). See the README's adapter table.
+   */
+  preset?: PresetName;
+  /**
+   * Body fields sent on every request, before the request's own fields and `providerOptions`
+   * (OpenRouter's `provider` routing preferences, a `seed`, …).
+   */
+  body?: Record<string, unknown>;
   /**
    * Extra headers on every request (`OpenAI-Organization`, OpenRouter's `HTTP-Referer`, …).
    * `Authorization: Bearer <key>` is set from the call's key and wins over a header given here.

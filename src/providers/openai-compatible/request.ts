@@ -13,6 +13,20 @@ export interface BodySettings {
   stream: boolean;
   streamUsage: boolean;
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
+  /** Send this family's `reasoning_content` back on assistant turns with tool calls (DeepSeek). */
+  reasoningOnToolCalls?: boolean;
+  /** Fields sent on every request, under the request's own. */
+  defaults?: Record<string, unknown>;
+}
+
+/** The `reasoning_content` of an assistant turn: the text of its reasoning parts of this family. */
+function ownReasoning(content: string | AssistantContentPart[] | null): string | undefined {
+  if (content === null || typeof content === 'string') return undefined;
+  let text = '';
+  for (const part of content) {
+    if (part.type === 'reasoning' && part.family === OPENAI_CHAT_FAMILY && part.text) text += part.text;
+  }
+  return text === '' ? undefined : text;
 }
 
 function filePart(part: Extract<ContentPart, { type: 'file' }>, warnings: Warnings, field: string) {
@@ -67,7 +81,7 @@ function assistantText(
   return text;
 }
 
-function toMessage(message: ChatMessage, warnings: Warnings, i: number): JsonObject {
+function toMessage(message: ChatMessage, warnings: Warnings, i: number, settings: BodySettings): JsonObject {
   const field = `messages[${i}].content`;
   switch (message.role) {
     case 'system':
@@ -80,6 +94,10 @@ function toMessage(message: ChatMessage, warnings: Warnings, i: number): JsonObj
       };
     case 'assistant': {
       const out: JsonObject = { role: 'assistant', content: assistantText(message.content, warnings, field) };
+      if (message.toolCalls?.length && settings.reasoningOnToolCalls) {
+        const reasoning = ownReasoning(message.content);
+        if (reasoning !== undefined) out.reasoning_content = reasoning;
+      }
       if (message.toolCalls?.length) {
         out.tool_calls = message.toolCalls.map((call) => ({
           id: call.id,
@@ -116,8 +134,9 @@ export function toChatCompletionsBody(
   if (r.wire?.format === 'openai-chat')
     return { body: chatPassThroughBody(call, r.wire.body, settings), warnings };
   const body: JsonObject = {
+    ...settings.defaults,
     model: call.model.modelId,
-    messages: r.messages.map((m, i) => toMessage(m, warnings, i)),
+    messages: r.messages.map((m, i) => toMessage(m, warnings, i, settings)),
   };
   if (r.maxTokens !== undefined) body[settings.maxTokensField] = r.maxTokens;
   if (r.temperature !== undefined) body.temperature = r.temperature;
