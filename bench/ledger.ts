@@ -36,9 +36,10 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     written += Math.min(500, records.length);
     for (let round = 0; round < rounds; round++) {
       for (const [batch, samples] of rates) {
+        // Fresh request ids for every pass: the ledger keeps one row per (request_id, attempt).
+        const pass = records.map((r) => ({ ...r, requestId: `${r.requestId}-${round}-${batch}` }));
         const t0 = process.hrtime.bigint();
-        for (let i = 0; i < records.length; i += batch)
-          await storage.recordUsage(records.slice(i, i + batch));
+        for (let i = 0; i < pass.length; i += batch) await storage.recordUsage(pass.slice(i, i + batch));
         samples.push(records.length / (Number(process.hrtime.bigint() - t0) / 1e9));
         written += records.length;
       }

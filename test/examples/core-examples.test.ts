@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** What `npm run example` / `npm run example:custom-storage` run: the file through tsx. */
 async function example(file: string): Promise<string> {
-  const { stdout } = await run(`${root}node_modules/.bin/tsx`, [file], { cwd: root, timeout: 30_000 });
+  const { stdout } = await run(`${root}node_modules/.bin/tsx`, [file], { cwd: root, timeout: 55_000 });
   return stdout;
 }
 

@@ -11,7 +11,7 @@ const run = promisify(execFile);
 
 /** What `npm run example:<name>` runs: the file through tsx, with the package resolved by tsconfig paths. */
 async function runExample(file: string): Promise<string> {
-  const { stdout } = await run(`${root}node_modules/.bin/tsx`, [file], { cwd: root, timeout: 30_000 });
+  const { stdout } = await run(`${root}node_modules/.bin/tsx`, [file], { cwd: root, timeout: 55_000 });
   return stdout;
 }
 
