@@ -193,12 +193,12 @@ function hasControlCharacter(s: string): boolean {
   return false;
 }
 
-/** A model name: non-empty, printable, at most 500 characters. */
+/** A model name: non-empty, printable, at most 640 characters. */
 export function checkName(name: unknown, field: string): string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 500 || hasControlCharacter(name)) {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 640 || hasControlCharacter(name)) {
     throw invalid(
       field,
-      'must be a non-empty model name without control characters (at most 500 characters)',
+      'must be a non-empty model name without control characters (at most 640: a provider id, a slash and a 512-character model id)',
     );
   }
   return name;

@@ -53,7 +53,7 @@ const message = z.discriminatedUnion('role', [
 
 const requestSchema = z.strictObject({
   model: z
-    .union([z.string().min(1).max(500), z.custom<() => string>((v) => typeof v === 'function')])
+    .union([z.string().min(1).max(640), z.custom<() => string>((v) => typeof v === 'function')])
     .optional(),
   messages: z.array(message).min(1).max(100_000),
   maxTokens: z.number().int().positive().max(100_000_000).optional(),

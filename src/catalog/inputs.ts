@@ -7,6 +7,17 @@ export const idSchema = z
   .min(1)
   .max(200)
   .regex(NAME_RE, 'must start with a letter or digit and hold only letters, digits, space and . _ : @ - /');
+/**
+ * An upstream model id, as the upstream spells it: any printable text (`gpt-4o-mini`,
+ * `meta-llama/Llama-3.1-8B`, a local server's `/models/x`), without control characters, at most
+ * 512 characters. Direct resolution splits `providerId/modelId` at the first slash, so a modelId
+ * may hold slashes (`local//models/x`).
+ */
+export const modelIdSchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[^\p{Cc}\u2028\u2029]+$/u, 'must be printable text (no control characters)');
 /** Ids that appear inside `providerId/modelId` must not contain a slash themselves. */
 export const providerIdSchema = z
   .string()
@@ -57,7 +68,7 @@ export const providerInputSchema = z.strictObject({
 export const modelInputSchema = z.strictObject({
   id: idSchema.optional(),
   providerId: providerIdSchema,
-  modelId: idSchema,
+  modelId: modelIdSchema,
   contextWindow: limit.optional(),
   maxOutputTokens: limit.optional(),
   inputCostPerMTok: z.number().nonnegative().finite().optional(),
@@ -68,7 +79,7 @@ export const modelInputSchema = z.strictObject({
 export const memberInputSchema = z.strictObject({
   id: idSchema.optional(),
   providerId: providerIdSchema,
-  modelId: idSchema,
+  modelId: modelIdSchema,
   priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
   weight: z.number().nonnegative().finite().max(1e9).optional(),
   enabled: z.boolean().optional(),

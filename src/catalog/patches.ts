@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseUrlSchema, idSchema, providerIdSchema, secretSchema } from './inputs.js';
+import { baseUrlSchema, idSchema, modelIdSchema, providerIdSchema, secretSchema } from './inputs.js';
 
 /*
  * Patch schemas for the catalog updates. A field left out is unchanged; an optional field given as
@@ -28,7 +28,7 @@ export const keyPatchSchema = z.strictObject({
 
 export const modelPatchSchema = z.strictObject({
   /** Renaming the upstream model id carries the group members that use it along. */
-  modelId: idSchema.optional(),
+  modelId: modelIdSchema.optional(),
   contextWindow: limit.nullable().optional(),
   maxOutputTokens: limit.nullable().optional(),
   inputCostPerMTok: cost.nullable().optional(),
