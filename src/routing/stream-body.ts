@@ -32,6 +32,9 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
     let committed = false;
     let ttftMs: number | undefined;
     const output = new StreamOutput(rt.options.limits);
+    // Content parts delivered: each carried at least one token, whatever its length in characters.
+    let deltas = 0;
+    const completionEstimate = () => Math.max(deltas, tokensForChars(output.chars));
     // Wire events that came before the first content part: they follow `start`, or go with the attempt.
     let heldBack: StreamPart[] | undefined;
     const timeout = (what: string, ms: number) =>
@@ -43,7 +46,7 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
     deadline.unref?.();
     let iterator: AsyncIterator<AdapterStreamPart> | undefined;
     let finish: Extract<AdapterStreamPart, { type: 'finish' }> | undefined;
-    const partial = () => completeUsage(undefined, rc.promptEstimate, tokensForChars(output.chars));
+    const partial = () => completeUsage(undefined, rc.promptEstimate, completionEstimate());
     try {
       const upstream = await a.race(adapter.stream(providerCall(rc, a)));
       iterator = upstream.parts[Symbol.asyncIterator]();
@@ -84,7 +87,10 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
           if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a.signal);
         }
         // Wire events are passed on as is; their content is counted through the parts derived from them.
-        if (part.type !== 'wire') output.add(part);
+        if (part.type !== 'wire') {
+          output.add(part);
+          deltas++;
+        }
         // The idle clock measures the provider, not a slow consumer: stop it while we wait for room.
         const wait = channel.push(part, a.signal);
         if (wait) {
@@ -104,7 +110,7 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
         await channel.push(startPart(rc, a, upstream.warnings), a.signal);
         if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a.signal);
       }
-      const usage = completeUsage(finish?.usage, rc.promptEstimate, tokensForChars(output.chars));
+      const usage = completeUsage(finish?.usage, rc.promptEstimate, completionEstimate());
       const finishReason: FinishReason = finish?.finishReason ?? { unified: 'other' };
       await channel.push({ type: 'finish', finishReason, usage }, a.signal);
       const toolCalls: ToolCall[] = output.toolCalls();

@@ -90,6 +90,30 @@ describe('router.stream()', () => {
     expectReleased(router);
   });
 
+  it('an interrupted stream counts at least one token per delivered delta', async () => {
+    // Five one-character deltas are 2 tokens by characters / 4: the estimate must not undercount.
+    const { router, usage } = setup({
+      a: {
+        script: [
+          { chunks: ['a', 'b', 'c', 'd', 'e', 'f'], failAfterChunks: 5, streamError: { status: 500 } },
+        ],
+      },
+    });
+    const { parts, error } = await collect(router.stream({ model: 'coding', messages: hi }));
+    expect(RouterError.isInstance(error) && error.code).toBe('STREAM_INTERRUPTED');
+    expect(parts.filter((p) => p.type === 'text-delta')).toHaveLength(5);
+    expect(usage[0]).toMatchObject({ status: 'interrupted', estimated: true });
+    expect(usage[0]!.completionTokens).toBeGreaterThanOrEqual(5);
+    expectReleased(router);
+  });
+
+  it('a finished stream without reported usage counts at least its deltas', async () => {
+    const { router, usage } = setup({ a: { script: [{ chunks: ['x', 'y', 'z'], usage: null }] } });
+    const result = await router.stream({ model: 'coding', messages: hi }).result;
+    expect(result.usage).toMatchObject({ completionTokens: 3, estimated: true });
+    expect(usage[0]!.completionTokens).toBe(3);
+  });
+
   it('fails over when the first content does not arrive within firstChunkMs', async () => {
     vi.useFakeTimers();
     const { router, a, b } = setup({
