@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { RouterError } from './errors/router-error.js';
 import type { CompletionResult } from './types/result.js';
 import type { UsageRecord } from './types/usage-record.js';
+import type { Reporter } from './logging/reporter.js';
 
 export interface AttemptRef {
   providerId: string;
@@ -73,7 +74,11 @@ export class RouterEmitter {
     return (this.counts.get(event) ?? 0) > 0;
   }
 
+  /** Told about every `error` event (it logs, or prints once when nobody listens). */
+  reporter: Reporter | undefined;
+
   emit<E extends RouterEventName>(event: E, payload: RouterEvents[E]): void {
+    if (event === 'error') this.reporter?.internalError(payload as RouterEvents['error'], this.has('error'));
     this.ee.emit(event, payload);
   }
 
@@ -121,6 +126,6 @@ export class RouterEmitter {
 
   private listenerFailed(event: RouterEventName, error: unknown): void {
     if (event === 'error') return;
-    this.ee.emit('error', { source: 'listener', error });
+    this.emit('error', { source: 'listener', error });
   }
 }

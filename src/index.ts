@@ -10,6 +10,7 @@ export type {
   CooldownOptions,
   RetryOptions,
 } from './options.js';
+export type { RouterLogger } from './logging/logger.js';
 
 // Errors
 export { RouterError } from './errors/router-error.js';

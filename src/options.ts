@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CatalogInput } from './catalog/inputs.js';
+import type { RouterLogger } from './logging/logger.js';
 import type { ProviderKey } from './catalog/types.js';
 import { invalid, parseOrThrow } from './errors/validation.js';
 import type { ProviderAdapter } from './providers/adapter.js';
@@ -149,6 +150,13 @@ export interface ModelRouterOptions {
   defaultModel?: string | (() => string | Promise<string>);
   /** Called once per attempt with its usage record. May be async; never changes the request's outcome. */
   onUsage?: (record: UsageRecord) => void | Promise<void>;
+  /**
+   * Where internal trouble is reported (a throwing `onUsage` hook, usage records the ledger could not
+   * write, a failed catalog refresh, a key whose secret cannot be resolved): a pino-compatible logger
+   * (`warn`/`error`/`debug` with structured fields, never secrets or prompt text). `false`: silent.
+   * @default one line on stderr for the first failure of each kind, unless an `error` listener is attached
+   */
+  logger?: RouterLogger | false;
   /** Time source. @default Date.now */
   clock?: Clock;
   /** Randomness for `weighted` and ids in tests, in [0, 1). @default Math.random */
@@ -237,6 +245,19 @@ const optionsSchema = z.strictObject({
   authorize: fn.optional(),
   defaultModel: z.union([z.string().min(1), fn]).optional(),
   onUsage: fn.optional(),
+  logger: z
+    .union([
+      z.literal(false),
+      z.custom<RouterLogger>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          typeof (v as RouterLogger).warn === 'function' &&
+          typeof (v as RouterLogger).error === 'function',
+        'must be false or a logger with warn() and error()',
+      ),
+    ])
+    .optional(),
   clock: z
     .custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function')
     .optional(),
@@ -272,6 +293,7 @@ export interface ResolvedOptions {
   authorize: (actor: unknown, action: string) => boolean | Promise<boolean>;
   defaultModel: string | (() => string | Promise<string>) | undefined;
   onUsage: ((record: UsageRecord) => void | Promise<void>) | undefined;
+  logger: RouterLogger | false | undefined;
   clock: Clock;
   random: () => number;
 }
@@ -339,6 +361,7 @@ export function resolveOptions(
     authorize: o.authorize ?? ((actor) => (actor as { role?: unknown } | undefined)?.role === 'admin'),
     defaultModel: o.defaultModel,
     onUsage: o.onUsage,
+    logger: o.logger,
     clock: o.clock ?? defaults.clock,
     random: o.random ?? Math.random,
   };

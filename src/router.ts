@@ -39,6 +39,7 @@ import { attachTelemetry } from './telemetry/attach.js';
 import type { AttemptBody } from './routing/attempt-context.js';
 import { createAdminApi } from './admin/admin-api.js';
 import type { RouterAdmin } from './admin/types.js';
+import { Reporter } from './logging/reporter.js';
 
 /** How long `close()` gives async `onUsage` hooks to finish. */
 const HOOK_GRACE_MS = 5_000;
@@ -75,6 +76,7 @@ export class ModelRouter {
       estimateTokens: estimatePromptTokens,
       resolveSecret: defaultResolveSecret,
     });
+    this.emitter.reporter = new Reporter(this.options.logger);
     const builtins = builtinStrategies();
     const trustedStrategies = new Set<Strategy>(Object.values(builtins));
     const strategies = new Map<string, Strategy>(Object.entries(builtins));
