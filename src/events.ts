@@ -31,6 +31,20 @@ export interface RouterEvents {
     action: 'next_key' | 'next_candidate' | 'context_fallback';
     error: { code: string; kind?: string; status?: number; message: string };
   };
+  /**
+   * A candidate was passed over without a call: its pool is exhausted or cooling, its circuit is
+   * open, its context window is too small, no key's secret resolves… `retryAfterMs` says when it
+   * may serve again, when known.
+   */
+  skip: {
+    requestId: string;
+    providerId: string;
+    modelId: string;
+    reason: string;
+    retryAfterMs?: number;
+    /** For `secret_unavailable`: the keys whose secret could not be resolved. */
+    keyIds?: string[];
+  };
   /** A key was taken out of rotation for a while. */
   cooldown: {
     providerId: string;

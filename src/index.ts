@@ -1,4 +1,4 @@
-// Public API of `model-router`. Everything exported here is the contract (DESIGN.md).
+// Public API of `model-router`. Everything exported here is the contract.
 
 export { ModelRouter } from './router.js';
 export type {

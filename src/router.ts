@@ -226,8 +226,10 @@ export class ModelRouter {
   }
 
   /**
-   * The candidates of `model` in the order the strategy would try them now, with why any is skipped.
-   * `{ operation: 'embed' }` plans `embed()`: candidates whose adapter has no `embed` show `no_embed`.
+   * The candidates of `model` in the order the strategy would try them now, with why any is skipped
+   * and, when known, when it may serve again. `{ operation: 'embed' }` plans `embed()`: candidates
+   * whose adapter has no `embed` show `no_embed`. `{ request }` (its `messages`, and `maxTokens`):
+   * candidates whose context window cannot hold it show `context_window`.
    */
   async plan(model: string, options: PlanOptions = {}): Promise<PlannedCandidate[]> {
     const cache = await this.catalog.ready();
@@ -235,7 +237,16 @@ export class ModelRouter {
     if (operation !== 'chat' && operation !== 'embed') {
       throw invalid('options.operation', "expected 'chat' or 'embed'");
     }
-    return planCandidates(this.runtime, cache.lookup(checkName(model, 'model')), operation);
+    const target = cache.lookup(checkName(model, 'model'));
+    const request = options.request;
+    if (request === undefined) return planCandidates(this.runtime, target, operation);
+    if (typeof request !== 'object' || request === null || !Array.isArray(request.messages))
+      throw invalid('options.request.messages', 'must be an array of messages');
+    const promptTokens = Math.max(0, Math.ceil(this.options.estimateTokens(request as ChatRequest)) || 0);
+    return planCandidates(this.runtime, target, operation, {
+      promptTokens,
+      ...(typeof request.maxTokens === 'number' ? { maxTokens: request.maxTokens } : {}),
+    });
   }
 
   /** Logical models: groups first, then direct models, each with `available`. */

@@ -4,7 +4,7 @@ import type { AiSdkProviderModule } from './peer.js';
 const CONTEXT_LENGTH =
   /context[ _-]?(length|window)|maximum context|too many tokens|prompt is too long|input is too long|token limit|exceeds? the (model'?s? )?(maximum|max)/i;
 
-/** The kind an HTTP status means (DESIGN section 6). `text` is the message and body, for 4xx refinement. */
+/** The kind an HTTP status means (the same table as the bundled adapters). `text` is the message and body, for 4xx refinement. */
 export function kindForStatus(status: number | undefined, text: string): ProviderErrorKind {
   if (status === undefined) return 'network';
   if (status === 429) return 'rate_limited';

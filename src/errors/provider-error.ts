@@ -1,7 +1,7 @@
 import type { RateLimitInfo } from '../types/rate-limit.js';
 import { RouterError, hide } from './router-error.js';
 
-/** How a provider failed; decides failover (see `routing/classify.ts`). */
+/** How a provider failed; decides failover (README: How a request is routed, step 6). */
 export type ProviderErrorKind =
   | 'rate_limited'
   | 'auth'

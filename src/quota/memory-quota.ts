@@ -249,6 +249,12 @@ export function memoryQuota(options: MemoryQuotaOptions = {}): QuotaStore {
       };
       if (state.coolingUntil > now) view.coolingUntil = state.coolingUntil;
       if (state.quarantinedUntil > now) view.quarantinedUntil = state.quarantinedUntil;
+      let freeIn = 0;
+      if (key.rpm !== undefined && view.requestsInWindow >= key.rpm)
+        freeIn = Math.max(freeIn, state.window.msUntilFits(now, 'requests', 1, key.rpm));
+      if (key.tpm !== undefined && view.tokensInWindow >= key.tpm)
+        freeIn = Math.max(freeIn, state.window.msUntilFits(now, 'tokens', 1, key.tpm));
+      if (freeIn > 0 && Number.isFinite(freeIn)) view.freeInMs = freeIn;
       return view;
     },
 

@@ -63,6 +63,11 @@ export interface KeyView {
   coolingUntil?: number;
   /** Epoch ms until which the key is quarantined (auth failure), if it is. */
   quarantinedUntil?: number;
+  /**
+   * When the key's rpm or tpm window is full: ms until it lets one more request in. Absent when the
+   * window has room, or when the store cannot tell.
+   */
+  freeInMs?: number;
 }
 
 /** Counters that let tests prove every acquire was released exactly once. */

@@ -34,6 +34,8 @@ export async function runAttempt<T, R extends object>(
   attemptNo: number,
   outputReserve: number,
   body: AttemptBody<T, R>,
+  /** API keys already resolved for this request, by key id. */
+  apiKeys?: ReadonlyMap<string, string>,
 ): Promise<AttemptOutcome<T>> {
   const reserved = await rt.quota.reserve({ keys, tokens: rc.promptEstimate + outputReserve });
   if (!reserved.ok)
@@ -101,7 +103,7 @@ export async function runAttempt<T, R extends object>(
         stream: rc.stream,
       });
     }
-    apiKey = await resolveKey(rt, key.entry);
+    apiKey = apiKeys?.get(lease.keyId) ?? (await resolveKey(rt, key.entry));
     const ok = await body(rc, {
       attempt: attemptNo,
       candidate,

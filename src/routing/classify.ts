@@ -1,7 +1,7 @@
 import type { ProviderErrorKind } from '../errors/provider-error.js';
 
 /**
- * What a failed attempt means for the rest of the request (DESIGN section 4, step 6):
+ * What a failed attempt means for the rest of the request (README: How a request is routed, step 6):
  * - `next_key`: the key is the problem (cooled or quarantined); try another key of the same provider.
  * - `next_candidate`: the provider/model is the problem; counts toward its circuit breaker.
  * - `context_fallback`: only a candidate with a larger context window may help.

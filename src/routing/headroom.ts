@@ -9,11 +9,14 @@ export type SkipReason =
   | 'quarantined'
   | 'exhausted'
   | 'circuit_open'
+  /** The prompt estimate plus the output reserve exceeds the model's `contextWindow`. */
   | 'context_window'
   /** `router.embed()` only: the candidate's adapter has no `embed`. */
   | 'no_embed'
   /** The adapter cannot honour the request without changing its meaning (`cannotServe`). */
-  | 'unsupported';
+  | 'unsupported'
+  /** No key of the pool has a secret that resolves (an unset `env:` variable, a failing vault). */
+  | 'secret_unavailable';
 
 /** One key's numbers, as the headroom formula reads them. */
 export interface KeyUsage {
@@ -24,7 +27,7 @@ export interface KeyUsage {
 }
 
 /**
- * The pool's remaining fraction (DESIGN section 5): min over the limited dimensions of
+ * The pool's remaining fraction (README: Strategies): min over the limited dimensions of
  * Σ remaining / Σ limit over usable keys. A dimension counts as limited only when every usable key
  * has a limit in it; one unlimited key makes that dimension 1. No usable key: 0.
  */
@@ -86,6 +89,7 @@ export function poolState(
   let usable = 0;
   let cooling = 0;
   let earliest = Number.POSITIVE_INFINITY;
+  let freeIn = Number.POSITIVE_INFINITY; // earliest moment a full rpm/tpm window lets a request in
   const sum = new HeadroomSum();
   for (const key of keys) {
     const v = view(key);
@@ -97,6 +101,7 @@ export function poolState(
       continue;
     }
     usable++;
+    if (v.freeInMs !== undefined && v.freeInMs < freeIn) freeIn = v.freeInMs;
     sum.add(key.rpm, key.tpm, v.requestsInWindow, v.tokensInWindow);
   }
   if (usable === 0) {
@@ -108,6 +113,13 @@ export function poolState(
     };
   }
   const headroom = sum.value();
-  if (headroom <= 0) return { headroom: 0, usableKeys: usable, skip: 'exhausted' };
+  if (headroom <= 0) {
+    return {
+      headroom: 0,
+      usableKeys: usable,
+      skip: 'exhausted',
+      ...(Number.isFinite(freeIn) ? { retryAfterMs: freeIn } : {}),
+    };
+  }
   return { headroom, usableKeys: usable };
 }

@@ -14,6 +14,12 @@ export interface Skip {
   retryAfterMs?: number;
   /** Clock time (epoch ms) it may be tried again: a cooldown's end, an open circuit's next probe. */
   until?: number;
+  /**
+   * `secret_unavailable`: the keys whose secret did not resolve, and the first one's reason. The
+   * candidate itself may have been tried with its other keys.
+   */
+  keyIds?: string[];
+  message?: string;
 }
 
 export function skipOf(
@@ -50,13 +56,15 @@ const REASON_TEXT: Record<Skip['reason'], string> = {
   context_window: 'context window too small',
   no_embed: 'adapter cannot embed',
   unsupported: 'cannot honour the request',
+  secret_unavailable: 'secret unavailable',
 };
 
 /** The last word on each candidate (a later pass may have seen it again), at most `DETAIL_SKIPS`. */
 function lastPerCandidate(skipped: readonly Skip[]): { list: Skip[]; more: number } {
   const byRef = new Map<string, Skip>();
   for (const s of skipped) {
-    const ref = `${s.providerId}/${s.modelId}`;
+    // Keys without a secret are named beside the candidate's own last word (it may have been tried).
+    const ref = `${s.providerId}/${s.modelId}${s.reason === 'secret_unavailable' ? '#keys' : ''}`;
     byRef.delete(ref); // keep the order of the last sighting
     byRef.set(ref, s);
   }
@@ -83,6 +91,7 @@ function seconds(ms: number): string {
 export function describeSkips(skips: readonly Skip[], more = 0): string {
   const parts = skips.slice(0, MESSAGE_SKIPS).map((s) => {
     let text = `${clip(s.providerId)}/${clip(s.modelId)} ${REASON_TEXT[s.reason] ?? s.reason}`;
+    if (s.keyIds) text += ` for key(s) ${s.keyIds.map(clip).join(', ')}: ${clipText(s.message ?? '')}`;
     if (s.retryAfterMs !== undefined) {
       const when = s.reason === 'circuit_open' ? 'next probe in' : 'frees in';
       text +=

@@ -12,6 +12,7 @@ import { coolKey, emitFailover } from './failover-effects.js';
 import { type Skip, finalError, interruptedError, skipOf, withAttempts } from './loop-errors.js';
 import { poolState } from './headroom.js';
 import { orderCandidates } from './order.js';
+import { type PoolSecrets, resolvePoolSecrets } from './pool-secrets.js';
 import type { Runtime } from './runtime.js';
 
 export interface LoopSuccess<T> {
@@ -22,7 +23,7 @@ export interface LoopSuccess<T> {
 }
 
 /**
- * The attempt loop (DESIGN section 4): order the candidates, try each with a key that has capacity,
+ * The attempt loop (README: How a request is routed): order the candidates, try each with a key that has capacity,
  * rotate keys on 429/auth, move to the next candidate on provider failures, stop on request errors
  * and caller aborts, and wait (bounded by `queueWaitMs`) only when every remaining candidate is
  * blocked by concurrency alone. Everything an attempt takes is released inside `runAttempt`.
@@ -56,7 +57,9 @@ async function loop<T, R extends object>(
   const clock = options.clock;
   rt.budget.request(rc.startedAt);
   const attempts: AttemptSummary[] = [];
-  const skipped: Skip[] = [];
+  const skipped = skipList(rt, rc);
+  // Secrets resolved in this request, per provider (a provider's pool is the same for all its models).
+  const secrets = new Map<string, Promise<PoolSecrets>>();
   // `providerId\0keyId` of keys that failed in this request → clock time until which they stay out
   // (a 429's cooldown; an auth failure: for good).
   let failedKeys: Map<string, number> | undefined;
@@ -80,6 +83,16 @@ async function loop<T, R extends object>(
     for (let i = 0; i < queue.length; i++) {
       const cand = queue[i]!;
       const now = clock.now();
+      const outputReserve =
+        rc.maxOutputTokens ?? cand.model.maxOutputTokens ?? options.defaultMaxOutputTokens;
+      // Pre-call context check: a prompt that cannot fit is not sent (it would only cost a 400).
+      if (
+        cand.model.contextWindow !== undefined &&
+        rc.promptEstimate + outputReserve > cand.model.contextWindow
+      ) {
+        skipped.push({ providerId: cand.providerId, modelId: cand.modelId, reason: 'context_window' });
+        continue;
+      }
       if (minContext !== undefined && !((cand.model.contextWindow ?? 0) > minContext)) {
         skipped.push(skipOf(cand, 'context_window', now));
         continue;
@@ -108,8 +121,23 @@ async function loop<T, R extends object>(
       }
       let probeUsed = false;
       try {
-        const outputReserve =
-          rc.maxOutputTokens ?? cand.model.maxOutputTokens ?? options.defaultMaxOutputTokens;
+        let pending = secrets.get(cand.providerId);
+        if (!pending) {
+          pending = resolvePoolSecrets(rt, cand.keys);
+          secrets.set(cand.providerId, pending);
+        }
+        const { apiKeys, unavailable } = await pending;
+        if (unavailable.length > 0) {
+          // Named in the final error even when another key of the pool serves or fails.
+          skipped.push({
+            providerId: cand.providerId,
+            modelId: cand.modelId,
+            reason: 'secret_unavailable',
+            keyIds: unavailable.map((u) => u.keyId),
+            message: unavailable[0]!.message,
+          });
+          if (apiKeys.size === 0) continue;
+        }
         // Key rotation within this candidate's provider.
         for (;;) {
           if (attempts.length >= options.maxAttempts) {
@@ -121,7 +149,8 @@ async function loop<T, R extends object>(
             stopReason = 'timeout';
             break outer;
           }
-          const keys = usableKeys(cand, failedKeys, keyFailures, clock.now());
+          let keys = usableKeys(cand, failedKeys, keyFailures, clock.now());
+          if (unavailable.length > 0) keys = keys.filter((k) => apiKeys.has(k.keyId));
           if (keys.length === 0) {
             // Every key failed in this request; those cooling after a 429 come back at a moment.
             const back = failedKeys ? earliestBack(cand, failedKeys) : undefined;
@@ -137,7 +166,16 @@ async function loop<T, R extends object>(
             break outer;
           }
           wake.keys = undefined; // reserving now: the wake-up (if any) is used
-          const outcome = await runAttempt(rt, rc, cand, keys, attempts.length + 1, outputReserve, body);
+          const outcome = await runAttempt(
+            rt,
+            rc,
+            cand,
+            keys,
+            attempts.length + 1,
+            outputReserve,
+            body,
+            apiKeys,
+          );
           if (outcome.kind === 'blocked') {
             const onlyConcurrency = outcome.blocked.every((b) => b.reason === 'concurrency');
             if (outcome.blocked.some((b) => b.reason === 'concurrency')) waitlist.push(cand);
@@ -347,4 +385,31 @@ function earliestBack(cand: CandidateEntry, failedKeys: Map<string, number>): nu
     if (until !== undefined && Number.isFinite(until)) earliest = Math.min(earliest ?? until, until);
   }
   return earliest;
+}
+
+/**
+ * The request's list of skipped candidates; each entry is also announced as a `skip` event, so that
+ * a candidate passed over (exhausted, cooling, circuit open…) is visible when it happens, with when
+ * it may serve again.
+ */
+function skipList(rt: Runtime, rc: { requestId: string }): Skip[] {
+  const list: Skip[] = [];
+  const push = (...items: Skip[]) => {
+    if (rt.emitter.has('skip')) {
+      for (const s of items) {
+        rt.emitter.emit('skip', {
+          requestId: rc.requestId,
+          providerId: s.providerId,
+          modelId: s.modelId,
+          reason: s.reason,
+          ...(s.retryAfterMs === undefined ? {} : { retryAfterMs: s.retryAfterMs }),
+          ...(s.keyIds ? { keyIds: s.keyIds } : {}),
+        });
+      }
+    }
+    return Array.prototype.push.apply(list, items);
+  };
+  // Not enumerable: the list reaches the final error's `details.skipped` as a plain array.
+  Object.defineProperty(list, 'push', { value: push, enumerable: false });
+  return list;
 }

@@ -1,14 +1,21 @@
 import type { CandidateEntry, RouteTarget } from '../catalog/cache.js';
+import type { ChatRequest } from '../types/request.js';
 import { type Operation, adapterSkip } from './attempt-context.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { type SkipReason, poolState } from './headroom.js';
 import { orderCandidates } from './order.js';
+import { resolvePoolSecrets } from './pool-secrets.js';
 import type { Runtime } from './runtime.js';
 
 /** The second argument of `router.plan()`. */
 export interface PlanOptions {
   /** Plan `embed()` rather than `complete()` / `stream()`. @default 'chat' */
   operation?: Operation;
+  /**
+   * The request to plan for (its `messages`, and `maxTokens`): candidates whose context window
+   * cannot hold its prompt estimate plus the output reserve show `skip: 'context_window'`.
+   */
+  request?: Pick<ChatRequest, 'messages'> & Partial<ChatRequest>;
 }
 
 /** One candidate in `router.plan()`: where it stands and why it would be skipped now. */
@@ -31,15 +38,33 @@ export interface PlannedCandidate {
   retryAfterMs?: number;
 }
 
-/** The strategy's order for the enabled candidates, then the disabled ones. */
-export function planCandidates(
+/** What `plan()` knows of a request, for the context-window check. */
+export interface PlanRequest {
+  /** Prompt estimate, in tokens. */
+  promptTokens: number;
+  /** `maxTokens` of the request, when it sets one. */
+  maxTokens?: number;
+}
+
+/**
+ * The strategy's order for the enabled candidates, then the disabled ones. With a request, a
+ * candidate whose context window cannot hold its prompt and output reserve shows `context_window`.
+ */
+export async function planCandidates(
   rt: Runtime,
   target: RouteTarget,
   operation: Operation = 'chat',
-): PlannedCandidate[] {
+  request?: PlanRequest,
+): Promise<PlannedCandidate[]> {
   const now = rt.options.clock.now();
   const ordered: CandidateEntry[] = target.active.length > 0 ? orderCandidates(rt, target, now, true) : [];
   const rest = target.all.filter((c) => !ordered.includes(c));
+  const noSecret = new Set<string>();
+  for (const providerId of new Set([...ordered, ...rest].map((c) => c.providerId))) {
+    const c = target.all.find((x) => x.providerId === providerId)!;
+    if (c.keys.length > 0 && (await resolvePoolSecrets(rt, c.keys)).apiKeys.size === 0)
+      noSecret.add(providerId);
+  }
   return [...ordered, ...rest].map((c) => {
     const pool = poolState(c.keys, (k) => rt.quota.view(k), now);
     const circuit = rt.breakers.state(c.ref, now);
@@ -59,9 +84,20 @@ export function planCandidates(
     let skip: SkipReason | undefined = pool.skip;
     let retryAfterMs = pool.retryAfterMs;
     const unserved = adapterSkip(rt.options.adapters[c.provider.adapter], operation);
+    const reserve = request?.maxTokens ?? c.model.maxOutputTokens ?? rt.options.defaultMaxOutputTokens;
     if (!c.enabled) skip = 'disabled';
     else if (unserved) skip = unserved;
-    else if (!skip && circuit === 'open') {
+    else if (
+      request &&
+      c.model.contextWindow !== undefined &&
+      request.promptTokens + reserve > c.model.contextWindow
+    ) {
+      skip = 'context_window';
+      retryAfterMs = undefined;
+    } else if (noSecret.has(c.providerId)) {
+      skip = 'secret_unavailable';
+      retryAfterMs = undefined;
+    } else if (!skip && circuit === 'open') {
       skip = 'circuit_open';
       retryAfterMs = rt.breakers.retryAfterMs(c.ref, now);
     }

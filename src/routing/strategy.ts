@@ -30,7 +30,7 @@ export interface StrategyContext {
    * (like `round_robin`) must not advance it.
    */
   readonly dryRun?: boolean;
-  /** The candidate's key pool's remaining fraction in [0, 1] (DESIGN section 5); 0 = nothing usable. */
+  /** The candidate's key pool's remaining fraction in [0, 1] (README: Strategies); 0 = nothing usable. */
   headroom(candidate: StrategyCandidate): number;
   /** Attempts of this candidate currently in flight in this router. */
   inFlight(candidate: StrategyCandidate): number;

@@ -9,7 +9,7 @@ export interface CatalogChange {
   id?: string;
 }
 
-/** How the router batches usage records in front of a storage (see `usage/usage-buffer.ts`). */
+/** How the router batches usage records in front of a storage. */
 export interface UsageBatching {
   /** Most records in one `recordUsage` call. @default 500 */
   maxBatch?: number;
@@ -19,7 +19,7 @@ export interface UsageBatching {
   maxBuffered?: number;
 }
 
-/** Field left out: unchanged; optional field given as `null`: cleared. See `catalog/patches.ts`. */
+/** Field left out: unchanged; optional field given as `null`: cleared. */
 export type { GroupPatch, KeyPatch, ModelPatch, ProviderPatch };
 
 /**

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -76,6 +76,17 @@ describe('the package', () => {
     for (const [p, [file]] of Object.entries(map)) {
       const conditions = pkg.exports[`./${p}`] as Record<string, Record<string, string>>;
       expect(conditions.import!.types).toBe(file);
+    }
+  });
+
+  it('the shipped types never point at files or documents that do not ship', () => {
+    const dts = readdirSync(`${root}dist`, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      /\.d\.c?ts$/.test(f),
+    );
+    expect(dts.length).toBeGreaterThan(6);
+    for (const file of dts) {
+      const text = readFileSync(`${root}dist/${file}`, 'utf8');
+      expect(text, file).not.toMatch(/DESIGN|`[\w./-]+\.ts`|\bsrc\//);
     }
   });
 

@@ -5,6 +5,7 @@ import {
   hi,
   payloads,
   recordEvents,
+  oneProviderCatalog,
   rejectsWith,
   setup,
   tick,
@@ -461,7 +462,8 @@ describe('running out', () => {
 });
 
 describe('a key whose secret cannot be resolved', () => {
-  it('is a key problem: the next key of the same provider serves, the key is set aside, the circuit stays closed', async () => {
+  it('is a configuration problem: the key is skipped (no call, no quarantine), re-checked on each request', async () => {
+    const skips: string[] = [];
     const { router, a, b } = setup({
       catalog: twoProviderCatalog({
         aKeys: [
@@ -469,21 +471,64 @@ describe('a key whose secret cannot be resolved', () => {
           { id: 'a2', secret: 'secret-a2' },
         ],
       }),
-      router: { circuitBreaker: { failureThreshold: 2, openMs: 60_000 } },
+      router: { circuitBreaker: { failureThreshold: 2, openMs: 60_000 }, logger: false },
     });
+    router.on('skip', (e) => void skips.push(`${e.reason}:${e.keyIds?.join(',')}`));
     const res = await router.complete({ model: 'coding', messages: hi });
     expect(res.model.providerId).toBe('a');
-    expect(res.attempts.map((x) => [x.keyId, x.status])).toEqual([
-      ['a1', 'error'],
-      ['a2', 'success'],
-    ]);
-    expect(res.attempts[0]!.message).toContain('MODEL_ROUTER_TEST_UNSET_VAR');
+    expect(res.attempts.map((x) => [x.keyId, x.status])).toEqual([['a2', 'success']]);
+    expect(skips).toEqual(['secret_unavailable:a1']);
     for (let i = 0; i < 3; i++) await router.complete({ model: 'coding', messages: hi });
     expect(a.calls.map((c) => c.keyId)).toEqual(['a2', 'a2', 'a2', 'a2']);
     expect(b.calls).toHaveLength(0);
     expect(router.stats().candidates.find((c) => c.providerId === 'a')?.circuit).toBe('closed');
-    expect(router.stats().keys.find((k) => k.keyId === 'a1')?.quarantinedUntil).toBeDefined();
+    expect(router.stats().keys.find((k) => k.keyId === 'a1')?.quarantinedUntil).toBeUndefined();
+    // Set the variable: the very next request may use the key (no 15-minute quarantine to sit out).
+    process.env.MODEL_ROUTER_TEST_UNSET_VAR = 'sk-now-set';
+    try {
+      a.reset();
+      for (let i = 0; i < 4; i++) await router.complete({ model: 'a/model-a', messages: hi });
+      expect(a.calls.map((c) => c.keyId)).toContain('a1');
+    } finally {
+      delete process.env.MODEL_ROUTER_TEST_UNSET_VAR;
+    }
     expectReleased(router);
+  });
+
+  it('a pool whose every secret is missing is skipped, and the final error names the keys', async () => {
+    const { router, a } = setup({
+      catalog: oneProviderCatalog([{ id: 'a1', secret: 'env:MODEL_ROUTER_TEST_UNSET_VAR' }]),
+      router: { logger: false },
+    });
+    const error = await rejectsWith(
+      router.complete({ model: 'a/model-a', messages: hi }),
+      'ALL_CANDIDATES_FAILED',
+    );
+    expect(error.message).toContain('a/model-a secret unavailable for key(s) a1');
+    expect(error.message).toContain('MODEL_ROUTER_TEST_UNSET_VAR');
+    expect(error.details.skipped).toEqual([
+      expect.objectContaining({ reason: 'secret_unavailable', keyIds: ['a1'] }),
+    ]);
+    expect(a.calls).toHaveLength(0);
+    expect((await router.plan('a/model-a'))[0]).toMatchObject({ skip: 'secret_unavailable' });
+  });
+
+  it('is reported once through the logger while it lasts', async () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const { router } = setup({
+      catalog: twoProviderCatalog({
+        aKeys: [
+          { id: 'a1', secret: 'env:MODEL_ROUTER_TEST_UNSET_VAR' },
+          { id: 'a2', secret: 'secret-a2' },
+        ],
+      }),
+      router: { logger: { warn: (f) => void warnings.push(f), error: () => {} } },
+    });
+    for (let i = 0; i < 3; i++) await router.complete({ model: 'coding', messages: hi });
+    expect(warnings).toEqual([
+      expect.objectContaining({ providerId: 'a', keyId: 'a1', reason: 'secret_unavailable' }),
+    ]);
+    expect(JSON.stringify(warnings)).not.toContain('secret-a2');
   });
 
   it('the same for a custom resolveSecret that rejects', async () => {

@@ -51,7 +51,16 @@ describe('public types', () => {
 
   it('events: each name has its payload, listeners are typed, on() returns an unsubscribe', () => {
     expectTypeOf<keyof RouterEvents>().toEqualTypeOf<
-      'request' | 'attempt' | 'failover' | 'cooldown' | 'success' | 'failure' | 'usage' | 'catalog' | 'error'
+      | 'request'
+      | 'attempt'
+      | 'failover'
+      | 'cooldown'
+      | 'success'
+      | 'failure'
+      | 'usage'
+      | 'catalog'
+      | 'error'
+      | 'skip'
     >();
     expectTypeOf<RouterEvents['usage']>().toEqualTypeOf<UsageRecord>();
     expectTypeOf<RouterEvents['failure']['error']>().toEqualTypeOf<RouterError>();

@@ -2,7 +2,7 @@ import type { ProviderErrorKind } from '../../errors/provider-error.js';
 import type { ErrorInfo } from './error-body.js';
 
 /*
- * One table for every provider: the kind decides failover (DESIGN 4.6), so a wrong kind either
+ * One table for every provider: the kind decides failover (README: How a request is routed, step 6), so a wrong kind either
  * retries a request that cannot succeed or gives up on one that could.
  */
 

@@ -43,7 +43,7 @@ export function providerError(ctx: AnyCallContext, fields: ErrorFields): Provide
   });
 }
 
-/** The upstream broke the wire protocol (DESIGN 9: `PROTOCOL_ERROR`), as a retryable `ProviderError`. */
+/** The upstream broke the wire protocol (`PROTOCOL_ERROR`), as a retryable `ProviderError`. */
 export function protocolError(ctx: AnyCallContext, message: string, cause?: unknown): ProviderError {
   return providerError(ctx, {
     kind: 'protocol',

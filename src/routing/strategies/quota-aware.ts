@@ -8,7 +8,7 @@ import { byPriorityThenIndex } from './compare.js';
 export const HEADROOM_RESOLUTION = 100;
 
 /**
- * Most remaining capacity first (DESIGN section 5). The default strategy. When the candidates are
+ * Most remaining capacity first (README: Strategies). The default strategy. When the candidates are
  * already in order (the common case: nothing changed since the last request) nothing is sorted.
  */
 export const quotaAware: Strategy = (candidates, context) => {
