@@ -46,14 +46,33 @@ interface Spec {
   streamCutAfterToken: Reply;
 }
 
-const gsse = (name: string): Reply => () => sseResponse(sseFixture('gemini', name));
-const gjson = (name: string): Reply => () => replay(exchange('gemini', name));
-const bjson = (name: string): Reply => () => replay(exchange('bedrock', name));
-const bstream = (name: string): Reply => () => eventStreamResponse(encodeEvents(streamFixture(name)));
-const ojson = (name: string): Reply => () => replay(exchange('openai', name));
-const osse = (name: string): Reply => () => sseResponse(sseFixture('openai', name));
+const gsse =
+  (name: string): Reply =>
+  () =>
+    sseResponse(sseFixture('gemini', name));
+const gjson =
+  (name: string): Reply =>
+  () =>
+    replay(exchange('gemini', name));
+const bjson =
+  (name: string): Reply =>
+  () =>
+    replay(exchange('bedrock', name));
+const bstream =
+  (name: string): Reply =>
+  () =>
+    eventStreamResponse(encodeEvents(streamFixture(name)));
+const ojson =
+  (name: string): Reply =>
+  () =>
+    replay(exchange('openai', name));
+const osse =
+  (name: string): Reply =>
+  () =>
+    sseResponse(sseFixture('openai', name));
 
-const VERTEX = 'https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro';
+const VERTEX =
+  'https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro';
 const BEDROCK = `https://bedrock-runtime.us-east-1.amazonaws.com/model/${encodeURIComponent('amazon.nova-pro-v1:0')}`;
 
 const geminiFamily = {
@@ -91,11 +110,14 @@ const SPECS: Spec[] = [
     id: 'bedrock',
     adapter: bedrock({ region: 'us-east-1' }),
     modelId: 'amazon.nova-pro-v1:0',
-    secrets: ['ABSK-bedrock-1', JSON.stringify({ accessKeyId: 'AKIDTEST2', secretAccessKey: 'test-secret-2' })],
+    secrets: [
+      'ABSK-bedrock-1',
+      JSON.stringify({ accessKeyId: 'AKIDTEST2', secretAccessKey: 'test-secret-2' }),
+    ],
     url: (s) => `${BEDROCK}/${s ? 'converse-stream' : 'converse'}`,
     keyOf: (r) => {
       const auth = r.headers.get('authorization') ?? '';
-      return auth.startsWith('Bearer ') ? auth.slice(7) : /Credential=(\w+)/.exec(auth)?.[1] ?? '';
+      return auth.startsWith('Bearer ') ? auth.slice(7) : (/Credential=(\w+)/.exec(auth)?.[1] ?? '');
     },
     ok: bjson('converse-plain'),
     okStream: bstream('stream-text'),
@@ -236,7 +258,9 @@ for (const spec of SPECS) {
       const { router } = setup(spec, [spec.authFailed, spec.ok]);
       const res = await router.complete({ model: 'chat', messages });
       expect(res.attempts.map((a) => a.errorKind)).toEqual(['auth', undefined]);
-      expect(router.stats().keys.find((k) => k.keyId === `${spec.id}-1`)!.quarantinedUntil).toBeGreaterThan(0);
+      expect(router.stats().keys.find((k) => k.keyId === `${spec.id}-1`)!.quarantinedUntil).toBeGreaterThan(
+        0,
+      );
       expectReleased(router);
     });
 
