@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeListener } from './node-listener.js';
 import { chatCompletionsRoute } from './openai/chat-route.js';
 import { embeddingsRoute } from './openai-embeddings/route.js';
+import { responsesRoute } from './openai-responses/route.js';
 import { renderOpenAIError } from './openai/errors.js';
 import { modelsRoutes } from './openai/models-route.js';
 import { normalizeBasePath } from './path.js';
@@ -107,6 +108,7 @@ export function createRelayHandler(router: ModelRouter, options: RelayHandlerOpt
       estimatedUsage: options.estimatedUsage === 'mark' ? 'mark' : 'omit',
     }),
     embeddingsRoute(options.transformEmbedRequest),
+    responsesRoute(options.transformRequest),
     ...modelsRoutes,
   ];
   const core = createRelayCore(router, routes, renderOpenAIError, {

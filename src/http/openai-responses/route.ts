@@ -1,0 +1,63 @@
+import type { ChatRequest } from 'model-router';
+import type { TransformRequest } from '../openai/chat-route.js';
+import { renderOpenAIError } from '../openai/errors.js';
+import { openCommittedStream, servedBy } from '../relay/committed-stream.js';
+import type { RelayRoute, RouteContext } from '../relay/types.js';
+import { warningHeaders } from '../relay/warnings.js';
+import { parseResponsesRequest } from './request.js';
+import { type ResponseMeta, toResponseObject } from './response.js';
+import { responsesEventStream } from './stream.js';
+
+/**
+ * `POST /v1/responses`: OpenAI's Responses API, stateless, non-streamed and streamed, translated
+ * to the router's request (so any candidate of any format can serve it). `transformRequest` applies
+ * as on the chat route.
+ */
+export function responsesRoute(transformRequest: TransformRequest | undefined): RelayRoute {
+  return {
+    path: ['responses'],
+    methods: ['POST'],
+    renderError: renderOpenAIError,
+    handle: (context) => responses(context, transformRequest),
+  };
+}
+
+async function responses(
+  { router, input, requestId, actor, maxBodyBytes }: RouteContext,
+  transformRequest: TransformRequest | undefined,
+) {
+  const parsed = parseResponsesRequest(await input.readJson(maxBodyBytes));
+  let chat: ChatRequest = transformRequest
+    ? await transformRequest(parsed.chat, { actor, request: input.webRequest() })
+    : parsed.chat;
+  if (chat.wire && (chat.messages !== parsed.chat.messages || chat.tools !== parsed.chat.tools)) {
+    const { wire: _dropped, ...rest } = chat;
+    chat = rest;
+  }
+  const asked = typeof chat.model === 'string' ? chat.model : undefined;
+  const meta = (served: { providerId: string; modelId: string }, upstream?: string): ResponseMeta => ({
+    id: `resp_${requestId.slice(4)}`,
+    createdAt: Math.floor(Date.now() / 1000),
+    model: upstream ?? served.modelId ?? asked,
+    request: parsed.wire,
+  });
+  const routeOptions = { signal: input.signal, requestId };
+  if (!parsed.stream) {
+    const result = await router.complete(chat, routeOptions);
+    const warnings = [...parsed.warnings, ...(result.warnings ?? [])];
+    return {
+      kind: 'json' as const,
+      status: 200,
+      headers: { ...servedBy(result.model), ...warningHeaders(warnings) },
+      body: toResponseObject(result, meta(result.model, result.responseModel), warnings),
+    };
+  }
+  const { stream, parts, served } = await openCommittedStream(router, chat, routeOptions);
+  const start = await parts.next();
+  const startWarnings = !start.done && start.value.type === 'start' ? (start.value.warnings ?? []) : [];
+  const warnings = [...parsed.warnings, ...startWarnings];
+  return responsesEventStream(stream, parts, meta(served), warnings, {
+    ...servedBy(served),
+    ...warningHeaders(warnings),
+  });
+}

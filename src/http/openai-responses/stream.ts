@@ -1,0 +1,187 @@
+import type { RouterStream, RouterWarning, StreamPart, Usage } from 'model-router';
+import { describeError } from '../error-info.js';
+import { partsToSse } from '../relay/parts-sse.js';
+import { sseFrame } from '../relay/sse-headers.js';
+import type { SseReply } from '../relay/types.js';
+import { type ResponseMeta, callItemId, messageItemId, responseShell, responsesUsage } from './response.js';
+
+interface OpenItem {
+  outputIndex: number;
+  item: Record<string, unknown>;
+  kind: 'message' | 'function_call';
+  text: string;
+}
+
+/**
+ * A streamed response in the Responses event sequence, from a router stream: `response.created`,
+ * `response.in_progress`, then per output item `response.output_item.added` (and for text
+ * `response.content_part.added`, `response.output_text.delta`…, `.done` events), function calls
+ * with `response.function_call_arguments.delta`/`.done`, and `response.completed` with the whole
+ * response. Every event carries `sequence_number`. A failure after the start ends with
+ * `response.failed`.
+ */
+export function responsesEventStream(
+  stream: RouterStream,
+  parts: AsyncIterator<StreamPart>,
+  meta: ResponseMeta,
+  warnings: RouterWarning[],
+  headers: Record<string, string>,
+): SseReply {
+  let sequence = 0;
+  const event = (type: string, data: Record<string, unknown>) =>
+    sseFrame({ type, sequence_number: sequence++, ...data }, type);
+  const output: Record<string, unknown>[] = [];
+  let current: OpenItem | undefined;
+  const calls = new Map<number, OpenItem>();
+
+  const closeCurrent = (): string[] => {
+    const open = current;
+    if (!open) return [];
+    current = undefined;
+    const itemId = open.item.id as string;
+    if (open.kind === 'message') {
+      const part = { type: 'output_text', text: open.text, annotations: [], logprobs: [] };
+      const item = { ...open.item, status: 'completed', content: [part] };
+      output[open.outputIndex] = item;
+      const at = { item_id: itemId, output_index: open.outputIndex, content_index: 0 };
+      return [
+        event('response.output_text.done', { ...at, text: open.text, logprobs: [] }),
+        event('response.content_part.done', { ...at, part }),
+        event('response.output_item.done', { output_index: open.outputIndex, item }),
+      ];
+    }
+    const item = { ...open.item, arguments: open.text, status: 'completed' };
+    output[open.outputIndex] = item;
+    return [
+      event('response.function_call_arguments.done', {
+        item_id: itemId,
+        output_index: open.outputIndex,
+        name: open.item.name,
+        arguments: open.text,
+      }),
+      event('response.output_item.done', { output_index: open.outputIndex, item }),
+    ];
+  };
+
+  const openMessage = (): string[] => {
+    const out = closeCurrent();
+    const item = {
+      type: 'message',
+      id: messageItemId(meta),
+      status: 'in_progress',
+      role: 'assistant',
+      content: [],
+    };
+    current = { outputIndex: output.length, item, kind: 'message', text: '' };
+    output.push(item);
+    const at = { item_id: item.id, output_index: current.outputIndex, content_index: 0 };
+    out.push(
+      event('response.output_item.added', { output_index: current.outputIndex, item }),
+      event('response.content_part.added', {
+        ...at,
+        part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+      }),
+    );
+    return out;
+  };
+
+  const final = (status: 'completed' | 'incomplete', usage: Usage) => ({
+    ...responseShell(meta, status),
+    ...(status === 'incomplete' ? { incomplete_details: { reason: 'max_output_tokens' } } : {}),
+    output,
+    usage: responsesUsage(usage),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  });
+
+  return partsToSse(
+    stream,
+    parts,
+    {
+      open: () => {
+        const shell = responseShell(meta, 'in_progress');
+        return [
+          event('response.created', { response: shell }),
+          event('response.in_progress', { response: shell }),
+        ];
+      },
+      part(part) {
+        switch (part.type) {
+          case 'text-delta': {
+            if (!part.text) return [];
+            const out = current?.kind === 'message' ? [] : openMessage();
+            current!.text += part.text;
+            out.push(
+              event('response.output_text.delta', {
+                item_id: current!.item.id,
+                output_index: current!.outputIndex,
+                content_index: 0,
+                delta: part.text,
+                logprobs: [],
+              }),
+            );
+            return out;
+          }
+          case 'tool-call-delta': {
+            const out: string[] = [];
+            let call = calls.get(part.index);
+            if (!call) {
+              out.push(...closeCurrent());
+              const item = {
+                type: 'function_call',
+                id: callItemId(meta, part.index),
+                call_id: part.id ?? `call_${part.index}`,
+                name: part.name ?? '',
+                arguments: '',
+                status: 'in_progress',
+              };
+              call = { outputIndex: output.length, item, kind: 'function_call', text: '' };
+              calls.set(part.index, call);
+              output.push(item);
+              current = call;
+              out.push(event('response.output_item.added', { output_index: call.outputIndex, item }));
+            } else if (current !== call) {
+              // Interleaved calls are not part of this format: each call is one item, in order.
+              return [];
+            }
+            if (part.argumentsDelta) {
+              call.text += part.argumentsDelta;
+              out.push(
+                event('response.function_call_arguments.delta', {
+                  item_id: call.item.id,
+                  output_index: call.outputIndex,
+                  delta: part.argumentsDelta,
+                }),
+              );
+            }
+            return out;
+          }
+          case 'finish': {
+            const out = closeCurrent();
+            const status = part.finishReason.unified === 'length' ? 'incomplete' : 'completed';
+            out.push(
+              event(status === 'completed' ? 'response.completed' : 'response.incomplete', {
+                response: final(status, part.usage),
+              }),
+            );
+            return out;
+          }
+          default:
+            return [];
+        }
+      },
+      error(error) {
+        const info = describeError(error);
+        return [
+          event('response.failed', {
+            response: {
+              ...responseShell(meta, 'failed'),
+              output,
+              error: { code: info.code, message: info.message },
+            },
+          }),
+        ];
+      },
+    },
+    headers,
+  );
+}
