@@ -32,7 +32,9 @@ export interface TimeoutOptions {
   queueWaitMs?: number;
   /**
    * Longest `close()` waits for the usage ledger to confirm its writes; records not confirmed by
-   * then are reported through the `error` event (`source: 'usage'`). @default 10000
+   * then are reported through the `error` event (`source: 'usage'`). Also, while `close()` drains,
+   * every `closeMs` it cancels (`ABORTED`) the streams whose consumer has not read since the last
+   * check, so an abandoned stream cannot hold it — or a slot — for `totalMs`. @default 10000
    */
   closeMs?: number;
 }

@@ -26,7 +26,7 @@ import { type RouterStats, collectStats } from './router-stats.js';
 import { defaultResolveSecret } from './secrets.js';
 import { memoryStorage } from './storage/memory-storage.js';
 import type { RouterStorage } from './storage/storage.js';
-import { streamRequest } from './stream/router-stream.js';
+import { type StreamHandle, streamRequest } from './stream/router-stream.js';
 import type { ChatRequest, RequestOptions } from './types/request.js';
 import type { CompletionResult } from './types/result.js';
 import type { RouterStream } from './types/stream.js';
@@ -64,6 +64,8 @@ export class ModelRouter {
   private readonly catalog: CatalogHolder;
   private readonly preparer: RequestPreparer;
   private active = 0;
+  /** Live streams, so that `close()` can cancel those nobody reads. */
+  private readonly streams = new Set<StreamHandle>();
   private closing: Promise<void> | undefined;
   private drained: (() => void) | undefined;
   private readonly telemetryOff: (() => void) | undefined;
@@ -207,6 +209,7 @@ export class ModelRouter {
     }
     const requestId = options.requestId ?? newRequestId();
     this.active++;
+    let handle: StreamHandle | undefined;
     return streamRequest(this.runtime, {
       requestId,
       signal: options.signal,
@@ -215,7 +218,14 @@ export class ModelRouter {
         if (this.emitter.has('success')) this.emitter.emit('success', { requestId, result });
       },
       onFailure: (error) => this.failed(requestId, error),
-      onEnd: () => this.release(),
+      onEnd: () => {
+        if (handle) this.streams.delete(handle);
+        this.release();
+      },
+      track: (h) => {
+        handle = h;
+        this.streams.add(h);
+      },
     });
   }
 
@@ -290,7 +300,7 @@ export class ModelRouter {
   }
 
   private async shutdown(): Promise<void> {
-    if (this.active > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    if (this.active > 0) await this.drain();
     const errors: unknown[] = [];
     const step = async (fn: () => Promise<unknown> | undefined) => {
       try {
@@ -310,6 +320,35 @@ export class ModelRouter {
         cause: errors[0],
         details: { errors: errors.length },
       });
+    }
+  }
+
+  /**
+   * Wait for the requests in flight. Every `timeouts.closeMs`, streams whose consumer has not read
+   * since the last check (and is not waiting for a part) are cancelled: an abandoned stream must not
+   * hold `close()` — and its slot — for `totalMs`. Streams being read run on to their end.
+   */
+  private async drain(): Promise<void> {
+    const drained = new Promise<void>((resolve) => (this.drained = resolve));
+    const closeMs = this.options.timeouts.closeMs;
+    for (;;) {
+      const seen = new Map<StreamHandle, number>();
+      for (const h of this.streams) seen.set(h, h.reads());
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const tick = new Promise<'tick'>((resolve) => (timer = setTimeout(() => resolve('tick'), closeMs)));
+      const outcome = await Promise.race([drained.then(() => 'drained' as const), tick]);
+      clearTimeout(timer);
+      if (outcome === 'drained') return;
+      for (const [h, reads] of seen) {
+        if (this.streams.has(h) && !h.reading() && h.reads() === reads) {
+          h.cancel(
+            new RouterError(
+              'ABORTED',
+              `Stream cancelled by close(): not read for timeouts.closeMs (${closeMs} ms)`,
+            ),
+          );
+        }
+      }
     }
   }
 

@@ -42,6 +42,17 @@ export interface StreamHooks {
   onFailure: (error: unknown) => unknown;
   /** Called exactly once, after everything the stream held is released. */
   onEnd: () => void;
+  /** Called once, at once: lets the router find streams nobody reads when it closes. */
+  track?: (handle: StreamHandle) => void;
+}
+
+/** What the router sees of a live stream. */
+export interface StreamHandle {
+  /** `next()` calls of the consumer so far. */
+  reads(): number;
+  /** True while the consumer waits in `next()` for a part: it is reading. */
+  reading(): boolean;
+  cancel(reason: unknown): void;
 }
 
 /**
@@ -63,6 +74,14 @@ export function streamRequest(rt: Runtime, hooks: StreamHooks): RouterStream {
       control.abort(new RouterError('ABORTED', 'Stream cancelled by the consumer', { cause: reason }));
     }
   };
+
+  hooks.track?.({
+    reads: () => channel.reads,
+    reading: () => channel.reading,
+    cancel: (reason) => {
+      if (!control.signal.aborted) control.abort(reason);
+    },
+  });
 
   const result = (async () => {
     try {
