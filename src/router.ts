@@ -1,4 +1,6 @@
 import { CatalogHolder } from './catalog/catalog-holder.js';
+import { counts } from './catalog/counts.js';
+import { opaque } from './util/opaque.js';
 import type { Resolution } from './catalog/resolution.js';
 import { RouterError } from './errors/router-error.js';
 import { invalid } from './errors/validation.js';
@@ -123,6 +125,12 @@ export class ModelRouter {
       cache: () => this.catalog.cache!,
     };
     this.catalog = new CatalogHolder(this.storage, this.quota, this.emitter);
+    // The router reaches the catalog, and so every key's secret: printing it shows a summary only.
+    opaque(this, 'ModelRouter', () => ({
+      ...(this.catalog.cache ? counts(this.catalog.cache.catalog) : { loaded: false }),
+      inFlight: this.runtime.counters.inFlight,
+      closed: this.closing !== undefined,
+    }));
     this.preparer = new RequestPreparer(this.options, this.emitter, this.catalog);
     this.completeBody = completeBody(this.runtime);
     this.embedBody = embedBody(this.runtime);

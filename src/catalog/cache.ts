@@ -1,3 +1,5 @@
+import { counts } from './counts.js';
+import { opaque } from '../util/opaque.js';
 import { RouterError } from '../errors/router-error.js';
 import type { QuotaKey } from '../quota/quota-store.js';
 import type { StrategyCandidate } from '../routing/strategy.js';
@@ -47,6 +49,7 @@ export class CatalogCache {
 
   constructor(catalog: Catalog) {
     this.catalog = catalog;
+    opaque(this, 'CatalogCache', () => counts(catalog));
     for (const p of catalog.providers) {
       this.providers.set(p.id, p);
       this.pools.set(

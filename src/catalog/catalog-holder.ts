@@ -2,7 +2,9 @@ import type { RouterEmitter } from '../events.js';
 import { RouterError } from '../errors/router-error.js';
 import type { QuotaStore } from '../quota/quota-store.js';
 import type { RouterStorage } from '../storage/storage.js';
+import { opaque } from '../util/opaque.js';
 import { CatalogCache } from './cache.js';
+import { counts } from './counts.js';
 import type { Catalog } from './types.js';
 
 type Reason = 'load' | 'refresh' | 'write' | 'subscribe';
@@ -21,7 +23,9 @@ export class CatalogHolder {
     private readonly storage: RouterStorage,
     private readonly quota: QuotaStore,
     private readonly emitter: RouterEmitter,
-  ) {}
+  ) {
+    opaque(this, 'CatalogHolder', () => (this.cache ? counts(this.cache.catalog) : { loaded: false }));
+  }
 
   /** The loaded catalog, loading it first if needed. */
   ready(): Promise<CatalogCache> {

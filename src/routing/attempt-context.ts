@@ -105,14 +105,16 @@ export function armAttemptTimer(a: AttemptContext, attemptMs: number, totalMs: n
 
 /** The adapter's view of one attempt: the same for `complete` and `stream`. */
 export function providerCall(rc: RequestContext, a: AttemptContext): ProviderCall {
-  return {
-    provider: a.candidate.provider,
+  const call = {
+    provider: callProvider(a.candidate.provider),
     model: a.candidate.model,
     key: { id: a.keyId },
-    apiKey: a.apiKey,
     request: rc.request,
     signal: a.signal,
-  };
+  } as ProviderCall;
+  // Readable by the adapter, invisible to `util.inspect` and `JSON.stringify` (an adapter that logs its call).
+  Object.defineProperty(call, 'apiKey', { value: a.apiKey, enumerable: false });
+  return call;
 }
 
 /**
@@ -134,4 +136,20 @@ export function adapterSkip(
 export function unsupportedError(adapter: ProviderAdapter | undefined, request: object): RouterError {
   const why = adapter?.cannotServe?.(request as ChatRequest) ?? 'unsupported';
   return new RouterError('VALIDATION', `No candidate can serve this request as asked: ${why}`);
+}
+
+const printable = new WeakMap<ProviderCall['provider'], ProviderCall['provider']>();
+
+/**
+ * The provider as an adapter sees it: the same fields, but its `keys` (with their secrets) are
+ * non-enumerable, so an adapter that logs its call prints none. One copy per catalog version.
+ */
+function callProvider(provider: ProviderCall['provider']): ProviderCall['provider'] {
+  let copy = printable.get(provider);
+  if (!copy) {
+    copy = { ...provider };
+    Object.defineProperty(copy, 'keys', { value: provider.keys, enumerable: false });
+    printable.set(provider, copy);
+  }
+  return copy;
 }

@@ -1,11 +1,12 @@
 import type { CandidateEntry } from '../catalog/cache.js';
 import { ProviderError } from '../errors/provider-error.js';
-import { RouterError } from '../errors/router-error.js';
+import { RouterError, hide } from '../errors/router-error.js';
+import { type Scrub, scrubDeep, secretScrubber } from '../util/secret-scrub.js';
 
 /**
  * Anything an adapter throws becomes a `ProviderError` with the candidate's ids (kind `unknown` when
- * it was not one), except the router's own `ABORTED`/`TIMEOUT`. The API key is scrubbed from
- * messages, in case an adapter or a library quoted it.
+ * it was not one), except the router's own `ABORTED`/`TIMEOUT`. Any fragment of the API key is
+ * scrubbed from it, in case an upstream, an adapter or a library quoted it.
  */
 export function normalizeError(error: unknown, c: CandidateEntry, keyId: string, apiKey: string): unknown {
   if (RouterError.isInstance(error) && !ProviderError.isProviderError(error)) {
@@ -24,31 +25,34 @@ export function normalizeError(error: unknown, c: CandidateEntry, keyId: string,
   pe.providerId ??= c.providerId;
   pe.modelId ??= c.modelId;
   pe.keyId ??= keyId;
-  if (apiKey.length >= 4) scrubKey(pe, apiKey);
+  scrubError(pe, secretScrubber(apiKey));
   return pe;
 }
 
 /**
- * Remove the API key from an error and its `cause` chain (message and stack: `util.inspect` prints
- * both, causes included), in case an adapter or a library quoted it.
+ * Remove every recognisable fragment of the API key (see `secretScrubber`) from an error and its
+ * `cause` chain — message and stack, which `util.inspect` prints, causes included — and from a
+ * `ProviderError`'s hidden `body` and `headers`, in case an upstream, an adapter or a library
+ * quoted it.
  */
-function scrubKey(error: ProviderError, apiKey: string): void {
+function scrubError(error: ProviderError, scrub: Scrub): void {
   let e: unknown = error;
   for (let depth = 0; depth < 8 && e instanceof Error; depth++) {
-    if (e.message.includes(apiKey)) {
-      const stack = e.stack; // read before the message changes: V8 may format it lazily
-      redact(e, 'message', e.message, apiKey);
-      if (typeof stack === 'string') redact(e, 'stack', stack, apiKey);
+    const stack = e.stack; // read before the message changes: V8 may format it lazily
+    const message = scrub(e.message);
+    if (message !== e.message) setHidden(e, 'message', message);
+    if (typeof stack === 'string') {
+      const clean = scrub(stack);
+      if (clean !== stack) setHidden(e, 'stack', clean);
+    }
+    if (ProviderError.isProviderError(e)) {
+      if (e.body !== undefined) hide(e, 'body', scrubDeep(e.body, scrub));
+      if (e.headers !== undefined) hide(e, 'headers', scrubDeep(e.headers, scrub));
     }
     e = e.cause;
   }
 }
 
-function redact(target: Error, prop: 'message' | 'stack', value: string, apiKey: string): void {
-  Object.defineProperty(target, prop, {
-    value: value.split(apiKey).join('[redacted]'),
-    enumerable: false,
-    writable: true,
-    configurable: true,
-  });
+function setHidden(target: Error, prop: 'message' | 'stack', value: string): void {
+  Object.defineProperty(target, prop, { value, enumerable: false, writable: true, configurable: true });
 }

@@ -59,8 +59,21 @@ export function sseHead(res: ServerResponse, headers: Record<string, string> = {
   res.writeHead(200, { 'content-type': 'text/event-stream', ...headers });
 }
 
-/** A whole, well-formed streamed answer. */
-export const goodStream: Handler = (_req, res) => {
+/** A whole, well-formed answer: streamed when asked, else one JSON body. */
+export const goodStream: Handler = (_req, res, body) => {
+  if (!/"stream":\s*true/.test(body)) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id: 'c1',
+        object: 'chat.completion',
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'fine' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      }),
+    );
+    return;
+  }
   sseHead(res);
   res.write(chunk({ role: 'assistant', content: 'fine' }));
   res.write(chunk({}, 'stop'));

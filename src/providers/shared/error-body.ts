@@ -1,3 +1,4 @@
+import { secretScrubber } from '../../util/secret-scrub.js';
 import { isObject, str } from './json.js';
 
 /** What an error body said, whatever its provider's shape. */
@@ -81,9 +82,12 @@ export function redact(text: string, secret: string): string {
   return out.length > MAX_MESSAGE || scrubbed.length > head.length ? `${out.slice(0, MAX_MESSAGE)}…` : out;
 }
 
-/** Remove every occurrence of the key from provider text (bodies are kept, hidden, on errors). */
+/**
+ * Remove the key from provider text (bodies are kept, hidden, on errors): any run of 8 or more of
+ * its characters, in any case, escaped or not (see `secretScrubber`).
+ */
 export function scrub(text: string, secret: string): string {
-  return secret.length >= 4 && text.includes(secret) ? text.split(secret).join('[redacted]') : text;
+  return secretScrubber(secret)(text);
 }
 
 /** Parse a body as JSON when it is JSON; keep the text otherwise. */
