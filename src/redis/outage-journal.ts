@@ -59,6 +59,11 @@ export class OutageJournal {
     return this.entries.size;
   }
 
+  /** Whether `key` has local reservations Redis does not know of yet. */
+  has(key: RemoteKey): boolean {
+    return this.entries.has(key);
+  }
+
   /** A local reservation at store time `at`. */
   add(key: RemoteKey, at: number, tokens: number): void {
     const bucket = Math.floor(at / this.bucketMs);

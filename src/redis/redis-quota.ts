@@ -361,8 +361,11 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
       if (now() - key.inFlightAt > config.pollIntervalMs && healthy()) upkeep.refresh(key);
       const view = key.view(now());
       view.inFlight += local.inFlight;
-      view.requestsInWindow += local.requestsInWindow;
-      view.tokensInWindow += local.tokensInWindow;
+      // The local window matters while Redis does not count it: once carried, Redis's numbers hold it.
+      if (!healthy() || journal.has(key)) {
+        view.requestsInWindow += local.requestsInWindow;
+        view.tokensInWindow += local.tokensInWindow;
+      }
       if ((local.coolingUntil ?? 0) > (view.coolingUntil ?? 0)) view.coolingUntil = local.coolingUntil;
       if ((local.quarantinedUntil ?? 0) > (view.quarantinedUntil ?? 0))
         view.quarantinedUntil = local.quarantinedUntil;

@@ -69,6 +69,8 @@ describe.skipIf(!REDIS_URL)('fail-open does not overshoot rpm across an outage',
       expect(Number(await admin.hget(hash, 'tok'))).toBe(20 * 7);
       const refused = await quota.reserve({ keys: [key], tokens: 10 });
       expect(refused).toMatchObject({ ok: false, blocked: [{ reason: 'rpm' }] });
+      // What the router sees (headroom, stats): the 20, not 20 in Redis plus the 19 counted here too.
+      expect(quota.view(key)).toMatchObject({ requestsInWindow: 20, tokensInWindow: 20 * 7, inFlight: 0 });
       expect(quota.accounting()).toMatchObject({ outstanding: 0, doubleReleases: 0 });
     } finally {
       proxy.refuse(false);
