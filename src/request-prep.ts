@@ -56,9 +56,13 @@ export class RequestPreparer {
     stream: boolean,
   ): Promise<RequestContext> {
     const startedAt = this.options.clock.now();
-    const cache = await this.bounded(this.catalog.ready(), startedAt, options);
+    const cache = this.catalog.cache ?? (await this.bounded(this.catalog.ready(), startedAt, options));
     const req = validateRequest(request);
-    const name = await this.bounded(this.modelName(req), startedAt, options);
+    const source = req.model ?? this.options.defaultModel;
+    const name =
+      typeof source === 'function'
+        ? await this.bounded(this.modelName(req), startedAt, options)
+        : await this.modelName(req);
     return this.stamp(cache, req, name, options, requestId, stream, startedAt);
   }
 
