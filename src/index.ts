@@ -153,6 +153,8 @@ export type { AdminAction } from './admin/actions.js';
 export { cachedToken } from './auth/cached-token.js';
 export type { AccessToken, CachedTokenOptions } from './auth/cached-token.js';
 export { defaultResolveSecret } from './secrets.js';
+export { classifyProviderFailure, readRateLimitHeaders } from './providers/shared/classify-failure.js';
+export type { ProviderFailure } from './providers/shared/classify-failure.js';
 export { anthropic, azureOpenAI, bedrock, gemini, openaiCompatible } from './providers/index.js';
 export type {
   AnthropicOptions,

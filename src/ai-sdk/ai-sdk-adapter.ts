@@ -1,5 +1,5 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import type { ProviderAdapter, ProviderCall } from 'model-router';
+import { type Clock, type ProviderAdapter, type ProviderCall, readRateLimitHeaders } from 'model-router';
 import { fromV3Result, fromV3Stream } from './from-v3.js';
 import { loadAiSdkProvider } from './peer.js';
 import { toCallOptions } from './to-call-options.js';
@@ -30,6 +30,11 @@ export interface AiSdkAdapterOptions {
    * @default 'ai-sdk'
    */
   name?: string;
+  /**
+   * Time source for rate-limit reset timestamps in response headers.
+   * @default Date.now
+   */
+  clock?: Clock;
 }
 
 /**
@@ -48,27 +53,35 @@ export function aiSdkAdapter(source: AiSdkModelSource, options: AiSdkAdapterOpti
         })
       : source;
 
+  const now = (): number => (options.clock ? options.clock.now() : Date.now());
   return {
     name: options.name ?? 'ai-sdk',
 
     async complete(call) {
       const peer = await loadAiSdkProvider();
+      let generated: Awaited<ReturnType<LanguageModelV3['doGenerate']>>;
       try {
-        return fromV3Result(await modelFor(call).doGenerate(toCallOptions(call)));
+        generated = await modelFor(call).doGenerate(toCallOptions(call));
       } catch (error) {
-        throw toProviderError(peer, error, call);
+        throw toProviderError(peer, error, call, now);
       }
+      const result = fromV3Result(generated);
+      // The provider's rate-limit headers correct the key's quota view, as with the bundled adapters.
+      const rateLimit = readRateLimitHeaders(generated.response?.headers, now());
+      return rateLimit ? { ...result, rateLimit } : result;
     },
 
     async stream(call) {
       const peer = await loadAiSdkProvider();
-      const mapError = (error: unknown) => toProviderError(peer, error, call);
+      const mapError = (error: unknown) => toProviderError(peer, error, call, now);
+      let result: Awaited<ReturnType<LanguageModelV3['doStream']>>;
       try {
-        const result = await modelFor(call).doStream(toCallOptions(call));
-        return { parts: fromV3Stream(result.stream, mapError) };
+        result = await modelFor(call).doStream(toCallOptions(call));
       } catch (error) {
         throw mapError(error);
       }
+      const rateLimit = readRateLimitHeaders(result.response?.headers, now());
+      return { ...(rateLimit ? { rateLimit } : {}), parts: fromV3Stream(result.stream, mapError) };
     },
   };
 }

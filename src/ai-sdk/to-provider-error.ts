@@ -1,4 +1,9 @@
-import { type ProviderCall, ProviderError, type ProviderErrorKind } from 'model-router';
+import {
+  type ProviderCall,
+  ProviderError,
+  type ProviderErrorKind,
+  classifyProviderFailure,
+} from 'model-router';
 import type { AiSdkProviderModule } from './peer.js';
 
 const CONTEXT_LENGTH =
@@ -56,20 +61,36 @@ const KIND_BY_NAME: Record<string, ProviderErrorKind> = {
  * message), other SDK errors by name. When the attempt was aborted the abort reason is returned as is:
  * the router settles aborted attempts itself.
  */
-export function toProviderError(peer: AiSdkProviderModule, error: unknown, call: ProviderCall): unknown {
+export function toProviderError(
+  peer: AiSdkProviderModule,
+  error: unknown,
+  call: ProviderCall,
+  now: () => number = Date.now,
+): unknown {
   if (call.signal.aborted) return call.signal.reason ?? error;
   if (ProviderError.isProviderError(error)) return error;
   const ids = { providerId: call.provider.id, modelId: call.model.modelId, keyId: call.key.id };
   if (peer.APICallError.isInstance(error)) {
     const status = error.statusCode;
-    const kind = kindForStatus(status, `${error.message} ${error.responseBody ?? ''}`);
+    // The same table as the bundled adapters: the status, then what the body says (content filters,
+    // out-of-credit, context length, Google's RetryInfo), and the rate-limit headers.
+    const failure =
+      status === undefined
+        ? undefined
+        : classifyProviderFailure(status, error.responseBody ?? error.message, error.responseHeaders, now());
+    let kind = failure?.kind ?? kindForStatus(status, `${error.message} ${error.responseBody ?? ''}`);
+    // Some providers put the context-length signal only in the SDK's message.
+    if (kind === 'bad_request' && kindForStatus(status, error.message) === 'context_length')
+      kind = 'context_length';
     const retryAfter =
-      kind === 'rate_limited' || kind === 'overloaded' ? retryAfterMs(error.responseHeaders) : undefined;
+      failure?.retryAfterMs ??
+      (kind === 'rate_limited' || kind === 'overloaded' ? retryAfterMs(error.responseHeaders) : undefined);
     return new ProviderError({
       message: error.message,
       kind,
       ...(status === undefined ? {} : { status }),
       ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
+      ...(failure?.rateLimit ? { rateLimit: failure.rateLimit } : {}),
       ...ids,
       body: error.responseBody,
       ...(error.responseHeaders ? { headers: error.responseHeaders } : {}),

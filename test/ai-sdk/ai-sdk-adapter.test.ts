@@ -64,8 +64,8 @@ function setup(gemini: ReturnType<typeof aiSdkAdapter>, router: Partial<ModelRou
         { id: 'backup', adapter: 'backup', keys: [{ id: 'b1', secret: 'demo-backup-key' }] },
       ],
       models: [
-        { providerId: 'gemini', modelId: 'gemini-2.5-flash', contextWindow: 1000 },
-        { providerId: 'backup', modelId: 'backup-model', contextWindow: 500 },
+        { providerId: 'gemini', modelId: 'gemini-2.5-flash', contextWindow: 100_000 },
+        { providerId: 'backup', modelId: 'backup-model', contextWindow: 50_000 },
       ],
       groups: [
         {
