@@ -63,7 +63,7 @@ export interface RouterEvents {
   };
   /** Internal trouble that changed no request's outcome. */
   error: {
-    source: 'hook' | 'listener' | 'usage' | 'catalog' | 'quota' | 'storage';
+    source: 'hook' | 'listener' | 'usage' | 'catalog' | 'quota' | 'storage' | 'count_tokens';
     error: unknown;
     /** Usage records that could not be written, when `source` is `usage`. */
     records?: UsageRecord[];

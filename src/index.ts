@@ -69,6 +69,7 @@ export type { Resolution, ResolvedCandidate } from './catalog/resolution.js';
 export type { PlannedCandidate, PlanOptions } from './routing/plan.js';
 export type { Operation } from './routing/attempt-context.js';
 export type { EmbedRequest, EmbeddingResult, EmbeddingEncoding } from './types/embed.js';
+export type { TokenCount } from './routing/count-tokens.js';
 export type { SkipReason } from './routing/headroom.js';
 export type { ModelInfo } from './router-models.js';
 export type { RouterStats, KeyStats, CandidateStatsView } from './router-stats.js';

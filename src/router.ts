@@ -18,6 +18,7 @@ import type { EmbedCall } from './providers/adapter.js';
 import type { EmbedRequest, EmbeddingResult } from './types/embed.js';
 import { runLoop } from './routing/loop.js';
 import { type PlanOptions, type PlannedCandidate, planCandidates } from './routing/plan.js';
+import { type TokenCount, countTokens } from './routing/count-tokens.js';
 import { RetryBudget } from './routing/retry-budget.js';
 import { RouterStrategyContext } from './routing/order.js';
 import type { Runtime } from './routing/runtime.js';
@@ -235,6 +236,23 @@ export class ModelRouter {
         this.streams.add(h);
       },
     });
+  }
+
+  /**
+   * Count a request's prompt tokens: by the first candidate whose adapter can count (Anthropic's
+   * `count_tokens`), else the router's estimate (`estimated: true`). Takes no quota, writes no usage.
+   */
+  async countTokens(request: ChatRequest, options: RequestOptions = {}): Promise<TokenCount> {
+    if (this.closing) throw closedError();
+    checkRequestOptions(options);
+    this.active++;
+    try {
+      const requestId = options.requestId ?? newRequestId();
+      const prepared = this.preparer.prepare(request, options, requestId, false);
+      return await countTokens(this.runtime, prepared instanceof Promise ? await prepared : prepared);
+    } finally {
+      this.release();
+    }
   }
 
   /** What a model name means now: a group and its members, or one direct model. */

@@ -1,5 +1,7 @@
 import type { ChatRequest, EmbedRequest, ModelRouter } from 'model-router';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { countTokensRoute } from './anthropic/count-tokens-route.js';
+import { messagesRoute } from './anthropic/route.js';
 import type { NodeListener } from './node-listener.js';
 import { chatCompletionsRoute } from './openai/chat-route.js';
 import { embeddingsRoute } from './openai-embeddings/route.js';
@@ -109,6 +111,8 @@ export function createRelayHandler(router: ModelRouter, options: RelayHandlerOpt
     }),
     embeddingsRoute(options.transformEmbedRequest),
     responsesRoute(options.transformRequest),
+    messagesRoute(options.transformRequest),
+    countTokensRoute(options.transformRequest),
     ...modelsRoutes,
   ];
   const core = createRelayCore(router, routes, renderOpenAIError, {

@@ -1,4 +1,10 @@
-import { type ChatMessage, type ChatRequest, type ContentPart, RouterError } from 'model-router';
+import {
+  type CacheControl,
+  type ChatMessage,
+  type ChatRequest,
+  type ContentPart,
+  RouterError,
+} from 'model-router';
 import { z } from 'zod';
 
 /*
@@ -10,7 +16,12 @@ import { z } from 'zod';
  */
 
 const str = z.string().max(10_000_000);
-const textPart = z.object({ type: z.literal('text'), text: str });
+// `cache_control` on a text part: the hint OpenAI-format gateways (OpenRouter, LiteLLM) take for Anthropic models.
+const cacheControl = z
+  .object({ type: z.literal('ephemeral'), ttl: z.string().max(20).optional() })
+  .nullable()
+  .optional();
+const textPart = z.object({ type: z.literal('text'), text: str, cache_control: cacheControl });
 const imagePart = z.object({
   type: z.literal('image_url'),
   image_url: z.object({ url: z.string().max(20_000_000), detail: z.string().optional() }),
@@ -178,13 +189,15 @@ function toMessage(m: WireMessage): ChatMessage {
   switch (m.role) {
     case 'system':
     case 'developer':
-      return { role: 'system', content: joinText(m.content) };
+      return { role: 'system', content: joinText(m.content), ...lastCacheHint(m.content) };
     case 'user': {
       const content: string | ContentPart[] =
         typeof m.content === 'string'
           ? m.content
           : m.content.map((p) =>
-              p.type === 'text' ? { type: 'text', text: p.text } : { type: 'image', url: p.image_url.url },
+              p.type === 'text'
+                ? { type: 'text', text: p.text, ...cacheHint(p.cache_control) }
+                : { type: 'image', url: p.image_url.url },
             );
       return { role: 'user', content, ...(m.name ? { name: m.name } : {}) };
     }
@@ -203,8 +216,27 @@ function toMessage(m: WireMessage): ChatMessage {
       return { role: 'assistant', content, ...(toolCalls.length ? { toolCalls } : {}) };
     }
     case 'tool':
-      return { role: 'tool', content: joinText(m.content), toolCallId: m.tool_call_id };
+      return {
+        role: 'tool',
+        content: joinText(m.content),
+        toolCallId: m.tool_call_id,
+        ...lastCacheHint(m.content),
+      };
   }
+}
+
+type WireCache = { type: 'ephemeral'; ttl?: string | undefined } | null | undefined;
+
+function cacheHint(cc: WireCache): { cacheControl?: CacheControl } {
+  if (!cc) return {};
+  return { cacheControl: { type: 'ephemeral', ...(cc.ttl === undefined ? {} : { ttl: cc.ttl }) } };
+}
+
+/** A message joined into one text keeps the hint of its last part (where the cached prefix ends). */
+function lastCacheHint(content: string | Array<{ cache_control?: WireCache }>): {
+  cacheControl?: CacheControl;
+} {
+  return typeof content === 'string' ? {} : cacheHint(content.at(-1)?.cache_control);
 }
 
 function joinText(content: string | Array<{ text: string }>): string {

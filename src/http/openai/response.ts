@@ -22,17 +22,22 @@ export function toOpenAIFinishReason(unified: UnifiedFinishReason): OpenAIFinish
   return unified === 'length' || unified === 'tool_calls' || unified === 'content_filter' ? unified : 'stop';
 }
 
+/** OpenAI's usage; cached prompt tokens (any provider's cache reads) as `prompt_tokens_details.cached_tokens`. */
 export function toOpenAIUsage(usage: Usage): {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
   estimated?: true;
+  prompt_tokens_details?: { cached_tokens: number };
 } {
   return {
     prompt_tokens: usage.promptTokens,
     completion_tokens: usage.completionTokens,
     total_tokens: usage.totalTokens,
     ...(usage.estimated ? { estimated: true as const } : {}),
+    ...(usage.cachedPromptTokens === undefined
+      ? {}
+      : { prompt_tokens_details: { cached_tokens: usage.cachedPromptTokens } }),
   };
 }
 

@@ -10,6 +10,7 @@ import { checkVertex, vertexBaseUrl, vertexModelPath } from '../shared/vertex.js
 import type { AnthropicOptions } from './options.js';
 import { toMessagesBody } from './request.js';
 import { fromMessage } from './response.js';
+import { countMessageTokens } from './count-tokens.js';
 import { messagesDecoder } from './stream.js';
 
 export type { AnthropicOptions } from './options.js';
@@ -73,7 +74,19 @@ export function anthropic(options: AnthropicOptions = {}): ProviderAdapter {
     fromResponse: fromMessage,
     decoder: messagesDecoder,
   });
-  return { ...adapter, cannotServe: messagesCannotServe };
+  return {
+    ...adapter,
+    cannotServe: messagesCannotServe,
+    countTokens: (call) =>
+      countMessageTokens(call, {
+        fetch: options.fetch,
+        limits,
+        clock,
+        baseURL,
+        defaultMaxTokens,
+        headers: (c) => messagesHeaders(c, options.version, extraHeaders, false),
+      }),
+  };
 }
 
 /** Client headers a request in Anthropic's own format carries on to the upstream. */
