@@ -1,7 +1,7 @@
 import { type IncomingHttpHeaders, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
-import { ModelRouter, anthropic, openaiCompatible } from 'model-router';
+import { ModelRouter, type ModelRouterOptions, anthropic, openaiCompatible } from 'model-router';
 import { createRelayHandler, type RelayHandlerOptions } from 'model-router/http';
 import { serve, type TestServer } from '../harness.js';
 
@@ -223,7 +223,11 @@ export interface Relay {
 export async function relay(
   anthReplies: Reply[],
   oaiReplies: Reply[],
-  options: RelayHandlerOptions & { anthropicHeaders?: Record<string, string>; version?: string } = {},
+  options: RelayHandlerOptions & {
+    anthropicHeaders?: Record<string, string>;
+    version?: string;
+    router?: Partial<ModelRouterOptions>;
+  } = {},
 ): Promise<Relay> {
   const anth = await upstream(...anthReplies);
   const oai = await upstream(...oaiReplies);
@@ -273,6 +277,7 @@ export async function relay(
       }),
       openai: openaiCompatible({ baseURL: oai.url }),
     },
+    ...options.router,
   });
   const server = await serve(createRelayHandler(router, options));
   return {
