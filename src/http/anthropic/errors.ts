@@ -10,6 +10,8 @@ const TYPES: Record<number, string> = {
   403: 'permission_error',
   404: 'not_found_error',
   413: 'request_too_large',
+  // The shared table's "the upstreams failed after the router's failover" (no-retry status).
+  424: 'api_error',
   429: 'rate_limit_error',
   500: 'api_error',
   504: 'timeout_error',
@@ -22,13 +24,15 @@ export function anthropicErrorType(status: number): string {
 
 /**
  * The status and headers are the relay's one table (`describeError`, shared with the OpenAI route,
- * retry-storm rules included); only the envelope and type names are Anthropic's. One addition: a
- * final failure because the upstream was overloaded answers 529 `overloaded_error`, as Anthropic does.
+ * retry-storm rules and `x-should-retry` included); only the envelope and type names are
+ * Anthropic's. A request that failed because its upstreams were overloaded says `overloaded_error`
+ * — with the table's status (424 after the router's own failover), not Anthropic's 529, which its
+ * clients would retry on top of the router's retries.
  */
 export function describeAnthropicError(error: unknown) {
   const info = describeError(error);
-  const status = info.status >= 500 && overloaded(error) ? 529 : info.status;
-  return { ...info, status, type: anthropicErrorType(status) };
+  const type = info.status >= 424 && overloaded(error) ? 'overloaded_error' : anthropicErrorType(info.status);
+  return { ...info, type };
 }
 
 /** `{"type":"error","error":{"type":…,"message":…},"request_id":…}` — the body and the stream `error` event. */

@@ -336,26 +336,43 @@ describe('the official Anthropic SDK against /v1/messages', () => {
     envelope(limited, 'rate_limit_error');
     expect(Number(limited!.headers?.get('retry-after'))).toBeGreaterThan(500); // (cooldowns are capped)
 
-    // The only candidate fails with a 500: a server error (the router already tried).
+    // The only candidate fails with a 500: the router already tried, the client is told not to retry.
     const failed = await caught(client.messages.create({ ...anthOnly, model: 'oai/gpt-4o-mini' }));
-    expect(failed).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(failed).toBeInstanceOf(Anthropic.APIError);
+    expect(failed!.status).toBe(424);
+    expect(failed!.headers?.get('x-should-retry')).toBe('false');
     envelope(failed, 'api_error');
+
+    // A request body that is not JSON at all.
+    const raw = await fetch(`${r.server.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model":',
+    });
+    expect(raw.status).toBe(400);
+    expect(await raw.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
   });
 
-  it('an overloaded upstream that nothing could replace answers 529 overloaded_error', async () => {
+  it('an overloaded upstream that nothing could replace: overloaded_error, and the SDK at its defaults does not retry', async () => {
     r = await relay(
       [json(529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })],
       [],
+      {
+        router: { maxAttempts: 1 }, // no same-candidate retry with backoff: one attempt, then the answer
+      },
     );
     const e = await r
-      .client()
+      .client({ maxRetries: 2 }) // the SDK's default
       .messages.create({ model: 'anth/claude-sonnet-4-5', max_tokens: 10, messages: hello })
       .then(
         () => undefined,
         (x: unknown) => x as InstanceType<typeof Anthropic.APIError>,
       );
-    expect(e!.status).toBe(529);
     expect(e!.error).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    // The shared status table's no-retry rules: the router already failed over.
+    expect(e!.status).toBe(424);
+    expect(e!.headers?.get('x-should-retry')).toBe('false');
+    expect(r.anth.received).toHaveLength(1); // one relay request, one upstream call
   });
 
   it('a client that aborts mid-stream cancels the upstream call and releases everything', async () => {
