@@ -299,7 +299,8 @@ function checkRelay(st: RequestState, records: UsageRecord[], ctx: CheckContext)
     }
     if (rs.text !== result.message.content)
       ctx.violate('relay', `${id}: relayed content differs from the router's result`);
-    const wantUsage = rs.ending === 'completion' || rs.includeUsage;
+    // Estimated usage is never relayed as if the provider had reported it (estimatedUsage: 'omit').
+    const wantUsage = (rs.ending === 'completion' || rs.includeUsage) && !result.usage.estimated;
     if (wantUsage !== (rs.usage !== undefined) || (rs.ending === 'done' && rs.usageChunks > 1))
       ctx.violate('relay', `${id}: ${rs.usageChunks} usage chunks (include_usage ${rs.includeUsage})`);
     const u = rs.usage;

@@ -304,7 +304,8 @@ function jsonBody(raw: string, status: number, type: string, stream: boolean, rs
   }
   if (status === 200) {
     if (stream) rs.problems.push('stream request answered 200 without SSE');
-    if (parsed.object !== 'chat.completion' || !Array.isArray(parsed.choices) || !parsed.usage) {
+    // `usage` may be absent: the relay leaves out usage that the router only estimated.
+    if (parsed.object !== 'chat.completion' || !Array.isArray(parsed.choices)) {
       rs.problems.push(`200 body not a chat.completion: ${raw.slice(0, 120)}`);
       return;
     }
