@@ -2,7 +2,8 @@
  * A local mock of OpenAI's chat completions API for the loopback benchmark, run in its own process:
  * `node --import tsx bench/mock-openai-server.ts`. Listens on 127.0.0.1, on a free port, and prints
  * `{"port":N}` on stdout once it accepts connections. Answers every POST …/chat/completions with the
- * recorded reply (test/fixtures/openai/chat-plain.json, or stream-text.sse for `"stream":true`).
+ * recorded reply (test/fixtures/openai/chat-plain.json, or stream-text.sse for `"stream":true`), and
+ * POST …/embeddings with two base64 vectors.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -12,6 +13,16 @@ const fixture = (name: string) => fileURLToPath(new URL(`../test/fixtures/openai
 const plain = JSON.parse(readFileSync(fixture('chat-plain.json'), 'utf8')) as { body: unknown };
 const json = Buffer.from(JSON.stringify(plain.body));
 const sse = readFileSync(fixture('stream-text.sse'));
+// Embeddings: two 1536-dimension vectors, base64 as OpenAI sends them to its own client.
+const vector = Buffer.from(new Float32Array(1536).map((_, i) => Math.sin(i)).buffer).toString('base64');
+const embeddings = Buffer.from(
+  JSON.stringify({
+    object: 'list',
+    data: [0, 1].map((index) => ({ object: 'embedding', index, embedding: vector })),
+    model: 'text-embedding-3-small',
+    usage: { prompt_tokens: 5, total_tokens: 5 },
+  }),
+);
 
 // What OpenAI sends, with limits that never bind (the router reads them on every response).
 const rateLimitHeaders = {
@@ -27,6 +38,15 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
+    if (req.method === 'POST' && req.url?.endsWith('/embeddings')) {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': String(embeddings.length),
+        ...rateLimitHeaders,
+      });
+      res.end(embeddings);
+      return;
+    }
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
       return;

@@ -9,6 +9,8 @@ export interface RelayBenchRoute {
   name: string;
   path: string;
   body: string;
+  /** The same call straight to the upstream, when it is not the chat request (the hop's baseline). */
+  direct?: { path: string; body: string };
 }
 
 const hello = [{ role: 'user', content: 'hello, how are you?' }];
@@ -17,6 +19,25 @@ export const RELAY_ROUTES: RelayBenchRoute[] = [
     name: 'chat',
     path: '/v1/chat/completions',
     body: JSON.stringify({ model: 'bench', messages: hello }),
+  },
+  {
+    name: 'responses',
+    path: '/v1/responses',
+    body: JSON.stringify({ model: 'bench', input: 'hello, how are you?', store: false }),
+  },
+  {
+    // What the openai client sends by default (base64), for two texts; vectors of 1536 floats.
+    name: 'embeddings',
+    path: '/v1/embeddings',
+    body: JSON.stringify({ model: 'bench', input: ['hello', 'how are you?'], encoding_format: 'base64' }),
+    direct: {
+      path: '/v1/embeddings',
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        input: ['hello', 'how are you?'],
+        encoding_format: 'base64',
+      }),
+    },
   },
 ];
 /** The same request upstream (what the plain proxy forwards and `direct` sends). */
@@ -60,6 +81,10 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
             : []),
         ],
       ),
+      ...RELAY_ROUTES.flatMap((r): Array<[string, () => Promise<number>]> => {
+        const d = r.direct;
+        return d ? [[`direct ${r.name}`, () => post(port, d.path, d.body)]] : [];
+      }),
     ];
     for (let i = 0; i < warmup; i++) for (const [, fn] of sides) await fn();
     const medians = new Map<string, number[]>(sides.map(([n]) => [n, []]));
@@ -80,7 +105,10 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       figure(BENCH, 'plain node:http proxy, added p50', 'µs', proxyAdded),
     ];
     for (const [name] of sides.slice(2)) {
-      const added = medians.get(name)!.map((v, i) => v - direct[i]!);
+      if (name.startsWith('direct ')) continue;
+      // A route with a direct call of its own (embeddings) is measured against it; others against chat.
+      const base = medians.get(`direct ${name.replace(/^relay /, '')}`) ?? direct;
+      const added = medians.get(name)!.map((v, i) => v - base[i]!);
       out.push(figure(BENCH, `${name}, added p50`, 'µs', added));
       out.push(
         figure(
