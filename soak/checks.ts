@@ -6,7 +6,7 @@ import {
   type UsageRecord,
 } from '../src/index.js';
 import { WIRE_PROVIDER } from './catalog.js';
-import { type ReplyPlan, type RequestPlan, planReply, sentChars } from './faults.js';
+import { type ReplyPlan, type RequestPlan, planReply, sentChars, sentChunks } from './faults.js';
 import type { Hit } from './http-mock.js';
 import type { TrackedController } from './probes.js';
 import type { RelayState } from './relay.js';
@@ -250,27 +250,30 @@ function checkTokens(st: RequestState, r: UsageRecord, plan: ReplyPlan, ctx: Che
             `${id}: ${r.promptTokens}/${r.completionTokens} ≠ reported ${plan.usage.prompt}/${plan.usage.completion}`,
           );
         }
-      } else if (
-        !r.estimated ||
-        r.promptTokens !== st.estimate ||
-        r.completionTokens !== estimatedCompletion(plan.text.length)
-      ) {
-        ctx.violate(
-          'tokens',
-          `${id}: ${r.promptTokens}/${r.completionTokens} ≠ estimate ${st.estimate}/${estimatedCompletion(plan.text.length)} (${plan.fault})`,
-        );
+      } else {
+        // A stream's estimate counts every delivered delta as at least one token.
+        const completion = r.stream
+          ? Math.max(plan.chunks.length, estimatedCompletion(plan.text.length))
+          : estimatedCompletion(plan.text.length);
+        if (!r.estimated || r.promptTokens !== st.estimate || r.completionTokens !== completion) {
+          ctx.violate(
+            'tokens',
+            `${id}: ${r.promptTokens}/${r.completionTokens} ≠ estimate ${st.estimate}/${completion} (${plan.fault})`,
+          );
+        }
       }
       break;
     case 'error':
       if (!zero(r) || r.estimated) ctx.violate('tokens', `${id}: failed attempt with tokens`);
       break;
     default:
-      // interrupted, or aborted after content: the prompt estimate and what was delivered at most.
+      // interrupted, or aborted after content: the prompt estimate and what was delivered at most —
+      // every delivered delta counts at least one token.
       if (r.status === 'aborted' && zero(r) && !r.estimated) break;
       if (
         !r.estimated ||
         r.promptTokens !== st.estimate ||
-        r.completionTokens > estimatedCompletion(sentChars(plan))
+        r.completionTokens > Math.max(sentChunks(plan).length, estimatedCompletion(sentChars(plan)))
       ) {
         ctx.violate(
           'tokens',

@@ -103,21 +103,26 @@ export function planReply(
   return plan;
 }
 
-/** Characters delivered before the fault of a plan cut the stream (an upper bound for the checker). */
-export function sentChars(plan: ReplyPlan): number {
+/** The chunks delivered before the fault of a plan cut the stream (an upper bound for the checker). */
+export function sentChunks(plan: ReplyPlan): string[] {
   switch (plan.fault) {
     case 'mid_error':
     case 'mid_reset':
     case 'malformed':
     case 'huge_line':
-      return plan.chunks.slice(0, plan.failAfter).join('').length;
+      return plan.chunks.slice(0, plan.failAfter);
     case 'mid_stall':
-      return plan.chunks[0]?.length ?? 0;
+      return plan.chunks.slice(0, 1);
     case 'pre_error':
-      return 0;
+      return [];
     default:
-      return plan.text.length;
+      return plan.chunks;
   }
+}
+
+/** Characters delivered before the fault of a plan cut the stream (`text` is its chunks joined). */
+export function sentChars(plan: ReplyPlan): number {
+  return sentChunks(plan).join('').length;
 }
 
 /** True when a successful attempt under this plan reports usage the router must take as is. */

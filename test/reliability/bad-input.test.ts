@@ -329,7 +329,7 @@ const catalogCases: Array<[name: string, change: Change, field: string]> = [
   ['key unknown field', set(`${K0}.rps`, 5), 'catalog.providers[0].keys[0].rps'],
   ['model id empty', set(`${M0}.modelId`, ''), 'catalog.models[0].modelId'],
   ['model id with control characters', set(`${M0}.modelId`, 'model\u0007a'), 'catalog.models[0].modelId'],
-  // 'model id oversized' removed: see 'model oversized' below.
+  ['model id oversized', set(`${M0}.modelId`, 'm'.repeat(513)), 'catalog.models[0].modelId'],
   ['model contextWindow negative', set(`${M0}.contextWindow`, -1), 'catalog.models[0].contextWindow'],
   [
     'model inputCostPerMTok NaN',
@@ -519,7 +519,7 @@ const requestCases: Array<[name: string, request: () => unknown, field: string]>
     'request.messages[0].content',
   ],
   ['model empty', () => ({ model: '', messages: hi }), 'request.model'],
-  // 'model oversized' removed: model ids up to the new printable-id limit (#20 item 12) are valid now; the bound moved — re-add at the new limit.
+  ['model oversized', () => ({ model: 'm'.repeat(641), messages: hi }), 'request.model'],
   ['model with NUL', () => ({ model: 'cod\u0000ing', messages: hi }), 'request.model'],
   ['model with CR/LF', () => ({ model: 'coding\r\n', messages: hi }), 'request.model'],
   ['model a number', () => ({ model: 5, messages: hi }), 'request.model'],
@@ -645,7 +645,7 @@ describe('requests', () => {
   it.each([
     ['resolve', (e: Env) => e.router.resolve('')],
     ['resolve with NUL', (e: Env) => e.router.resolve('cod\u0000ing')],
-    // 'plan oversized' removed with the model-id length cases above (#20 item 12 moved the bound).
+    ['plan oversized', (e: Env) => e.router.plan('p'.repeat(641))],
     ['plan a number', (e: Env) => e.router.plan(any(5))],
   ])('%s: a bad name → VALIDATION at model; nothing changed', async (_name, run) => {
     await expectRefusedUnchanged(run, 'model');

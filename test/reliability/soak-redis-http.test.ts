@@ -63,8 +63,7 @@ function expectRelayExercised(report: SoakReport): void {
   ]);
 }
 
-// KNOWN FAILING on main at the end of this session (second-wave merges changed behaviour the checker does not model yet; see the closing note) — to be fixed next session
-describe.skip('chaos soak through the HTTP relay (short)', () => {
+describe('chaos soak through the HTTP relay (short)', () => {
   it('400 seeded requests, 30 % of them OpenAI-format over node:http: every invariant holds', async () => {
     const run = await soak({ relayShare: 0.3 });
     expectClean(run);

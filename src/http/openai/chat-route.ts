@@ -80,6 +80,7 @@ async function chatCompletions(
       const body: Record<string, unknown> = {
         ...(result.wire!.body as Record<string, unknown>),
         id: m.id,
+        object: 'chat.completion',
         model: m.model,
       };
       if (result.usage.estimated) {

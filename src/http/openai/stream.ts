@@ -60,11 +60,21 @@ export function openAIEventStream(
     }
     if (part.type !== 'wire' || part.format !== 'openai-chat') return [];
     const data = part.data as Record<string, unknown>;
-    const out: Record<string, unknown> = { ...data, id: options.id, model: options.model };
+    // The relay answers in its own envelope: its id, the served model, and the chunk's object type
+    // (some OpenAI-compatible servers leave `object` out).
+    const out: Record<string, unknown> = {
+      ...data,
+      id: options.id,
+      object: 'chat.completion.chunk',
+      model: options.model,
+    };
     if (!options.includeUsage) {
       // The adapter asks for usage; a client that did not gets no usage chunk, as from OpenAI.
       if (Array.isArray(data.choices) && data.choices.length === 0) return [];
       delete out.usage;
+    } else {
+      // `include_usage`: every chunk carries `usage`, null until the usage chunk (as OpenAI sends it).
+      out.usage ??= null;
     }
     return [sseFrame(out)];
   }
