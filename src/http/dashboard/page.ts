@@ -6,6 +6,7 @@ export function dashboardPage(base: string, pollMs: number): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>model-router</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${base}/assets/uPlot.min.css">
 <style>
 body{font:14px system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}
