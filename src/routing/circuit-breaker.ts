@@ -10,8 +10,11 @@ interface Circuit {
   nextProbeAt: number;
   /** A probe is in flight: others keep away until it reports. */
   probing: boolean;
-  /** After the circuit closed again: until then one failure re-opens it. */
+  /** After the circuit closed again: until then it is on probation. */
   probationUntil: number;
+  /** On probation: successes (the closing probe included) and unhealthy failures since it closed. */
+  probationSuccesses: number;
+  probationFailures: number;
 }
 
 /**
@@ -19,8 +22,11 @@ interface Circuit {
  * failures open it. While open, one real request at a time may probe it, every `probeIntervalMs`
  * (jittered to 50–100 % of it, so that routers started together do not probe in step) — however
  * long the outage was, a recovered provider gets traffic back within one probe interval. A probe's
- * success closes the circuit; for `probationMs` after that one failure re-opens it, so a provider
- * that flaps gets one request per flap, not `failureThreshold`.
+ * success closes the circuit and puts it on probation for `probationMs`: while on probation, it
+ * re-opens as soon as its failures since it closed reach its successes (the probe's included). A
+ * provider that flaps — still mostly down when a probe happened to pass — gets one request per flap,
+ * not `failureThreshold`; a provider that is back but has a background error rate (a few % of 500s)
+ * stays closed, since its successes outnumber its failures.
  */
 export class CircuitBreakers {
   private readonly circuits = new Map<string, Circuit>();
@@ -63,7 +69,10 @@ export class CircuitBreakers {
     if (c.open) {
       c.open = false;
       c.probationUntil = now + this.options.probationMs;
+      c.probationSuccesses = 0;
+      c.probationFailures = 0;
     }
+    if (now < c.probationUntil) c.probationSuccesses++;
     c.failures = 0;
     c.probing = false;
     if (c.probationUntil <= now) this.circuits.delete(ref);
@@ -72,12 +81,23 @@ export class CircuitBreakers {
   failure(ref: string, now: number): void {
     let c = this.circuits.get(ref);
     if (!c) {
-      c = { failures: 0, open: false, nextProbeAt: 0, probing: false, probationUntil: 0 };
+      c = {
+        failures: 0,
+        open: false,
+        nextProbeAt: 0,
+        probing: false,
+        probationUntil: 0,
+        probationSuccesses: 0,
+        probationFailures: 0,
+      };
       this.circuits.set(ref, c);
     }
     c.failures++;
     c.probing = false;
-    if (c.open || c.failures >= this.options.failureThreshold || now < c.probationUntil) {
+    const onProbation = now < c.probationUntil;
+    if (onProbation) c.probationFailures++;
+    const relapsed = onProbation && c.probationFailures >= c.probationSuccesses;
+    if (c.open || c.failures >= this.options.failureThreshold || relapsed) {
       c.open = true;
       c.probationUntil = 0;
       c.nextProbeAt = now + this.probeDelay();

@@ -168,6 +168,10 @@ describe.skipIf(!url)('10,000 requests with provider faults through a router on 
     // The faults were exercised: some requests succeeded, some failed.
     expect(outcomes.get('ok')).toBeGreaterThan(0);
     expect(outcomes.size).toBeGreaterThan(1);
+    // Independent faults on two providers with four and three keys: nearly every request finds a
+    // healthy path. A circuit that a background error rate keeps re-opening (a provider made
+    // unusable by its ordinary 500s) showed here as ~58 % ALL_CANDIDATES_FAILED.
+    expect(outcomes.get('ok')! / REQUESTS).toBeGreaterThan(0.95);
     // One usage row per attempt, each once; the same records as onUsage saw.
     expect(usage).toHaveLength(attempts);
     expect(rows).toBe(attempts);

@@ -108,6 +108,33 @@ describe('circuit breaker', () => {
     expect(circuit()).toBe('open');
   });
 
+  it('on probation, a provider that is back with a background error rate stays closed (successes outnumber failures)', async () => {
+    const { a, clock, health, circuit, serve } = breakerSetup({
+      failureThreshold: 3,
+      probeIntervalMs: 1_000,
+      probationMs: 20_000,
+    });
+    for (let i = 0; i < 3; i++) await serve();
+    clock.advance(1_000);
+    health.a = true;
+    expect(await serve()).toBe('a'); // the probe closes it: on probation
+    for (let i = 0; i < 4; i++) expect(await serve()).toBe('a');
+    // A stray 500 every few requests (a provider's usual error rate) within probation: still closed.
+    for (let round = 0; round < 3; round++) {
+      health.a = false;
+      expect(await serve()).toBe('b');
+      expect(circuit()).toBe('closed');
+      health.a = true;
+      expect(await serve()).toBe('a');
+    }
+    // Consecutive failures still open it at the threshold.
+    health.a = false;
+    const before = a.calls.length;
+    for (let i = 0; i < 3; i++) await serve();
+    expect(circuit()).toBe('open');
+    expect(a.calls.length - before).toBe(3); // the consecutive threshold, reached first here
+  });
+
   it('a failed probe re-opens the circuit for another interval', async () => {
     const { a, clock, circuit, serve } = breakerSetup();
     await serve();
