@@ -3,7 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Inside the repository, so that the bundle's bare imports (zod, p-queue, …) resolve from node_modules. */
+/** Inside the repository, so that the bundle's bare imports (zod, eventemitter3, …) resolve from node_modules. */
 export const BUILD_DIR = fileURLToPath(new URL('../.build/', import.meta.url));
 
 export type RouterModule = typeof import('../../src/index.js');
