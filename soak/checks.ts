@@ -6,7 +6,15 @@ import {
   type UsageRecord,
 } from '../src/index.js';
 import { WIRE_PROVIDER } from './catalog.js';
-import { type ReplyPlan, type RequestPlan, planReply, sentChars, sentChunks } from './faults.js';
+import {
+  type FaultWeights,
+  type ReplyPlan,
+  type RequestPlan,
+  isPrefixOfReply,
+  planReply,
+  sentChars,
+  sentChunks,
+} from './faults.js';
 import type { Hit } from './http-mock.js';
 import type { TrackedController } from './probes.js';
 import type { RelayState } from './relay.js';
@@ -65,6 +73,8 @@ export interface Tallies {
   faults: Record<string, number>;
   /** `providerId:errorCode` of failed attempts. */
   errorCodes: Record<string, number>;
+  /** `fault → status[:errorCode]` of wire attempts the server answered: what each fault led to. */
+  wireEndings: Record<string, number>;
 }
 
 export function newTallies(): Tallies {
@@ -79,11 +89,14 @@ export function newTallies(): Tallies {
     statuses: {},
     faults: {},
     errorCodes: {},
+    wireEndings: {},
   };
 }
 
 export interface CheckContext {
   seed: number;
+  /** The run's wire fault weights (see `SoakOptions.wireFaults`). */
+  wireWeights?: FaultWeights;
   /** Calls each provider's adapter received for this request, in order. */
   calls: (providerId: string) => CallSeen[];
   /** Server hits of this request (consumed as they are matched). */
@@ -154,9 +167,17 @@ function checkStreamContent(st: RequestState, records: UsageRecord[], ctx: Check
   const last = records.at(-1);
   if (st.text !== '') {
     const served = last
-      ? planReply(ctx.seed, st.idx, last.providerId, last.keyId, true, last.providerId === WIRE_PROVIDER)
+      ? planReply(
+          ctx.seed,
+          st.idx,
+          last.providerId,
+          last.keyId,
+          true,
+          last.providerId === WIRE_PROVIDER,
+          ctx.wireWeights,
+        )
       : undefined;
-    if (!served?.text.startsWith(st.text)) {
+    if (!served || !isPrefixOfReply(served, st.text)) {
       ctx.violate('stream', `${id}: consumer text is not a prefix of the serving attempt's reply`);
     }
   }
@@ -208,6 +229,10 @@ function joinProvider(st: RequestState, providerId: string, all: UsageRecord[], 
         }
       } else plan = planReply(ctx.seed, st.idx, providerId, r.keyId, st.plan.stream, false);
       ctx.tallies.faults[plan.fault] = (ctx.tallies.faults[plan.fault] ?? 0) + 1;
+      if (wire) {
+        const ending = `${plan.fault} → ${r.status}${r.errorCode ? `:${r.errorCode}` : ''}`;
+        ctx.tallies.wireEndings[ending] = (ctx.tallies.wireEndings[ending] ?? 0) + 1;
+      }
       checkTokens(st, r, plan, ctx);
       return;
     }
@@ -327,9 +352,17 @@ function checkRelay(st: RequestState, records: UsageRecord[], ctx: CheckContext)
   if (rs.text !== '' && st.plan.stream) {
     const last = records.at(-1);
     const served = last
-      ? planReply(ctx.seed, st.idx, last.providerId, last.keyId, true, last.providerId === WIRE_PROVIDER)
+      ? planReply(
+          ctx.seed,
+          st.idx,
+          last.providerId,
+          last.keyId,
+          true,
+          last.providerId === WIRE_PROVIDER,
+          ctx.wireWeights,
+        )
       : undefined;
-    if (!served?.text.startsWith(rs.text))
+    if (!served || !isPrefixOfReply(served, rs.text))
       ctx.violate('relay', `${id}: relayed text is not a prefix of the serving attempt's reply`);
   }
 }

@@ -11,7 +11,7 @@ import {
 } from './checks.js';
 import { CatalogChurn } from './churn.js';
 import { estimateTokens } from './estimate.js';
-import { planRequest } from './faults.js';
+import { type FaultWeights, planRequest } from './faults.js';
 import { LIMITS, SoakHarness, requestScope } from './harness.js';
 import { type Hit, type LoopbackServer, startLoopbackServer } from './http-mock.js';
 import { rng } from './prng.js';
@@ -50,6 +50,11 @@ export interface SoakOptions {
    * plain and SSE), instead of calling the router directly. @default 0
    */
   relayShare?: number;
+  /**
+   * Weights of the wire faults, replacing the defaults (e.g. `{ endless: 10 }` to meet endless
+   * streams often in a short run). @default the menu of `faults.ts`
+   */
+  wireFaults?: FaultWeights;
 }
 
 export interface RelayFigures {
@@ -164,7 +169,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   try {
     const keys = new Map<string, string>();
     for (let i = 0; i < 4; i++) keys.set(secretOf(WIRE_PROVIDER, i), `${WIRE_PROVIDER}-k${i}`);
-    server = await startLoopbackServer({ seed, providerId: WIRE_PROVIDER, keys, ...LIMITS });
+    server = await startLoopbackServer({
+      seed,
+      providerId: WIRE_PROVIDER,
+      keys,
+      ...LIMITS,
+      ...(options.wireFaults ? { wireWeights: options.wireFaults } : {}),
+    });
     const srv = server;
     const harness = new SoakHarness(
       seed,
@@ -353,6 +364,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         const stHits = hits.get(st.idx) ?? [];
         checkRequest(st, recs, {
           seed,
+          ...(options.wireFaults ? { wireWeights: options.wireFaults } : {}),
           calls: (providerId) => calls.get(`${st.idx}|${providerId}`) ?? [],
           hits: stHits,
           inTransit,

@@ -30,9 +30,32 @@ export type Fault =
   | 'huge_line'
   | 'non_json'
   | 'oversized_body'
-  | 'error_body_200';
+  | 'error_body_200'
+  // Hostile upstreams of #11: a tool-call index of 2³²−2 (defect 1), a stream that never ends (2),
+  // parts of a few KiB each that an unread stream must not hoard (3), the caller's key echoed
+  // truncated, upper-cased, \u-escaped, %-encoded or in a header (9), a JSON body that never ends.
+  | 'huge_tool_index'
+  | 'endless'
+  | 'big_parts'
+  | 'echo_mangled_key'
+  | 'endless_body';
 
-type Weights = Partial<Record<Fault, number>>;
+/**
+ * The router's `limits` in the soak: small, so that an endless stream hits `maxOutputChars` after
+ * a few hundred events and a stream of big parts fills `streamBufferBytes` after a few parts.
+ */
+export const ROUTER_LIMITS = { maxOutputChars: 48 * 1024, maxToolCalls: 128, streamBufferBytes: 16 * 1024 };
+
+/** The tool-call index of `huge_tool_index` (defect 1: 4294967294 froze the event loop for ~100 s). */
+export const HUGE_TOOL_INDEX = 4_294_967_294;
+
+/** The shapes in which `echo_mangled_key` sends the caller's key back. */
+export const KEY_ECHOES = ['truncated', 'upper', 'u_escaped', 'percent', 'header', 'middle'] as const;
+export type KeyEcho = (typeof KEY_ECHOES)[number];
+
+/** Relative weights of faults; an attempt draws one. */
+export type FaultWeights = Partial<Record<Fault, number>>;
+type Weights = FaultWeights;
 
 const COMMON: Weights = {
   ok: 58,
@@ -50,9 +73,26 @@ const COMMON: Weights = {
 };
 const MOCK_ONLY: Weights = { hang_ignore_abort: 1 };
 const STREAM_ONLY: Weights = { mid_error: 3, pre_error: 2, mid_stall: 1 };
-const HTTP_ONLY: Weights = { reset: 2, e429_garbage_retry_after: 1, error_body_200: 1 };
-const HTTP_STREAM: Weights = { mid_reset: 1.5, malformed: 2, huge_line: 1 };
-const HTTP_COMPLETE: Weights = { non_json: 1.5, oversized_body: 1 };
+const HTTP_ONLY: Weights = {
+  reset: 2,
+  e429_garbage_retry_after: 1,
+  error_body_200: 1,
+  echo_mangled_key: 2,
+};
+const HTTP_STREAM: Weights = {
+  mid_reset: 1.5,
+  malformed: 2,
+  huge_line: 1,
+  huge_tool_index: 1.5,
+  endless: 0.7,
+  big_parts: 1.5,
+};
+const HTTP_COMPLETE: Weights = { non_json: 1.5, oversized_body: 1, endless_body: 0.5 };
+
+/** Characters of one part of `big_parts` (under the soak's 4 KiB line cap once framed as an event). */
+const BIG_PART_CHARS = 3_000;
+/** Characters of one part of `endless` (the stream cycles through its parts for ever). */
+const ENDLESS_PART_CHARS = 600;
 
 /** Everything the checker needs to know about what a provider sent for one attempt. */
 export interface ReplyPlan {
@@ -63,8 +103,10 @@ export interface ReplyPlan {
   chunks: string[];
   /** Usage the provider reports on success; absent for `ok_no_usage` / `ok_bad_usage`. */
   usage?: { prompt: number; completion: number };
-  /** Chunks sent before a mid-stream fault. */
+  /** Chunks sent before a mid-stream fault (0 for `huge_tool_index`: before the commit). */
   failAfter: number;
+  /** How `echo_mangled_key` sends the key back. */
+  echo: KeyEcho;
   retryAfterMs: number;
   delayMs: number;
 }
@@ -77,6 +119,8 @@ export function planReply(
   keyId: string,
   stream: boolean,
   wire: boolean,
+  /** Weights that replace the defaults for wire attempts (faults that cannot happen are ignored). */
+  wireWeights?: FaultWeights,
 ): ReplyPlan {
   const r = rng(seed, idx, providerId, keyId, 'reply');
   const weights: Weights = {
@@ -85,21 +129,33 @@ export function planReply(
     ...(stream ? STREAM_ONLY : {}),
     ...(wire ? (stream ? HTTP_STREAM : HTTP_COMPLETE) : {}),
   };
+  if (wire && wireWeights) {
+    for (const [f, w] of Object.entries(wireWeights) as [Fault, number][]) if (f in weights) weights[f] = w;
+  }
   const fault = r.weighted(weights as Record<Fault, number>);
   const words = fault === 'ok_long' ? 300 : r.int(2, 12);
-  const text = r.words(words);
-  const chunks = text.match(/\S+\s*/g) ?? [text];
+  let text = r.words(words);
+  let chunks: string[] = text.match(/\S+\s*/g) ?? [text];
+  // Long parts: each word of the reply repeated into one part of a few KiB.
+  const long = fault === 'big_parts' ? BIG_PART_CHARS : fault === 'endless' ? ENDLESS_PART_CHARS : 0;
+  if (long > 0) {
+    chunks = chunks.map((w) => `${w.trim()} `.repeat(Math.ceil(long / (w.trim().length + 1))).slice(0, long));
+    text = chunks.join('');
+  }
   const plan: ReplyPlan = {
     fault,
     text,
     chunks,
     failAfter: r.int(1, Math.max(1, chunks.length - 1)),
+    echo: KEY_ECHOES[r.int(0, KEY_ECHOES.length - 1)]!,
     retryAfterMs: r.int(2, 40),
     delayMs: fault === 'ok_slow' ? r.int(2, 15) : r.chance(0.2) ? r.int(0, 2) : 0,
   };
   if (fault !== 'ok_no_usage' && fault !== 'ok_bad_usage') {
     plan.usage = { prompt: r.int(3, 90), completion: r.int(1, 70) };
   }
+  // A third of the huge indexes come first, before any content: the router must fail over.
+  if (fault === 'huge_tool_index' && r.chance(1 / 3)) plan.failAfter = 0;
   return plan;
 }
 
@@ -110,7 +166,13 @@ export function sentChunks(plan: ReplyPlan): string[] {
     case 'mid_reset':
     case 'malformed':
     case 'huge_line':
+    case 'huge_tool_index':
       return plan.chunks.slice(0, plan.failAfter);
+    case 'endless': {
+      // Cycles through its parts until the router's output cap (one part past it at most).
+      const parts = Math.ceil(ROUTER_LIMITS.maxOutputChars / ENDLESS_PART_CHARS) + 1;
+      return Array.from({ length: parts }, (_, i) => plan.chunks[i % plan.chunks.length]!);
+    }
     case 'mid_stall':
       return plan.chunks.slice(0, 1);
     case 'pre_error':
@@ -118,6 +180,19 @@ export function sentChunks(plan: ReplyPlan): string[] {
     default:
       return plan.chunks;
   }
+}
+
+/**
+ * True when `text` (what a consumer read) is a prefix of what the provider sent under `plan`: its
+ * reply, or for an endless stream, its parts over and over.
+ */
+export function isPrefixOfReply(plan: ReplyPlan, text: string): boolean {
+  if (plan.fault !== 'endless') return plan.text.startsWith(text);
+  for (let at = 0; at < text.length; at += plan.text.length) {
+    const piece = text.slice(at, at + plan.text.length);
+    if (!plan.text.startsWith(piece)) return false;
+  }
+  return true;
 }
 
 /** Characters delivered before the fault of a plan cut the stream (`text` is its chunks joined). */

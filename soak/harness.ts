@@ -14,7 +14,7 @@ import { type MockProvider, mockProvider } from '../src/testing/mock-provider.js
 import { PROVIDERS, WIRE_PROVIDER, soakCatalog } from './catalog.js';
 import type { RequestState } from './checks.js';
 import { estimateTokens } from './estimate.js';
-import { mockStep, planReply } from './faults.js';
+import { ROUTER_LIMITS, mockStep, planReply } from './faults.js';
 import { rng } from './prng.js';
 import type { CanaryScanner } from './probes.js';
 
@@ -117,6 +117,7 @@ export class SoakHarness {
       quota: this.countLeases(quota ?? memoryQuota({ windowMs: 1_000 })),
       adapters: { ...Object.fromEntries(this.mocks), [WIRE_PROVIDER]: wire },
       timeouts,
+      limits: ROUTER_LIMITS,
       cooldown: { defaultMs: 30, minMs: 2, maxMs: 100, quarantineMs: 150 },
       circuitBreaker: { failureThreshold: 5, openMs: 40 },
       retryBudget: { ratio: 1, minPerSecond: 50, windowMs: 1_000 },

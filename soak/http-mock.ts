@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { type ReplyPlan, planReply } from './faults.js';
+import { type FaultWeights, HUGE_TOOL_INDEX, type KeyEcho, type ReplyPlan, planReply } from './faults.js';
 
 /** What the server saw and sent for one request. */
 export interface Hit {
@@ -18,6 +18,8 @@ export interface LoopbackOptions {
   /** The adapter's caps, so that huge lines and oversized bodies go just past them. */
   maxLineBytes: number;
   maxBodyBytes: number;
+  /** Fault weights replacing the defaults (see `SoakOptions.wireFaults`). */
+  wireWeights?: FaultWeights;
 }
 
 export interface LoopbackServer {
@@ -41,7 +43,9 @@ export interface LoopbackServer {
  * fault its plan draws: JSON or SSE replies (with, without or with garbage usage), 4xx/5xx with and
  * without Retry-After, error bodies that echo the caller's key (as real providers do), connection
  * resets before and during a stream, hangs, malformed chunks, lines past the adapter's cap, non-JSON
- * and oversized bodies. Keep-alive stays on, as in production.
+ * and oversized bodies; and #11's hostile upstreams: a tool-call index of 2³²−2, streams and JSON
+ * bodies that never end, parts of a few KiB, the key echoed mangled (truncated, upper-cased,
+ * `\u`-escaped, %-encoded, in a header). Keep-alive stays on, as in production.
  */
 export async function startLoopbackServer(options: LoopbackOptions): Promise<LoopbackServer> {
   let hits: Hit[] = [];
@@ -84,7 +88,7 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     const keyId = options.keys.get(secret) ?? '?';
     const idx = Number(body.soak_req);
     const stream = body.stream === true;
-    const plan = planReply(options.seed, idx, options.providerId, keyId, stream, true);
+    const plan = planReply(options.seed, idx, options.providerId, keyId, stream, true, options.wireWeights);
     hits.push({ idx, keyId, stream, plan });
     totalHits++;
     const echo = `Incorrect API key provided: ${secret}`;
@@ -131,6 +135,13 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
       case 'reset':
         req.socket.destroy();
         return;
+      case 'echo_mangled_key': {
+        // A 500 (failover) whose body or headers carry the key in a shape an exact match misses.
+        const { body, headers } = mangledEcho(plan.echo, secret);
+        res.writeHead(500, { 'content-type': 'application/json', ...headers });
+        res.end(body);
+        return;
+      }
       case 'error_body_200':
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: `upstream failed for ${echo}`, type: 'server_error' } }));
@@ -145,6 +156,13 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     if (plan.fault === 'non_json') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html><body>502 Bad Gateway</body></html>');
+      return;
+    }
+    if (plan.fault === 'endless_body') {
+      // A JSON body that never ends: the adapter must stop at maxBodyBytes and close the socket.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"endless","choices":[{"index":0,"message":{"role":"assistant","content":"');
+      writeForever(res, () => 'y'.repeat(1024));
       return;
     }
     if (plan.fault === 'oversized_body') {
@@ -198,6 +216,37 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
       case 'huge_line':
         lines.push(...head, `data: ${'x'.repeat(options.maxLineBytes + 512)}`);
         break;
+      case 'huge_tool_index':
+        lines.push(
+          ...head,
+          event({
+            id: 'chatcmpl-soak',
+            model,
+            choices: [
+              {
+                index: 0,
+                delta: {
+                  tool_calls: [
+                    {
+                      index: HUGE_TOOL_INDEX,
+                      id: 'call_huge',
+                      type: 'function',
+                      function: { name: 'freeze', arguments: '{}' },
+                    },
+                  ],
+                },
+                finish_reason: null,
+              },
+            ],
+          }),
+        );
+        break;
+      case 'endless': {
+        // Its parts over and over, as fast as the client reads, until the client gives up.
+        let i = 0;
+        writeForever(res, () => delta(plan.chunks[i++ % plan.chunks.length]!));
+        return;
+      }
       case 'mid_reset':
       case 'mid_stall':
         lines.push(...(plan.fault === 'mid_stall' ? plan.chunks.slice(0, 1).map(delta) : head));
@@ -217,7 +266,7 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
         lines.push(event('[DONE]'));
       }
     }
-    const ends = !['mid_reset', 'mid_stall', 'huge_line'].includes(plan.fault);
+    const ends = !['mid_reset', 'mid_stall', 'huge_line', 'huge_tool_index'].includes(plan.fault);
     // Half the replies go out in one write, half a few events per event-loop turn.
     if (plan.delayMs === 0) {
       res.write(lines.join(''));
@@ -238,7 +287,22 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
   function finishStream(res: ServerResponse, plan: ReplyPlan, ends: boolean): void {
     if (plan.fault === 'mid_reset') res.socket?.destroy();
     else if (ends) res.end();
-    // mid_stall and huge_line keep the response open: the client must cancel it.
+    // mid_stall, huge_line and huge_tool_index keep the response open: the client must cancel it.
+  }
+
+  /** Write `next()` for ever, with the socket's backpressure, until the client closes. */
+  function writeForever(res: ServerResponse, next: () => string): void {
+    const pump = () => {
+      // Sixteen writes per turn at most, then the event loop breathes.
+      for (let n = 0; n < 16 && !res.destroyed; n++) {
+        if (!res.write(next())) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      if (!res.destroyed) setImmediate(pump);
+    };
+    pump();
   }
 
   function usageJson(plan: ReplyPlan) {
@@ -282,4 +346,39 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The caller's key sent back in a shape an exact match misses (#11 defect 9): minus its last
+ * character, upper-cased, JSON-`\u`-escaped (written raw, as JSON.stringify never would), %-encoded,
+ * in a response header, or its middle part only.
+ */
+export function mangledEcho(
+  echo: KeyEcho,
+  secret: string,
+): { body: string; headers: Record<string, string> } {
+  const hex = (c: string) => c.charCodeAt(0).toString(16).padStart(4, '0');
+  const wrap = (message: string) => `{"error":{"message":"${message}","type":"server_error","code":"500"}}`;
+  switch (echo) {
+    case 'truncated':
+      return { body: wrap(`key ${secret.slice(0, -1)} is not allowed`), headers: {} };
+    case 'upper':
+      return { body: wrap(`KEY ${secret.toUpperCase()} REJECTED`), headers: {} };
+    case 'u_escaped':
+      return { body: wrap(`bad key ${[...secret].map((c) => `\\u${hex(c)}`).join('')}`), headers: {} };
+    case 'percent':
+      return {
+        body: wrap(
+          `see https://example.test/keys?k=${[...secret].map((c) => `%${hex(c).slice(2)}`).join('')}`,
+        ),
+        headers: {},
+      };
+    case 'header':
+      return {
+        body: wrap('upstream failed'),
+        headers: { 'x-upstream-debug': `key=${secret.toLowerCase()}` },
+      };
+    case 'middle':
+      return { body: wrap(`key …${secret.slice(2, -2)}… revoked`), headers: {} };
+  }
 }

@@ -167,14 +167,24 @@ export function probeProcess(options: { echo?: boolean } = {}): ProcessProbe {
   };
 }
 
-/** Where a canary secret was found, if anywhere. */
+/**
+ * Where a canary secret was found, if anywhere: the whole secret or any run of 8 of its characters,
+ * in any case, also behind `\uXXXX` (any number of backslashes) or `%XX` escapes — what the router
+ * promises to scrub (#11 defect 9). Errors are read with their non-enumerable `body` and `headers`.
+ */
 export class CanaryScanner {
   readonly found: string[] = [];
   scanned = 0;
+  private readonly fragments: string[];
 
-  constructor(private readonly canary: string) {}
+  constructor(private readonly canary: string) {
+    const lower = canary.toLowerCase();
+    const width = Math.min(8, lower.length);
+    this.fragments = [];
+    for (let i = 0; i + width <= lower.length; i++) this.fragments.push(lower.slice(i, i + width));
+  }
 
-  /** JSON (through `toJSON`) and, for errors, `util.inspect` with the cause chain. */
+  /** JSON (through `toJSON`) and, for errors, `util.inspect` with the cause chain, body and headers. */
   scan(where: string, value: unknown): void {
     this.scanned++;
     let text: string;
@@ -183,9 +193,42 @@ export class CanaryScanner {
     } catch (error) {
       text = `unserialisable: ${String(error)}`;
     }
-    if (value instanceof Error) text += inspect(value, { depth: 8, breakLength: Number.POSITIVE_INFINITY });
-    if (text.includes(this.canary) && this.found.length < 20)
-      this.found.push(`${where}: ${excerpt(text, this.canary)}`);
+    if (value instanceof Error) {
+      text += inspect(value, { depth: 8, breakLength: Number.POSITIVE_INFINITY });
+      for (let e: unknown = value, n = 0; e instanceof Error && n < 8; e = e.cause, n++) {
+        const { body, headers } = e as { body?: unknown; headers?: unknown };
+        if (body !== undefined) text += ` body ${safeJson(body)}`;
+        if (headers !== undefined) text += ` headers ${safeJson(headersObject(headers))}`;
+      }
+    }
+    const plain = decodeEscapes(text).toLowerCase();
+    const hit = this.fragments.find((f) => plain.includes(f));
+    if (hit !== undefined && this.found.length < 20)
+      this.found.push(`${where}: ${excerpt(plain, hit)}${hit === this.canary ? '' : ` (fragment "${hit}")`}`);
+  }
+}
+
+/** `\uXXXX` behind any number of backslashes, and `%XX`, decoded. */
+function decodeEscapes(text: string): string {
+  return text
+    .replace(/\\+u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
+    .replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+}
+
+function headersObject(headers: unknown): unknown {
+  if (!(headers instanceof Headers)) return headers;
+  const out: Record<string, string> = {};
+  headers.forEach((v, k) => {
+    out[k] = v;
+  });
+  return out;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+  } catch {
+    return '';
   }
 }
 

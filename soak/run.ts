@@ -88,6 +88,7 @@ out(`behaviours ${JSON.stringify(report.behaviours)}`);
 out(`provider calls ${JSON.stringify(report.providerCalls)}, server hits ${report.serverHits}`);
 out(`record statuses ${JSON.stringify(report.tallies.statuses)}`);
 out(`faults served ${JSON.stringify(report.tallies.faults)}`);
+out(`wire attempts by fault → ending ${JSON.stringify(report.tallies.wireEndings)}`);
 out(`attempt errors ${JSON.stringify(report.tallies.errorCodes)}`);
 out(`error events ${JSON.stringify(report.errorEvents)}; injected ${JSON.stringify(report.injected)}`);
 out(`leases ${JSON.stringify(report.leases)}`);

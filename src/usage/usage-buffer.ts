@@ -103,7 +103,10 @@ export class UsageBuffer {
           if (outcome === 'expired') return this.giveUp(timeoutMs);
           this.unconfirmed.delete(batch);
           if (outcome === 'written') break;
-          if (attempt === 1) this.options.onLost(lastError, batch);
+          // Every failed write is reported, as outside close(): a retry that succeeds loses nothing,
+          // yet the storage trouble is worth knowing about.
+          if (attempt === 0) this.options.onRetry(lastError);
+          else this.options.onLost(lastError, batch);
         }
       }
     } finally {
