@@ -111,7 +111,8 @@ it('keeps the release and usage invariants under mixed embeddings and chat load'
         const i = next++;
         const controller = new AbortController();
         // Hung upstream calls end by the caller giving up.
-        const timer = setTimeout(() => controller.abort(new Error('gave up')), 300);
+        // Generous: it ends hung calls, not slow ones (a loaded CI machine serves these in 100s of ms).
+        const timer = setTimeout(() => controller.abort(new Error('gave up')), 2_000);
         const options = { signal: controller.signal, requestId: `r${i}` };
         const embed = i % 3 === 0;
         try {
@@ -136,7 +137,7 @@ it('keeps the release and usage invariants under mixed embeddings and chat load'
   expect(settled.size).toBe(TOTAL);
   expect([...settled.values()].every((n) => n === 1)).toBe(true);
   expect(outcomes['non-router']).toBeUndefined();
-  expect(outcomes.ok, JSON.stringify(outcomes)).toBeGreaterThan(TOTAL * 0.5);
+  expect(outcomes.ok ?? 0, JSON.stringify(outcomes)).toBeGreaterThan(TOTAL * 0.5);
   // Every request that reached an upstream has its usage record; the only records beyond them are
   // attempts the caller aborted before their request was whole on the upstream's side.
   await upA.closed(upA.requests.length);

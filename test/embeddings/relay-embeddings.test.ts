@@ -106,13 +106,14 @@ describe('POST /v1/embeddings with the openai client', () => {
     expect(upB.requests).toHaveLength(1);
   });
 
-  it('answers errors in OpenAI shape: token inputs 400, a chat-only model 422, unknown model 404', async () => {
+  it('answers errors in OpenAI shape: token inputs 400, a chat-only model 400, unknown model 404', async () => {
     const { client } = await setup((r) => ({ json: embeddingsReply(r.body) }));
     const tokens = await client.embeddings.create({ model: 'embed', input: [[1, 2, 3]] }).catch((e) => e);
     expect(tokens).toBeInstanceOf(OpenAI.BadRequestError);
     expect(tokens.message).toMatch(/token-id inputs are not supported/);
     const chat = await client.embeddings.create({ model: 'chat-only', input: 'x' }).catch((e) => e);
-    expect(chat).toBeInstanceOf(OpenAI.UnprocessableEntityError);
+    expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(chat.code).toBe('NO_CANDIDATES');
     const unknown = await client.embeddings.create({ model: 'nope', input: 'x' }).catch((e) => e);
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
     const empty = await client.embeddings.create({ model: 'embed', input: [] }).catch((e) => e);

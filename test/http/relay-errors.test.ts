@@ -57,14 +57,14 @@ describe('relay: errors in OpenAI error format', () => {
     expect(error.message).toContain('"coding"');
   });
 
-  it('400 AMBIGUOUS_MODEL (not 409, which clients retry) and 422 NO_CANDIDATES', async () => {
+  it('400 AMBIGUOUS_MODEL (not 409, which clients retry) and 400 NO_CANDIDATES (not 422, which LangChain retries)', async () => {
     const ambiguous = await failure('model-x');
     expect(ambiguous).toBeInstanceOf(OpenAI.BadRequestError);
     expect(ambiguous.code).toBe('AMBIGUOUS_MODEL');
     expect(ambiguous.error).toMatchObject({ details: { candidates: ['a/model-x', 'b/model-x'] } });
 
     const none = await failure('retired');
-    expect(none).toBeInstanceOf(OpenAI.UnprocessableEntityError);
+    expect(none).toBeInstanceOf(OpenAI.BadRequestError);
     expect(none.code).toBe('NO_CANDIDATES');
   });
 

@@ -9,7 +9,8 @@ import { type TestServer, expectReleased, relayRouter, serve } from './harness.j
  * The real clients, at their default retry settings (openai: maxRetries 2 on 408/409/429/5xx unless
  * `x-should-retry` says otherwise; the AI SDK: maxRetries 2 on 408/409/429/5xx), against the relay
  * over node:http. Counted: requests the relay received, and calls that reached the upstreams.
- * (LangChain and the openai Python client are not installed here, so they are not run.)
+ * LangChain's ChatOpenAI is in retry-storms-langchain.test.ts; the openai Python client, whose retry
+ * rules are the Node client's, is not run (no Python test runtime in this project).
  */
 const setup = relayRouter({
   // One test's failures must not open a circuit for the next; short same-candidate backoffs.
@@ -118,7 +119,7 @@ describe('the relay does not invite retry storms (real clients at their defaults
   it.each([
     { what: 'an ambiguous model name', model: 'model-x', status: 400, code: 'AMBIGUOUS_MODEL' },
     { what: 'an unknown model name', model: 'codign', status: 404, code: 'UNKNOWN_MODEL' },
-    { what: 'a disabled group', model: 'retired', status: 422, code: 'NO_CANDIDATES' },
+    { what: 'a disabled group', model: 'retired', status: 400, code: 'NO_CANDIDATES' },
   ])('$what is a 4xx that no client retries', async ({ what, model, status, code }) => {
     const o = await count(() => openai.chat.completions.create({ model, messages: hi }));
     const g = await count(() => generateText({ model: aiSdk.chat(model), prompt: 'hi' }));
