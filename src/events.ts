@@ -52,8 +52,32 @@ export interface RouterEvents {
     until: number;
     reason: 'rate_limited' | 'auth' | 'rate_limit_headers';
   };
-  success: { requestId: string; result: CompletionResult };
-  failure: { requestId: string; error: RouterError };
+  /** A chat request succeeded (`complete()`, or a stream that ended normally). */
+  success: {
+    requestId: string;
+    /** The name the request asked for, resolved (as in the `request` event). */
+    model: string;
+    result: CompletionResult;
+    /** Time the request waited for capacity (a concurrency slot, a cooldown, a window), in ms. */
+    queueWaitMs: number;
+  };
+  /** A request failed with a `RouterError`. */
+  failure: {
+    requestId: string;
+    error: RouterError;
+    /**
+     * The name the request asked for, once it resolved (as in the `request` event); absent when the
+     * request was refused before that (an unknown name, an invalid request), so that a metric
+     * labelled by it stays bounded by the catalog.
+     */
+    model?: string;
+    /** The group the name resolved to, when it is one. */
+    groupName?: string;
+    /** From the call to the failure, in ms. */
+    latencyMs: number;
+    /** Time the request waited for capacity, in ms (0 when it never resolved). */
+    queueWaitMs: number;
+  };
   usage: UsageRecord;
   catalog: {
     reason: 'load' | 'refresh' | 'write' | 'subscribe';

@@ -168,6 +168,7 @@ export class RequestPreparer {
       stream,
       startedAt,
       deadline: startedAt + this.options.timeouts.totalMs,
+      waited: { queueMs: 0 },
     };
   }
 

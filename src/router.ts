@@ -39,7 +39,7 @@ import { UsageSink } from './usage/usage-sink.js';
 import { systemClock } from './util/clock.js';
 import { newRequestId } from './util/ids.js';
 import { attachTelemetry } from './telemetry/attach.js';
-import type { AttemptBody } from './routing/attempt-context.js';
+import type { AttemptBody, RequestContext } from './routing/attempt-context.js';
 import { createAdminApi } from './admin/admin-api.js';
 import type { RouterAdmin } from './admin/types.js';
 import { Reporter } from './logging/reporter.js';
@@ -159,17 +159,19 @@ export class ModelRouter {
     checkRequestOptions(options); // before anything is counted or taken
     this.active++;
     const requestId = options.requestId ?? newRequestId();
+    const calledAt = this.options.clock.now();
+    let rc: RequestContext | undefined;
     try {
       const prepared = this.preparer.prepare(request, options, requestId, false);
-      const rc = prepared instanceof Promise ? await prepared : prepared;
+      rc = prepared instanceof Promise ? await prepared : prepared;
       const out = await runLoop(this.runtime, rc, this.completeBody);
       const result = out.value;
       result.attempts = out.attempts;
       result.latencyMs = this.options.clock.now() - rc.startedAt;
-      if (this.emitter.has('success')) this.emitter.emit('success', { requestId, result });
+      this.succeeded(rc, result);
       return result;
     } catch (error) {
-      throw this.failed(requestId, error);
+      throw this.failed(requestId, error, rc, calledAt);
     } finally {
       this.release();
     }
@@ -190,16 +192,18 @@ export class ModelRouter {
     checkRequestOptions(options); // before anything is counted or taken
     this.active++;
     const requestId = options.requestId ?? newRequestId();
+    const calledAt = this.options.clock.now();
+    let rc: RequestContext<EmbedCall['request']> | undefined;
     try {
       const prepared = this.preparer.prepareEmbed(request, options, requestId);
-      const rc = prepared instanceof Promise ? await prepared : prepared;
+      rc = prepared instanceof Promise ? await prepared : prepared;
       const out = await runLoop(this.runtime, rc, this.embedBody);
       const result = out.value;
       result.attempts = out.attempts;
       result.latencyMs = this.options.clock.now() - rc.startedAt;
       return result;
     } catch (error) {
-      throw this.failed(requestId, error);
+      throw this.failed(requestId, error, rc, calledAt);
     } finally {
       this.release();
     }
@@ -217,16 +221,15 @@ export class ModelRouter {
       return streamRequest.failed(error as RouterError);
     }
     const requestId = options.requestId ?? newRequestId();
+    const calledAt = this.options.clock.now();
     this.active++;
     let handle: StreamHandle | undefined;
     return streamRequest(this.runtime, {
       requestId,
       signal: options.signal,
       prepare: async () => this.preparer.prepare(request, options, requestId, true),
-      onSuccess: (result) => {
-        if (this.emitter.has('success')) this.emitter.emit('success', { requestId, result });
-      },
-      onFailure: (error) => this.failed(requestId, error),
+      onSuccess: (result, rc) => this.succeeded(rc, result),
+      onFailure: (error, rc) => this.failed(requestId, error, rc, calledAt),
       onEnd: () => {
         if (handle) this.streams.delete(handle);
         this.release();
@@ -383,9 +386,33 @@ export class ModelRouter {
     if (this.active === 0 && this.drained) this.drained();
   }
 
-  private failed(requestId: string, error: unknown): unknown {
-    if (RouterError.isInstance(error) && this.emitter.has('failure'))
-      this.emitter.emit('failure', { requestId, error });
+  private succeeded(rc: RequestContext, result: CompletionResult): void {
+    if (!this.emitter.has('success')) return;
+    this.emitter.emit('success', {
+      requestId: rc.requestId,
+      model: rc.target.name,
+      result,
+      queueWaitMs: rc.waited.queueMs,
+    });
+  }
+
+  /** `rc` is the request's context once its name resolved (the `request` event went out). */
+  private failed(
+    requestId: string,
+    error: unknown,
+    rc: RequestContext<object> | undefined,
+    calledAt: number,
+  ): unknown {
+    if (RouterError.isInstance(error) && this.emitter.has('failure')) {
+      this.emitter.emit('failure', {
+        requestId,
+        error,
+        ...(rc ? { model: rc.target.name } : {}),
+        ...(rc?.target.group ? { groupName: rc.target.group.name } : {}),
+        latencyMs: Math.max(0, this.options.clock.now() - calledAt),
+        queueWaitMs: rc?.waited.queueMs ?? 0,
+      });
+    }
     return error;
   }
 }

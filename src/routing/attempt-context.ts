@@ -26,6 +26,11 @@ export interface RequestContext<R extends object = ChatRequest> {
   /** Clock time past which no attempt may run (`totalMs`). */
   readonly deadline: number;
   readonly promptEstimate: number;
+  /**
+   * Time this request spent waiting for capacity (a concurrency slot, a cooldown's end, a window's
+   * room), in ms, so far. The loop adds to it; the router reports it on `success` and `failure`.
+   */
+  readonly waited: { queueMs: number };
 }
 
 /** One attempt, as an attempt body sees it. */

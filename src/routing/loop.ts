@@ -303,7 +303,7 @@ async function loop<T, R extends object>(
       if (soonest > limit || timedWaitMs >= options.timeouts.queueWaitMs) break;
       const ms = Math.max(1, soonest - now);
       timedWaitMs += ms;
-      await waitCounted(rt, () => sleep(ms, rc.signal), attempts);
+      await waitCounted(rt, rc, () => sleep(ms, rc.signal), attempts);
     } else {
       if (limit - now <= 0 || waitExpired) {
         queueTimedOut = true;
@@ -317,7 +317,7 @@ async function loop<T, R extends object>(
       const expiry = byTime ? undefined : setTimeout(() => (waitExpired = true), waitMs);
       expiry?.unref?.();
       try {
-        await waitCounted(rt, () => quota.waitForCapacity(keys, waitMs, rc.signal), attempts);
+        await waitCounted(rt, rc, () => quota.waitForCapacity(keys, waitMs, rc.signal), attempts);
         wake.keys = keys;
       } finally {
         clearTimeout(expiry);
@@ -339,12 +339,18 @@ async function loop<T, R extends object>(
   throw finalError(rt, attempts, skipped, lastError, stopReason, queueTimedOut, cooledMs, end);
 }
 
-/** A wait for capacity, counted in `stats().queued`; an abort ends the request with `ABORTED`. */
+/**
+ * A wait for capacity, counted in `stats().queued` and in the request's `waited.queueMs`; an abort
+ * ends the request with `ABORTED`.
+ */
 async function waitCounted(
   rt: Runtime,
+  rc: RequestContext<object>,
   wait: () => Promise<void>,
   attempts: AttemptSummary[],
 ): Promise<void> {
+  const clock = rt.options.clock;
+  const from = clock.now();
   rt.counters.queued++;
   try {
     await wait();
@@ -352,6 +358,7 @@ async function waitCounted(
     throw withAttempts(abortedError(reason), attempts);
   } finally {
     rt.counters.queued--;
+    rc.waited.queueMs += Math.max(0, clock.now() - from);
   }
 }
 

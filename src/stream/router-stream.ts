@@ -38,8 +38,9 @@ export interface StreamHooks {
   requestId: string;
   signal: AbortSignal | undefined;
   prepare: () => Promise<RequestContext>;
-  onSuccess: (result: CompletionResult) => void;
-  onFailure: (error: unknown) => unknown;
+  onSuccess: (result: CompletionResult, rc: RequestContext) => void;
+  /** `rc` is there once the request's name resolved. */
+  onFailure: (error: unknown, rc: RequestContext | undefined) => unknown;
   /** Called exactly once, after everything the stream held is released. */
   onEnd: () => void;
   /** Called once, at once: lets the router find streams nobody reads when it closes. */
@@ -84,20 +85,21 @@ export function streamRequest(rt: Runtime, hooks: StreamHooks): RouterStream {
   });
 
   const result = (async () => {
+    let rc: RequestContext | undefined;
     try {
       const prepared = await hooks.prepare();
+      rc = { ...prepared, signal: control.signal };
       if (control.signal.aborted) throw control.signal.reason;
-      const rc: RequestContext = { ...prepared, signal: control.signal };
       const out = await runLoop(rt, rc, streamBody(rt, channel));
       const value = out.value;
       value.attempts = out.attempts;
       value.latencyMs = rt.options.clock.now() - rc.startedAt;
       channel.close();
-      hooks.onSuccess(value);
+      hooks.onSuccess(value, rc);
       return value;
     } catch (error) {
       channel.fail(error);
-      throw hooks.onFailure(error);
+      throw hooks.onFailure(error, rc);
     } finally {
       caller?.removeEventListener('abort', onCallerAbort);
       hooks.onEnd();

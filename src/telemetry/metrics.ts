@@ -2,13 +2,11 @@ import type { ModelRouter } from '../router.js';
 import type { OtelMeter, OtelObservableResult } from './otel-types.js';
 
 const CIRCUIT: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
-/** Most requests remembered at once (their model name, until they end): bounded memory. */
-const MAX_OPEN = 100_000;
 
 /**
  * OpenTelemetry metrics from the router's events and `stats()`: the GenAI client metrics
  * (`gen_ai.client.operation.duration`, `gen_ai.client.token.usage`) plus the router's own —
- * attempt duration, time to first token, cost, failovers by reason, and observable gauges for key
+ * attempt duration, time to first token, cost, failovers by reason, queue wait, and observable gauges for key
  * headroom (rpm/tpm/concurrency), in-flight, queue length and circuit state. Attributes are bounded:
  * catalog ids, outcomes and error codes only — never request ids or content. Returns the detach function.
  */
@@ -26,12 +24,12 @@ export function meterRouter(router: ModelRouter, meter: OtelMeter): () => void {
   const cost = meter.createCounter('model_router.cost', { unit: 'USD' });
   const cached = meter.createCounter('model_router.tokens.cached', { unit: '{token}' });
   const failovers = meter.createCounter('model_router.failovers', { description: 'Failovers by reason' });
-  const models = new Map<string, string>();
+  const queueWait = meter.createHistogram('model_router.queue.wait', {
+    description: 'Time a request waited for capacity (a concurrency slot, a cooldown, a window)',
+    unit: 's',
+  });
 
   const offs = [
-    router.on('request', (e) => {
-      if (models.size < MAX_OPEN) models.set(e.requestId, e.groupName ?? e.model);
-    }),
     router.on('usage', (r) => {
       const attrs = {
         'gen_ai.operation.name': 'chat',
@@ -60,23 +58,28 @@ export function meterRouter(router: ModelRouter, meter: OtelMeter): () => void {
         'model_router.failover.reason': e.error.kind ?? e.error.code,
       }),
     ),
-    router.on('success', ({ requestId, result }) => {
+    router.on('success', ({ model, result, queueWaitMs }) => {
       opDuration.record(result.latencyMs / 1000, {
         'gen_ai.operation.name': 'chat',
-        'gen_ai.request.model': models.get(requestId) ?? result.groupName ?? result.model.modelId,
+        'gen_ai.request.model': model,
         'gen_ai.provider.name': result.model.providerId,
         'gen_ai.response.model': result.model.modelId,
       });
-      models.delete(requestId);
+      queueWait.record(queueWaitMs / 1000, {
+        'gen_ai.request.model': model,
+        'model_router.outcome': 'success',
+      });
     }),
-    router.on('failure', ({ requestId, error }) => {
-      const model = models.get(requestId);
-      models.delete(requestId);
+    router.on('failure', ({ model, error, latencyMs, queueWaitMs }) => {
       if (model === undefined) return; // refused before resolution: no model to attribute it to
-      opDuration.record(0, {
+      opDuration.record(latencyMs / 1000, {
         'gen_ai.operation.name': 'chat',
         'gen_ai.request.model': model,
         'error.type': error.code,
+      });
+      queueWait.record(queueWaitMs / 1000, {
+        'gen_ai.request.model': model,
+        'model_router.outcome': 'error',
       });
     }),
   ];
@@ -123,6 +126,5 @@ export function meterRouter(router: ModelRouter, meter: OtelMeter): () => void {
   return () => {
     for (const off of offs) off();
     for (const [g, read] of gauges) g.removeCallback(read);
-    models.clear();
   };
 }

@@ -15,7 +15,7 @@ const MAX_OPEN = 100_000;
 /**
  * A span per request (`chat {model}`, kind CLIENT, the caller's active span as parent) and a child
  * span per attempt, following the GenAI semantic conventions plus router attributes (group, key id —
- * never the secret —, attempt number, failover reason). Built from the router's events, so a router
+ * never the secret —, attempt number, failover reason, time waited for capacity). Built from the router's events, so a router
  * without telemetry pays nothing. Returns the detach function.
  */
 export function traceRouter(router: ModelRouter, api: OtelApi, tracer: OtelTracer): () => void {
@@ -73,10 +73,11 @@ export function traceRouter(router: ModelRouter, api: OtelApi, tracer: OtelTrace
     router.on('failover', (e) => {
       open.get(e.requestId)?.span.addEvent('model_router.failover', failoverAttributes(e));
     }),
-    router.on('success', ({ requestId, result }) => {
+    router.on('success', ({ requestId, result, queueWaitMs }) => {
       const req = take(requestId);
       if (!req) return;
       req.span.setAttributes({
+        'model_router.queue_wait_ms': queueWaitMs,
         'gen_ai.provider.name': result.model.providerId,
         'gen_ai.response.model': result.responseModel ?? result.model.modelId,
         'gen_ai.response.id': result.id,
@@ -88,9 +89,10 @@ export function traceRouter(router: ModelRouter, api: OtelApi, tracer: OtelTrace
       });
       req.span.end();
     }),
-    router.on('failure', ({ requestId, error }) => {
+    router.on('failure', ({ requestId, error, queueWaitMs }) => {
       const req = take(requestId);
       if (!req) return;
+      req.span.setAttribute('model_router.queue_wait_ms', queueWaitMs);
       req.span.setAttribute('error.type', error.code);
       req.span.setStatus({ code: api.SpanStatusCode.ERROR, message: error.code });
       req.span.end();

@@ -136,6 +136,10 @@ describe.skipIf(!haveBrowser)('dashboard in headless Chromium', () => {
     await page
       .locator('#activity tr.failover', { hasText: 'alpha/model-a → beta/model-b' })
       .waitFor({ timeout: 2_000 });
+    // The row names the logical model, from the request's own success event (no requestId map).
+    expect(await page.locator('#activity tr.failover').first().textContent()).toContain('coding');
+    // The charts, queue wait among them (mean per request, from the success events).
+    await page.locator('#queueWait-byGroup').waitFor({ timeout: 5_000 });
     await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
 
     // The plan of a typed name.

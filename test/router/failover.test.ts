@@ -321,7 +321,16 @@ describe('running out', () => {
     expect(err.details.reason).toBe('max_attempts');
     expect(err.message).toContain('upstream overloaded');
     expect(err.retryAfterMs).toBeUndefined(); // nothing is cooling: capacity is there, the providers fail
-    expect(failures).toEqual([{ requestId: 'rq', error: err }]);
+    expect(failures).toEqual([
+      {
+        requestId: 'rq',
+        error: err,
+        model: 'coding',
+        groupName: 'coding',
+        latencyMs: expect.any(Number),
+        queueWaitMs: 0,
+      },
+    ]);
     expect(a.calls.length + b.calls.length).toBe(2);
     expect(err.toJSON()).toMatchObject({ code: 'ALL_CANDIDATES_FAILED', attempts: expect.any(Array) });
     expectReleased(router);

@@ -109,6 +109,7 @@ describe('telemetry: OpenTelemetry spans and metrics', () => {
       'gen_ai.usage.output_tokens': 3,
       'model_router.group': 'coding',
       'model_router.attempts': 2,
+      'model_router.queue_wait_ms': 0,
     });
     expect(request.events.map((e) => e.name)).toEqual(['model_router.failover']);
     expect(request.events[0]!.attributes).toMatchObject({
@@ -130,12 +131,17 @@ describe('telemetry: OpenTelemetry spans and metrics', () => {
   });
 
   it('a failed request ends its span with error.type; streams are traced too', async () => {
-    const { router, a, b } = setup();
+    const { router, a, b, reader } = setup();
     a.push({ error: { status: 400, message: 'bad' } });
     await expect(router.complete({ model: 'coding', messages: hi })).rejects.toThrow();
     const failed = exporter.getFinishedSpans().find((s) => s.name === 'chat coding')!;
     expect(failed.attributes['error.type']).toBeDefined();
     expect(failed.status.code).toBe(2);
+    // The failure is attributed to its model by the failure event itself.
+    const duration = metric(await reader.collect(), 'gen_ai.client.operation.duration')!;
+    expect(duration.dataPoints.map((p) => p.attributes)).toEqual([
+      { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'coding', 'error.type': 'PROVIDER_ERROR' },
+    ]);
 
     exporter.reset();
     b.push({ chunks: ['x', 'y'] });
@@ -168,6 +174,13 @@ describe('telemetry: OpenTelemetry spans and metrics', () => {
     const rpm = headroom.dataPoints.find((p) => p.attributes['model_router.dimension'] === 'rpm')!;
     expect(rpm.value).toBeCloseTo(1 - 2 / 100, 5); // a1 took two requests of its 100 rpm
     expect(metric(result, 'model_router.circuit.state')!.dataPoints.length).toBe(2);
+    const wait = metric(result, 'model_router.queue.wait')!;
+    expect(wait.dataPoints).toHaveLength(1);
+    expect(wait.dataPoints[0]!.attributes).toEqual({
+      'gen_ai.request.model': 'coding',
+      'model_router.outcome': 'success',
+    });
+    expect((wait.dataPoints[0]!.value as { count: number }).count).toBe(2);
     // Bounded labels: no request ids anywhere.
     expect(JSON.stringify(result)).not.toMatch(/req_|model_router\.request_id/);
     await router.close();

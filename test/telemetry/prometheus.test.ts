@@ -75,6 +75,8 @@ describe('createMetricsHandler: Prometheus exposition', () => {
     await router.complete({ model: 'coding', messages: [{ role: 'user', content: 'prompt canary text' }] });
     await router.complete({ model: 'coding', messages: [{ role: 'user', content: 'hi' }] });
     await router.complete({ model: 'nope', messages: [{ role: 'user', content: 'hi' }] }).catch(() => {});
+    a.push({ error: { status: 400, message: 'bad request' } }); // no failover on a 400: fails as 'coding'
+    await router.complete({ model: 'coding', messages: [{ role: 'user', content: 'hi' }] }).catch(() => {});
 
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
     const res = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer scrape' } });
@@ -92,9 +94,29 @@ describe('createMetricsHandler: Prometheus exposition', () => {
       find(samples, 'model_router_requests_total', { outcome: 'error', code: 'UNKNOWN_MODEL' })[0]!.labels
         .model,
     ).toBe('');
-    expect(find(samples, 'model_router_attempts_total', { provider: 'a', status: 'error' })[0]!.value).toBe(
-      1,
-    );
+    // A failure after the name resolved is labelled with it (from the failure event itself).
+    expect(
+      find(samples, 'model_router_requests_total', {
+        model: 'coding',
+        outcome: 'error',
+        code: 'PROVIDER_ERROR',
+      })[0]!.value,
+    ).toBe(1);
+    expect(
+      find(samples, 'model_router_request_duration_seconds_count', { model: 'coding', outcome: 'error' })[0]!
+        .value,
+    ).toBe(1);
+    expect(types.get('model_router_queue_wait_seconds')).toBe('histogram');
+    expect(
+      find(samples, 'model_router_queue_wait_seconds_count', { model: 'coding', outcome: 'success' })[0]!
+        .value,
+    ).toBe(2);
+    expect(
+      find(samples, 'model_router_queue_wait_seconds_count', { model: 'coding', outcome: 'error' })[0]!.value,
+    ).toBe(1);
+    expect(find(samples, 'model_router_queue_wait_seconds_count', { model: '' })).toHaveLength(0);
+    const aErrors = find(samples, 'model_router_attempts_total', { provider: 'a', status: 'error' });
+    expect(aErrors.reduce((n, s) => n + s.value, 0)).toBe(2); // the 503 and the 400
     expect(find(samples, 'model_router_attempts_total', { provider: 'b', status: 'success' })[0]!.value).toBe(
       1,
     );
@@ -112,11 +134,13 @@ describe('createMetricsHandler: Prometheus exposition', () => {
     ).toBe(1);
     expect(
       find(samples, 'model_router_key_headroom_ratio', { provider: 'a', dimension: 'rpm' })[0]!.value,
-    ).toBeCloseTo(0.8, 5);
+    ).toBeCloseTo(0.7, 5); // three requests on a1’s 10 rpm
     expect(find(samples, 'model_router_circuit_state')).toHaveLength(2);
-    expect(find(samples, 'model_router_request_duration_seconds_count', { model: 'coding' })[0]!.value).toBe(
-      1,
-    );
+    const durations = find(samples, 'model_router_request_duration_seconds_count', {
+      model: 'coding',
+      outcome: 'success',
+    });
+    expect(durations.reduce((n, s) => n + s.value, 0)).toBe(2); // one served by b (after failover), one by a
 
     // Bounded, secret-free labels: no request ids, no secrets, no prompt text.
     expect(text).not.toMatch(/req_|sk-canary|canary text/);

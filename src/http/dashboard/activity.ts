@@ -13,11 +13,20 @@ export interface ActivityItem {
   status?: number;
 }
 
+/** One row of a minute: requests, tokens, cost and the time they waited for capacity. */
+export interface MinuteRow {
+  requests: number;
+  tokens: number;
+  costUsd: number;
+  /** Summed over the minute's requests (mean = queueWaitMs / requests). */
+  queueWaitMs: number;
+}
+
 /** Per-minute totals, by group (or direct model) and by provider. */
 export interface MinuteBucket {
   minute: number;
-  byGroup: Record<string, { requests: number; tokens: number; costUsd: number }>;
-  byProvider: Record<string, { requests: number; tokens: number; costUsd: number }>;
+  byGroup: Record<string, MinuteRow>;
+  byProvider: Record<string, MinuteRow>;
 }
 
 const MINUTES = 60;
@@ -26,12 +35,12 @@ const MAX_KEYS = 500;
 
 /**
  * What the dashboard remembers from the router's events: the last `keep` failovers and errors, and
- * an hour of per-minute totals. Bounded whatever the traffic; holds no prompt, message or secret.
+ * an hour of per-minute totals. Bounded whatever the traffic (no per-request state: the `success`
+ * and `failure` events name the model); holds no prompt, message or secret.
  */
 export class Activity {
   private readonly items: ActivityItem[] = [];
   private readonly buckets: MinuteBucket[] = [];
-  private readonly pending = new Map<string, { model: string; from?: string }>();
   private readonly offs: Array<() => void>;
 
   constructor(
@@ -40,50 +49,40 @@ export class Activity {
     private readonly now: () => number = Date.now,
   ) {
     this.offs = [
-      router.on('request', (e) => {
-        if (this.pending.size < 100_000) this.pending.set(e.requestId, { model: e.groupName ?? e.model });
-      }),
       router.on('failover', (e) => {
-        const p = this.pending.get(e.requestId);
-        const from = `${e.from.providerId}/${e.from.modelId}`;
-        if (p) p.from = from;
         this.push({
           at: this.now(),
           type: 'failover',
           requestId: e.requestId,
-          ...(p ? { model: p.model } : {}),
-          from,
+          from: `${e.from.providerId}/${e.from.modelId}`,
           action: e.action,
           reason: e.error.kind ?? e.error.code,
           ...(e.error.status !== undefined ? { status: e.error.status } : {}),
         });
       }),
-      router.on('success', ({ requestId, result }) => {
-        const p = this.pending.get(requestId);
-        this.pending.delete(requestId);
-        // Point the request's failovers at the model that finally served.
-        if (p?.from) {
+      router.on('success', ({ requestId, model, result, queueWaitMs }) => {
+        // A request with failovers made several attempts: point its failovers at what finally served.
+        if (result.attempts.length > 1) {
           const to = `${result.model.providerId}/${result.model.modelId}`;
-          for (const item of this.items) if (item.requestId === requestId) item.to = to;
+          for (const item of this.items) if (item.requestId === requestId) Object.assign(item, { model, to });
         }
-        const group = p?.model ?? result.groupName ?? `${result.model.providerId}/${result.model.modelId}`;
-        this.count(group, result.model.providerId, result.usage.totalTokens, 0, true);
+        this.count(model, result.model.providerId, result.usage.totalTokens, 0, true, queueWaitMs);
       }),
       router.on('usage', (r) => {
         if (r.costUsd)
-          this.count(r.groupName ?? `${r.providerId}/${r.modelId}`, r.providerId, 0, r.costUsd, false);
+          this.count(r.groupName ?? `${r.providerId}/${r.modelId}`, r.providerId, 0, r.costUsd, false, 0);
       }),
-      router.on('failure', ({ requestId, error }) => {
-        const p = this.pending.get(requestId);
-        this.pending.delete(requestId);
+      router.on('failure', ({ requestId, error, model, queueWaitMs }) => {
+        if (model !== undefined)
+          for (const item of this.items) if (item.requestId === requestId) item.model = model;
         this.push({
           at: this.now(),
           type: 'error',
           requestId,
-          ...(p ? { model: p.model } : {}),
+          ...(model !== undefined ? { model } : {}),
           reason: error.code,
         });
-        if (p) this.count(p.model, '(failed)', 0, 0, true);
+        if (model !== undefined) this.count(model, '(failed)', 0, 0, true, queueWaitMs);
       }),
     ];
   }
@@ -100,7 +99,6 @@ export class Activity {
 
   close(): void {
     for (const off of this.offs) off();
-    this.pending.clear();
   }
 
   private push(item: ActivityItem): void {
@@ -108,7 +106,14 @@ export class Activity {
     if (this.items.length > this.keep) this.items.shift();
   }
 
-  private count(group: string, provider: string, tokens: number, costUsd: number, request: boolean): void {
+  private count(
+    group: string,
+    provider: string,
+    tokens: number,
+    costUsd: number,
+    request: boolean,
+    queueWaitMs: number,
+  ): void {
     const minute = Math.floor(this.now() / 60_000);
     let b = this.buckets[this.buckets.length - 1];
     if (!b || b.minute !== minute) {
@@ -116,25 +121,27 @@ export class Activity {
       this.buckets.push(b);
       while (this.buckets.length > MINUTES) this.buckets.shift();
     }
-    add(b.byGroup, group, tokens, costUsd, request);
-    add(b.byProvider, provider, tokens, costUsd, request);
+    add(b.byGroup, group, tokens, costUsd, request, queueWaitMs);
+    add(b.byProvider, provider, tokens, costUsd, request, queueWaitMs);
   }
 }
 
 function add(
-  into: MinuteBucket['byGroup'],
+  into: Record<string, MinuteRow>,
   name: string,
   tokens: number,
   costUsd: number,
   request: boolean,
+  queueWaitMs: number,
 ): void {
   let row = into[name];
   if (!row) {
     if (Object.keys(into).length >= MAX_KEYS) return;
-    row = { requests: 0, tokens: 0, costUsd: 0 };
+    row = { requests: 0, tokens: 0, costUsd: 0, queueWaitMs: 0 };
     into[name] = row;
   }
   if (request) row.requests++;
   row.tokens += tokens;
   row.costUsd += costUsd;
+  row.queueWaitMs += queueWaitMs;
 }

@@ -27,7 +27,7 @@ input{font:inherit;padding:4px 6px;width:60%}.muted{color:#6b7280}
 <main>
 <div>
 <section id="groups-section"><h2>Groups, candidates and keys</h2><div id="groups"></div></section>
-<section><h2>Requests, tokens and cost (last hour, per minute)</h2><div id="charts"></div></section>
+<section><h2>Requests, tokens, cost and queue wait (last hour, per minute)</h2><div id="charts"></div></section>
 </div>
 <div>
 <section><h2>Plan</h2><form id="plan-form"><input id="plan-model" placeholder="group or providerId/modelId" autocomplete="off"> <button>Plan</button></form><div id="plan"></div></section>
@@ -67,10 +67,11 @@ const charts = {};
 async function refreshSeries() {
   const buckets = await get('/api/series');
   const xs = buckets.map((b) => b.minute * 60);
-  for (const [field, title] of [['requests', 'requests'], ['tokens', 'tokens'], ['costUsd', 'cost (USD)']]) {
+  const value = (row, field) => !row ? 0 : field === 'queueWait' ? (row.requests ? row.queueWaitMs / row.requests : 0) : row[field];
+  for (const [field, title] of [['requests', 'requests'], ['tokens', 'tokens'], ['costUsd', 'cost (USD)'], ['queueWait', 'queue wait (ms, mean)']]) {
     for (const by of ['byGroup', 'byProvider']) {
       const names = [...new Set(buckets.flatMap((b) => Object.keys(b[by])))].sort();
-      const data = [xs, ...names.map((n) => buckets.map((b) => b[by][n]?.[field] ?? 0))];
+      const data = [xs, ...names.map((n) => buckets.map((b) => value(b[by][n], field)))];
       const id = field + '-' + by;
       const opts = { scales: { x: { time: true, range: () => { const n = Date.now() / 1000; return [n - 3600, n + 60]; } } }, title: title + (by === 'byGroup' ? ' by group' : ' by provider'), width: 300, height: 140,
         series: [{}, ...names.map((n, i) => ({ label: n, stroke: 'hsl(' + (i * 67 % 360) + ' 70% 45%)', points: { show: true } }))] };

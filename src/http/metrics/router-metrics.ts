@@ -62,6 +62,13 @@ export function registerRouterMetrics(
     labelNames: ['provider', 'model', 'group'],
     registers,
   });
+  const queueWait = new prom.Histogram({
+    name: n('queue_wait_seconds'),
+    help: 'Time a request waited for capacity (a concurrency slot, a cooldown, a window), by logical model and outcome',
+    labelNames: ['model', 'outcome'],
+    buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
   const failovers = new prom.Counter({
     name: n('failovers_total'),
     help: 'Failovers by the candidate left, action and reason',
@@ -119,11 +126,7 @@ export function registerRouterMetrics(
     },
   );
 
-  const models = new Map<string, string>();
   const offs = [
-    router.on('request', (e) => {
-      if (models.size < 100_000) models.set(e.requestId, e.groupName ?? e.model);
-    }),
     router.on('usage', (r) => {
       const m = { provider: r.providerId, model: r.modelId };
       attempts.inc({ ...m, key: r.keyId, status: r.status, code: r.errorCode ?? '' });
@@ -143,24 +146,23 @@ export function registerRouterMetrics(
         reason: e.error.kind ?? e.error.code,
       }),
     ),
-    router.on('success', ({ requestId, result }) => {
-      const model = models.get(requestId) ?? result.groupName ?? result.model.modelId;
-      models.delete(requestId);
+    router.on('success', ({ model, result, queueWaitMs }) => {
       requests.inc({ model, outcome: 'success', code: '' });
       requestSeconds.observe(
         { model, provider: result.model.providerId, outcome: 'success' },
         result.latencyMs / 1000,
       );
+      queueWait.observe({ model, outcome: 'success' }, queueWaitMs / 1000);
     }),
-    router.on('failure', ({ requestId, error }) => {
-      const model = models.get(requestId);
-      models.delete(requestId);
+    router.on('failure', ({ model, error, latencyMs, queueWaitMs }) => {
       // Refused before resolution (unknown names): no model label, so no unbounded label values.
       requests.inc({ model: model ?? '', outcome: 'error', code: error.code });
+      if (model === undefined) return;
+      requestSeconds.observe({ model, provider: '', outcome: 'error' }, latencyMs / 1000);
+      queueWait.observe({ model, outcome: 'error' }, queueWaitMs / 1000);
     }),
   ];
   return () => {
     for (const off of offs) off();
-    models.clear();
   };
 }
