@@ -32,16 +32,22 @@ export class RequestPreparer {
     options: RequestOptions,
     requestId: string,
     stream: boolean,
+    /**
+     * Emit the `request` event. `false` for `countTokens()`: it is no routed request (no
+     * `success` or `failure` follows, so a listener would wait for its end forever).
+     */
+    announce = true,
   ): RequestContext | Promise<RequestContext> {
     if (options.signal?.aborted) {
       throw new RouterError('ABORTED', 'Request aborted by the caller', { cause: options.signal.reason });
     }
     const cache = this.catalog.cache;
     const source = (request as ChatRequest | undefined)?.model ?? this.options.defaultModel;
-    if (!cache || typeof source === 'function') return this.prepareSlow(request, options, requestId, stream);
+    if (!cache || typeof source === 'function')
+      return this.prepareSlow(request, options, requestId, stream, announce);
     const req = validateRequest(request);
     if (source === undefined) throw invalid('request.model', 'required (no defaultModel is set)');
-    return this.stamp(cache, req, checkName(source, 'request.model'), options, requestId, stream);
+    return this.stamp(cache, req, checkName(source, 'request.model'), options, requestId, stream, announce);
   }
 
   /**
@@ -54,6 +60,7 @@ export class RequestPreparer {
     options: RequestOptions,
     requestId: string,
     stream: boolean,
+    announce: boolean,
   ): Promise<RequestContext> {
     const startedAt = this.options.clock.now();
     const cache = this.catalog.cache ?? (await this.bounded(this.catalog.ready(), startedAt, options));
@@ -63,7 +70,7 @@ export class RequestPreparer {
       typeof source === 'function'
         ? await this.bounded(this.modelName(req), startedAt, options)
         : await this.modelName(req);
-    return this.stamp(cache, req, name, options, requestId, stream, startedAt);
+    return this.stamp(cache, req, name, options, requestId, stream, announce, startedAt);
   }
 
   /** What the request waits on before its first attempt counts against its `totalMs` and signal. */
@@ -108,7 +115,7 @@ export class RequestPreparer {
     requestId: string,
     startedAt = this.options.clock.now(),
   ): RequestContext<EmbedCall['request']> {
-    const base = this.begin(cache, name, options, requestId, false, startedAt);
+    const base = this.begin(cache, name, options, requestId, false, true, startedAt);
     const input = typeof req.input === 'string' ? [req.input] : req.input;
     const request = { ...req, model: name, input };
     let chars = 0;
@@ -129,9 +136,10 @@ export class RequestPreparer {
     options: RequestOptions,
     requestId: string,
     stream: boolean,
+    announce: boolean,
     startedAt = this.options.clock.now(),
   ): RequestContext {
-    const base = this.begin(cache, name, options, requestId, stream, startedAt);
+    const base = this.begin(cache, name, options, requestId, stream, announce, startedAt);
     const resolved: ChatRequest = req.model === name ? req : { ...req, model: name };
     return {
       ...base,
@@ -149,10 +157,11 @@ export class RequestPreparer {
     options: RequestOptions,
     requestId: string,
     stream: boolean,
+    announce: boolean,
     startedAt: number,
   ) {
     const target = cache.target(name);
-    if (this.emitter.has('request')) {
+    if (announce && this.emitter.has('request')) {
       this.emitter.emit('request', {
         requestId,
         model: name,

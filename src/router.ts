@@ -251,7 +251,8 @@ export class ModelRouter {
     this.active++;
     try {
       const requestId = options.requestId ?? newRequestId();
-      const prepared = this.preparer.prepare(request, options, requestId, false);
+      // Not announced: a count is no routed request (no quota, no usage, no success or failure event).
+      const prepared = this.preparer.prepare(request, options, requestId, false, false);
       return await countTokens(this.runtime, prepared instanceof Promise ? await prepared : prepared);
     } finally {
       this.release();

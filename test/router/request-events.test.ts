@@ -101,4 +101,18 @@ describe('success and failure events: model, group, latency, queue wait', () => 
     expect(failures.at(-1)).toMatchObject({ model: 'model-a', queueWaitMs: 0 });
     expectReleased(router);
   });
+
+  it('countTokens() announces no request: no success or failure would ever close it', async () => {
+    const { router } = setup();
+    const seen: string[] = [];
+    for (const event of ['request', 'success', 'failure'] as const)
+      router.on(event, () => void seen.push(event));
+    const count = await router.countTokens({ model: 'coding', messages: hi });
+    expect(count.estimated).toBe(true);
+    expect(count.inputTokens).toBeGreaterThan(0);
+    expect(seen).toEqual([]);
+    await router.complete({ model: 'coding', messages: hi });
+    expect(seen).toEqual(['request', 'success']);
+    expectReleased(router);
+  });
 });
