@@ -3,7 +3,8 @@
  * `node --import tsx bench/mock-openai-server.ts`. Listens on 127.0.0.1, on a free port, and prints
  * `{"port":N}` on stdout once it accepts connections. Answers every POST …/chat/completions with the
  * recorded reply (test/fixtures/openai/chat-plain.json, or stream-text.sse for `"stream":true`), and
- * POST …/embeddings with two base64 vectors.
+ * POST …/embeddings with two base64 vectors, and POST …/messages (Anthropic's Messages API) with the
+ * recorded Message (test/fixtures/anthropic/message-plain.json).
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -11,6 +12,18 @@ import { fileURLToPath } from 'node:url';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../test/fixtures/openai/${name}`, import.meta.url));
 const plain = JSON.parse(readFileSync(fixture('chat-plain.json'), 'utf8')) as { body: unknown };
+const anthropicMessage = Buffer.from(
+  JSON.stringify(
+    (
+      JSON.parse(
+        readFileSync(
+          fileURLToPath(new URL('../test/fixtures/anthropic/message-plain.json', import.meta.url)),
+          'utf8',
+        ),
+      ) as { body: unknown }
+    ).body,
+  ),
+);
 const json = Buffer.from(JSON.stringify(plain.body));
 const sse = readFileSync(fixture('stream-text.sse'));
 // Embeddings: two 1536-dimension vectors, base64 as OpenAI sends them to its own client.
@@ -45,6 +58,15 @@ const server = createServer((req, res) => {
         ...rateLimitHeaders,
       });
       res.end(embeddings);
+      return;
+    }
+    if (req.method === 'POST' && req.url?.endsWith('/messages')) {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': String(anthropicMessage.length),
+        'request-id': 'req_bench',
+      });
+      res.end(anthropicMessage);
       return;
     }
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {

@@ -8,9 +8,9 @@
  */
 import { Agent, type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ModelRouter, openaiCompatible } from '../src/index.js';
+import { ModelRouter, anthropic, openaiCompatible } from '../src/index.js';
 import { createRelayHandler, toNodeListener } from '../src/http/index.js';
-import { smallCatalog } from './lib/catalogs.js';
+import { UNBOUND, smallCatalog } from './lib/catalogs.js';
 
 const upstreamPort = Number(process.argv[2]);
 if (!Number.isInteger(upstreamPort)) throw new Error('usage: relay-servers.ts <upstreamPort>');
@@ -29,9 +29,15 @@ function forward(req: IncomingMessage, res: ServerResponse): void {
   req.pipe(up);
 }
 
+// `bench` (three OpenAI-compatible members) plus `bench-claude`: one Anthropic provider on the same
+// mock, which the Messages route passes the client's body through to.
+const catalog = smallCatalog('openai');
+catalog.providers!.push({ id: 'an', adapter: 'anthropic', keys: [{ id: 'an-k1', secret: 'sk-bench-an', ...UNBOUND }] });
+catalog.models!.push({ providerId: 'an', modelId: 'claude-sonnet-4-5' });
+catalog.groups!.push({ name: 'bench-claude', members: [{ providerId: 'an', modelId: 'claude-sonnet-4-5' }] });
 const router = new ModelRouter({
-  catalog: smallCatalog('openai'),
-  adapters: { openai: openaiCompatible({ baseURL }) },
+  catalog,
+  adapters: { openai: openaiCompatible({ baseURL }), anthropic: anthropic({ baseURL }) },
 });
 await router.ready();
 const relay = createRelayHandler(router);

@@ -26,6 +26,22 @@ export const RELAY_ROUTES: RelayBenchRoute[] = [
     body: JSON.stringify({ model: 'bench', input: 'hello, how are you?', store: false }),
   },
   {
+    // What the Anthropic SDK sends, passed through to an Anthropic upstream (the coding-agent path).
+    name: 'messages',
+    path: '/v1/messages',
+    body: JSON.stringify({ model: 'bench-claude', max_tokens: 256, messages: hello }),
+    direct: {
+      path: '/v1/messages',
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 256, messages: hello }),
+    },
+  },
+  {
+    // The same Messages request served by the OpenAI-compatible group: translated both ways.
+    name: 'messages → chat upstream',
+    path: '/v1/messages',
+    body: JSON.stringify({ model: 'bench', max_tokens: 256, messages: hello }),
+  },
+  {
     // What the openai client sends by default (base64), for two texts; vectors of 1536 floats.
     name: 'embeddings',
     path: '/v1/embeddings',
