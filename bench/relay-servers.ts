@@ -32,7 +32,11 @@ function forward(req: IncomingMessage, res: ServerResponse): void {
 // `bench` (three OpenAI-compatible members) plus `bench-claude`: one Anthropic provider on the same
 // mock, which the Messages route passes the client's body through to.
 const catalog = smallCatalog('openai');
-catalog.providers!.push({ id: 'an', adapter: 'anthropic', keys: [{ id: 'an-k1', secret: 'sk-bench-an', ...UNBOUND }] });
+catalog.providers!.push({
+  id: 'an',
+  adapter: 'anthropic',
+  keys: [{ id: 'an-k1', secret: 'sk-bench-an', ...UNBOUND }],
+});
 catalog.models!.push({ providerId: 'an', modelId: 'claude-sonnet-4-5' });
 catalog.groups!.push({ name: 'bench-claude', members: [{ providerId: 'an', modelId: 'claude-sonnet-4-5' }] });
 const router = new ModelRouter({
