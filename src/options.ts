@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  type AffinityOptions,
+  type ResolvedAffinity,
+  affinitySchema,
+  resolveAffinity,
+} from './affinity/affinity-options.js';
 import type { CatalogInput } from './catalog/inputs.js';
 import type { RouterLogger } from './logging/logger.js';
 import type { ProviderKey } from './catalog/types.js';
@@ -164,6 +170,14 @@ export interface ModelRouterOptions {
   /** Randomness for `weighted` and ids in tests, in [0, 1). @default Math.random */
   random?: () => number;
   /**
+   * Prompt-cache affinity (README: Prompt-cache affinity): requests of one session (its `affinityKey`,
+   * or a key derived from `user`, `metadata.user_id` or the cacheable prefix) go to the candidate and
+   * key that served it last, while that key has room. Entries live in the quota store (shared with
+   * `redisQuota`). `false` turns it off.
+   * @default { ttlMs: 300_000, derive: ['user', 'metadata.user_id', 'prefix'], minPrefixTokens: 1024 }
+   */
+  affinity?: false | AffinityOptions;
+  /**
    * OpenTelemetry spans and metrics (GenAI semantic conventions) through `@opentelemetry/api`, an
    * optional peer: `true` for the global providers, or options. Without the package it is a no-op.
    * @default false (nothing is listened to: no cost)
@@ -264,6 +278,7 @@ const optionsSchema = z.strictObject({
     .custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function')
     .optional(),
   random: fn.optional(),
+  affinity: affinitySchema.optional(),
   telemetry: z
     .union([
       z.boolean(),
@@ -298,6 +313,8 @@ export interface ResolvedOptions {
   logger: RouterLogger | false | undefined;
   clock: Clock;
   random: () => number;
+  /** Prompt-cache affinity; undefined when turned off. */
+  affinity: ResolvedAffinity | undefined;
 }
 
 export type ResolvedCircuitBreaker = Required<Omit<CircuitBreakerOptions, 'openMs'>>;
@@ -366,5 +383,6 @@ export function resolveOptions(
     logger: o.logger,
     clock: o.clock ?? defaults.clock,
     random: o.random ?? Math.random,
+    affinity: resolveAffinity(o.affinity),
   };
 }

@@ -11,6 +11,7 @@ import type { EmbedRequest } from './types/embed.js';
 import type { ChatRequest, RequestOptions } from './types/request.js';
 import { tokensForChars } from './usage/estimate.js';
 import { validateEmbedRequest } from './embed/embed-schema.js';
+import { affinityId } from './affinity/derive-key.js';
 
 /**
  * Turns a caller's request into a `RequestContext`: validated, its model resolved to a target,
@@ -141,12 +142,15 @@ export class RequestPreparer {
   ): RequestContext {
     const base = this.begin(cache, name, options, requestId, stream, announce, startedAt);
     const resolved: ChatRequest = req.model === name ? req : { ...req, model: name };
+    const affinity = this.options.affinity;
+    const id = affinity ? affinityId(resolved, base.target.name, affinity) : undefined;
     return {
       ...base,
       request: resolved,
       promptEstimate: Math.max(0, Math.ceil(this.options.estimateTokens(resolved)) || 0),
       operation: 'chat',
       maxOutputTokens: resolved.maxTokens,
+      ...(id === undefined ? {} : { affinityId: id }),
     };
   }
 

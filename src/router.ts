@@ -43,6 +43,8 @@ import type { AttemptBody, RequestContext } from './routing/attempt-context.js';
 import { createAdminApi } from './admin/admin-api.js';
 import type { RouterAdmin } from './admin/types.js';
 import { Reporter } from './logging/reporter.js';
+import { affinityStoreOf } from './affinity/store-of.js';
+import { affinityId } from './affinity/derive-key.js';
 
 /** How long `close()` gives async `onUsage` hooks to finish. */
 const HOOK_GRACE_MS = 5_000;
@@ -123,6 +125,7 @@ export class ModelRouter {
       budget: new RetryBudget(this.options.retryBudget),
       strategies,
       counters: { inFlight: 0, queued: 0 },
+      affinity: this.options.affinity ? affinityStoreOf(this.quota, clock) : undefined,
       cache: () => this.catalog.cache!,
     };
     this.catalog = new CatalogHolder(this.storage, this.quota, this.emitter);
@@ -283,9 +286,15 @@ export class ModelRouter {
     if (typeof request !== 'object' || request === null || !Array.isArray(request.messages))
       throw invalid('options.request.messages', 'must be an array of messages');
     const promptTokens = Math.max(0, Math.ceil(this.options.estimateTokens(request as ChatRequest)) || 0);
+    const affinity = this.options.affinity;
+    const id =
+      affinity && operation === 'chat'
+        ? affinityId(request as ChatRequest, target.name, affinity)
+        : undefined;
     return planCandidates(this.runtime, target, operation, {
       promptTokens,
       ...(typeof request.maxTokens === 'number' ? { maxTokens: request.maxTokens } : {}),
+      ...(id === undefined ? {} : { affinityId: id }),
     });
   }
 

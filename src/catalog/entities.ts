@@ -50,6 +50,8 @@ export function newModel(input: ModelInput, now: string): Model {
       maxOutputTokens: input.maxOutputTokens,
       inputCostPerMTok: input.inputCostPerMTok,
       outputCostPerMTok: input.outputCostPerMTok,
+      cacheReadCostPerMTok: input.cacheReadCostPerMTok,
+      cacheWriteCostPerMTok: input.cacheWriteCostPerMTok,
     }),
     enabled: input.enabled ?? true,
     createdAt: now,

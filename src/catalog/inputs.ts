@@ -73,6 +73,8 @@ export const modelInputSchema = z.strictObject({
   maxOutputTokens: limit.optional(),
   inputCostPerMTok: z.number().nonnegative().finite().optional(),
   outputCostPerMTok: z.number().nonnegative().finite().optional(),
+  cacheReadCostPerMTok: z.number().nonnegative().finite().optional(),
+  cacheWriteCostPerMTok: z.number().nonnegative().finite().optional(),
   enabled: z.boolean().optional(),
 });
 

@@ -33,6 +33,8 @@ export const modelPatchSchema = z.strictObject({
   maxOutputTokens: limit.nullable().optional(),
   inputCostPerMTok: cost.nullable().optional(),
   outputCostPerMTok: cost.nullable().optional(),
+  cacheReadCostPerMTok: cost.nullable().optional(),
+  cacheWriteCostPerMTok: cost.nullable().optional(),
   enabled: z.boolean().optional(),
 });
 

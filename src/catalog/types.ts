@@ -49,6 +49,10 @@ export interface Model {
   inputCostPerMTok?: number;
   /** USD per million completion tokens. */
   outputCostPerMTok?: number;
+  /** USD per million prompt tokens read from the provider's prompt cache (absent: `inputCostPerMTok`). */
+  cacheReadCostPerMTok?: number;
+  /** USD per million prompt tokens written to the provider's prompt cache (absent: `inputCostPerMTok`). */
+  cacheWriteCostPerMTok?: number;
   enabled: boolean;
   createdAt: string;
   updatedAt: string;

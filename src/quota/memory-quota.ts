@@ -16,6 +16,7 @@ import type {
 import { describeBlock } from './describe-block.js';
 import { rateLimitBlockMs } from './rate-limit-block.js';
 import { KeyState } from './key-state.js';
+import { affinityMap } from '../affinity/affinity-map.js';
 import { failAll, waitInQueues, wakeFirst, wakeOneOf } from './waiters.js';
 
 export interface MemoryQuotaOptions {
@@ -36,6 +37,11 @@ export interface MemoryQuotaOptions {
    * @default Math.ceil(windowMs / 60) — 1 s for a one-minute window
    */
   bucketMs?: number;
+  /**
+   * Most prompt-cache affinity entries kept; past it the least recently used goes first.
+   * @default 100_000
+   */
+  maxAffinityEntries?: number;
 }
 
 /**
@@ -99,6 +105,14 @@ export function memoryQuota(options: MemoryQuotaOptions = {}): QuotaStore {
     );
   }
 
+  const maxAffinity = options.maxAffinityEntries ?? 100_000;
+  if (!(Number.isInteger(maxAffinity) && maxAffinity > 0)) {
+    throw new RouterError(
+      'VALIDATION',
+      `memoryQuota: maxAffinityEntries must be a positive integer, got ${maxAffinity}`,
+    );
+  }
+  const affinity = affinityMap(clock, maxAffinity);
   const owner = {};
   const idPrefix = `m${Math.random().toString(36).slice(2, 8)}-`;
   const providers = new Map<string, Map<string, KeyState>>();
@@ -270,6 +284,9 @@ export function memoryQuota(options: MemoryQuotaOptions = {}): QuotaStore {
     accounting(): QuotaAccounting {
       return { acquired, released, outstanding: acquired - released, doubleReleases };
     },
+
+    getAffinity: affinity.getAffinity,
+    setAffinity: affinity.setAffinity,
 
     close(): Promise<void> {
       if (closed) return DONE;

@@ -1,3 +1,4 @@
+import type { AffinityTarget } from '../affinity/affinity-entry.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
 
 /** A key as the quota store sees it: identity plus limits (absent = unlimited). */
@@ -115,5 +116,13 @@ export interface QuotaStore {
   /** Forget cooldown and quarantine of a key (its secret or limits changed). */
   clear?(key: QuotaKeyRef): Promise<void>;
   accounting?(): QuotaAccounting;
+  /**
+   * Prompt-cache affinity (README: Prompt-cache affinity): the entry of `id` while it is fresh; with
+   * `slideMs`, reading also pushes its expiry to `slideMs` from now. A store that leaves both affinity
+   * methods out gets the router's own in-memory entries (not shared across instances).
+   */
+  getAffinity?(id: string, slideMs?: number): Promise<AffinityTarget | undefined>;
+  /** Point affinity entry `id` at `target` for `ttlMs`. */
+  setAffinity?(id: string, target: AffinityTarget, ttlMs: number): Promise<void>;
   close?(): Promise<void>;
 }

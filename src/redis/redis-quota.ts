@@ -25,6 +25,7 @@ import { type RemoteKey, RemoteKeys } from './remote-key.js';
 import { resolveRedisQuotaOptions } from './resolve-options.js';
 import { runScript, type Script } from './script-runner.js';
 import { BLOCK, RENEW, RESERVE, SETTLE } from './scripts.js';
+import { redisAffinity } from './affinity.js';
 
 const REASONS = ['quarantined', 'cooling', 'rpm', 'tpm', 'concurrency'] as const;
 /** Values per refused candidate in the reserve script's reply: reason, wait, then the six state values. */
@@ -103,6 +104,8 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
     retryMs: outageRetryMs,
     freed: (key) => wakeFirst(key.waiters),
   });
+
+  const affinity = redisAffinity(config.prefix, run);
 
   const upkeep = startUpkeep({ config, keys, live, run, timeArg, sawTime, healthy, failed, report });
 
@@ -387,6 +390,29 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
 
     accounting() {
       return { acquired, released, outstanding: acquired - released, doubleReleases };
+    },
+
+    async getAffinity(id: string, slideMs?: number) {
+      if (closed) throw closedError();
+      if (!healthy()) return fallback.getAffinity?.(id, slideMs);
+      try {
+        return await affinity.getAffinity(id, slideMs);
+      } catch (error) {
+        failed(error);
+        return fallback.getAffinity?.(id, slideMs);
+      }
+    },
+
+    async setAffinity(id, target, ttlMs) {
+      if (closed) throw closedError();
+      // Kept locally too, so that an outage keeps this instance's sessions where they were.
+      await fallback.setAffinity?.(id, target, ttlMs);
+      if (!healthy()) return;
+      try {
+        await affinity.setAffinity(id, target, ttlMs);
+      } catch (error) {
+        failed(error);
+      }
     },
 
     async close(): Promise<void> {

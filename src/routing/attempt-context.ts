@@ -31,6 +31,8 @@ export interface RequestContext<R extends object = ChatRequest> {
    * room), in ms, so far. The loop adds to it; the router reports it on `success` and `failure`.
    */
   readonly waited: { queueMs: number };
+  /** The request's affinity id (a digest of its target and affinity key), when it has one. */
+  readonly affinityId?: string;
 }
 
 /** One attempt, as an attempt body sees it. */

@@ -64,7 +64,9 @@ export function usageRecord(
     finishedAt,
   };
   if (rc.target.group) record.groupName = rc.target.group.name;
-  const cost = costUsd(c.model, usage.promptTokens, usage.completionTokens);
+  if (usage.cachedPromptTokens !== undefined) record.cachedPromptTokens = usage.cachedPromptTokens;
+  if (usage.cacheWriteTokens !== undefined) record.cacheWriteTokens = usage.cacheWriteTokens;
+  const cost = costUsd(c.model, usage);
   if (cost !== undefined) record.costUsd = cost;
   if (ttftMs !== undefined) record.ttftMs = ttftMs;
   // The provider error's kind says more than its code (always PROVIDER_ERROR).

@@ -12,6 +12,13 @@ import { coolKey, emitFailover } from './failover-effects.js';
 import { type Skip, finalError, interruptedError, skipOf, withAttempts } from './loop-errors.js';
 import { poolState } from './headroom.js';
 import { orderCandidates } from './order.js';
+import {
+  type AffinityDecision,
+  affinityKeyOrder,
+  decideAffinity,
+  pinFirst,
+  rememberAffinity,
+} from './affinity-pin.js';
 import { type PoolSecrets, resolvePoolSecrets } from './pool-secrets.js';
 import type { Runtime } from './runtime.js';
 
@@ -75,6 +82,12 @@ async function loop<T, R extends object>(
   let sameRetries = 0;
 
   let queue = orderCandidates(rt, rc.target, rc.startedAt);
+  // Affinity: a layer in front of the strategy — the session's candidate (and key) first, if it can serve.
+  let affinity: AffinityDecision | undefined;
+  if (rc.affinityId !== undefined && rt.affinity) {
+    affinity = await decideAffinity(rt, rc.affinityId, rc.target.active);
+    queue = pinFirst(queue, affinity);
+  }
   outer: while (queue.length > 0) {
     const waitlist: CandidateEntry[] = []; // blocked by concurrency: a release wakes them
     const timed: Array<{ cand: CandidateEntry; at: number }> = []; // blocked until a moment
@@ -151,6 +164,7 @@ async function loop<T, R extends object>(
           }
           let keys = usableKeys(cand, failedKeys, keyFailures, clock.now());
           if (unavailable.length > 0) keys = keys.filter((k) => apiKeys.has(k.keyId));
+          if (affinity && !keyFailures) keys = affinityKeyOrder(rt, keys, cand, affinity);
           if (keys.length === 0) {
             // Every key failed in this request; those cooling after a 429 come back at a moment.
             const back = failedKeys ? earliestBack(cand, failedKeys) : undefined;
@@ -190,6 +204,14 @@ async function loop<T, R extends object>(
           probeUsed = true;
           attempts.push(outcome.summary);
           if (outcome.kind === 'success') {
+            if (affinity) {
+              const served = {
+                providerId: cand.providerId,
+                modelId: cand.modelId,
+                keyId: outcome.summary.keyId,
+              };
+              await rememberAffinity(rt, rc.affinityId!, affinity, served);
+            }
             return { value: outcome.value, usage: outcome.usage, candidate: cand, attempts };
           }
           const error = outcome.error;

@@ -4,6 +4,7 @@ import { type Operation, adapterSkip } from './attempt-context.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { type SkipReason, poolState } from './headroom.js';
 import { orderCandidates } from './order.js';
+import { type AffinityMiss, decideAffinity, pinFirst } from './affinity-pin.js';
 import { resolvePoolSecrets } from './pool-secrets.js';
 import type { Runtime } from './runtime.js';
 
@@ -36,6 +37,20 @@ export interface PlannedCandidate {
   skip?: SkipReason;
   /** Ms until a skipped candidate may be tried again, when known. */
   retryAfterMs?: number;
+  /**
+   * Set when the planned request has an affinity key: on the candidate its entry names, whether the
+   * session stays there (`applied`, on `keyId`) or why not; with no usable entry (`no_entry`,
+   * `not_a_candidate`, `store_error`), on the candidate the session would start on.
+   */
+  affinity?: PlannedAffinity;
+}
+
+/** What affinity would do for the planned request. */
+export interface PlannedAffinity {
+  applied: boolean;
+  /** The key the entry names. */
+  keyId?: string;
+  reason?: AffinityMiss;
 }
 
 /** What `plan()` knows of a request, for the context-window check. */
@@ -44,6 +59,8 @@ export interface PlanRequest {
   promptTokens: number;
   /** `maxTokens` of the request, when it sets one. */
   maxTokens?: number;
+  /** The request's affinity id, when it has one. */
+  affinityId?: string;
 }
 
 /**
@@ -57,7 +74,16 @@ export async function planCandidates(
   request?: PlanRequest,
 ): Promise<PlannedCandidate[]> {
   const now = rt.options.clock.now();
-  const ordered: CandidateEntry[] = target.active.length > 0 ? orderCandidates(rt, target, now, true) : [];
+  let ordered: CandidateEntry[] = target.active.length > 0 ? orderCandidates(rt, target, now, true) : [];
+  let affinity: { candidate: CandidateEntry | undefined; planned: PlannedAffinity } | undefined;
+  if (request?.affinityId !== undefined && rt.affinity) {
+    const d = await decideAffinity(rt, request.affinityId, target.active, true);
+    ordered = pinFirst(ordered, d);
+    const planned: PlannedAffinity = { applied: d.applied };
+    if (d.entry && d.candidate) planned.keyId = d.entry.keyId;
+    if (d.reason) planned.reason = d.reason;
+    affinity = { candidate: d.candidate ?? ordered[0], planned };
+  }
   const rest = target.all.filter((c) => !ordered.includes(c));
   const noSecret = new Set<string>();
   for (const providerId of new Set([...ordered, ...rest].map((c) => c.providerId))) {
@@ -101,6 +127,7 @@ export async function planCandidates(
       skip = 'circuit_open';
       retryAfterMs = rt.breakers.retryAfterMs(c.ref, now);
     }
+    if (affinity && affinity.candidate === c) planned.affinity = affinity.planned;
     if (skip) planned.skip = skip;
     if (skip && retryAfterMs !== undefined && Number.isFinite(retryAfterMs))
       planned.retryAfterMs = retryAfterMs;

@@ -1,3 +1,4 @@
+import type { AffinityStore } from '../affinity/affinity-entry.js';
 import type { CatalogCache } from '../catalog/cache.js';
 import type { RouterEmitter } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
@@ -33,5 +34,7 @@ export interface Runtime {
   /** Reused for every ordering (see `RouterStrategyContext`). */
   readonly strategyContext: RouterStrategyContext;
   readonly counters: Counters;
+  /** Where affinity entries live (the quota store's, else the router's own); undefined when off. */
+  readonly affinity: AffinityStore | undefined;
   cache(): CatalogCache;
 }

@@ -140,6 +140,12 @@ export interface ChatRequest {
   responseFormat?: ResponseFormat;
   user?: string;
   metadata?: Record<string, string>;
+  /**
+   * Keeps a session's requests on the same candidate and key while that key has room, so the
+   * provider's prompt cache hits (README: Prompt-cache affinity). Without it the router derives one
+   * as the `affinity` option says (`user`, `metadata.user_id`, the cacheable prefix).
+   */
+  affinityKey?: string;
   /** Passed to the adapter of the provider with that id, untouched. */
   providerOptions?: Record<string, Record<string, unknown>>;
   /** The client's original request, when a relay front door received one (see `WirePassThrough`). */

@@ -10,6 +10,10 @@ export interface UsageRecord {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Prompt tokens read from the provider's prompt cache (part of `promptTokens`), when it reported them. */
+  cachedPromptTokens?: number;
+  /** Prompt tokens written to the provider's prompt cache (part of `promptTokens`), when it reported them. */
+  cacheWriteTokens?: number;
   estimated: boolean;
   costUsd?: number;
   latencyMs: number;

@@ -57,7 +57,11 @@ export function parseMessagesRequest(body: unknown, headers: HeaderReader): Anth
   if (r.top_p !== undefined) chat.topP = r.top_p;
   if (r.top_k !== undefined) chat.topK = r.top_k;
   if (r.stop_sequences?.length) chat.stop = r.stop_sequences;
-  if (typeof r.metadata?.user_id === 'string') chat.user = r.metadata.user_id;
+  if (typeof r.metadata?.user_id === 'string') {
+    chat.user = r.metadata.user_id;
+    // Claude Code and the SDKs set it per session: the session's affinity key.
+    chat.affinityKey = r.metadata.user_id;
+  }
   return { chat, stream: r.stream === true, anthropicOnly };
 }
 

@@ -163,6 +163,7 @@ const schema = z.object({
   previous_response_id: opt(z.string().max(500)),
   metadata: opt(z.record(z.string().max(64), z.string().max(512))),
   user: opt(z.string().max(500)),
+  prompt_cache_key: opt(z.string().min(1).max(1000)),
 });
 
 export type ResponsesWireRequest = z.output<typeof schema>;
@@ -192,6 +193,7 @@ export const MODELLED_RESPONSES_FIELDS: ReadonlySet<string> = new Set([
   'include',
   'metadata',
   'user',
+  'prompt_cache_key',
 ]);
 
 function refuse(field: string, message: string): RouterError {
@@ -227,6 +229,7 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
   if (r.temperature != null) chat.temperature = r.temperature;
   if (r.top_p != null) chat.topP = r.top_p;
   if (r.user != null) chat.user = r.user;
+  if (r.prompt_cache_key != null) chat.affinityKey = r.prompt_cache_key;
   if (r.metadata != null) chat.metadata = r.metadata;
   const tools: ToolDefinition[] = [];
   r.tools?.forEach((t, i) => {

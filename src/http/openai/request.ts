@@ -99,6 +99,7 @@ export const openAIChatRequestSchema = z.object({
     ]),
   ),
   user: opt(z.string().max(500)),
+  prompt_cache_key: opt(z.string().min(1).max(1000)),
   metadata: opt(z.record(z.string().max(200), z.string().max(10_000))),
   stream: opt(z.boolean()),
   stream_options: opt(z.object({ include_usage: z.boolean().optional() })),
@@ -179,6 +180,8 @@ export function parseOpenAIRequest(body: unknown): RelayRequest {
         : { type: f.type };
   }
   if (r.user != null) chat.user = r.user;
+  // OpenAI's own cache-routing hint keeps the session on one candidate and key here too.
+  if (r.prompt_cache_key != null) chat.affinityKey = r.prompt_cache_key;
   if (r.metadata != null) chat.metadata = r.metadata;
   return { chat, stream: r.stream === true, includeUsage: r.stream_options?.include_usage === true };
 }

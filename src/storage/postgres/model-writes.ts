@@ -25,8 +25,9 @@ export function modelWrites(ctx: PgContext): ModelWrites {
       return transaction(await ctx.client(), 'create a model', async (tx) => {
         const [row] = await tx.unsafe(
           `insert into ${t('models')} (id, provider_id, model_id, context_window, max_output_tokens,
-             input_cost_per_mtok, output_cost_per_mtok, enabled)
-           values ($1, $2, $3, $4, $5, $6, $7, $8) returning *`,
+             input_cost_per_mtok, output_cost_per_mtok, cache_read_cost_per_mtok,
+             cache_write_cost_per_mtok, enabled)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning *`,
           [
             m.id,
             m.providerId,
@@ -35,6 +36,8 @@ export function modelWrites(ctx: PgContext): ModelWrites {
             m.maxOutputTokens ?? null,
             m.inputCostPerMTok ?? null,
             m.outputCostPerMTok ?? null,
+            m.cacheReadCostPerMTok ?? null,
+            m.cacheWriteCostPerMTok ?? null,
             m.enabled,
           ],
         );

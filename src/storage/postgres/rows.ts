@@ -77,6 +77,8 @@ export function toModel(row: Row): Model {
         max_output_tokens: 'maxOutputTokens',
         input_cost_per_mtok: 'inputCostPerMTok',
         output_cost_per_mtok: 'outputCostPerMTok',
+        cache_read_cost_per_mtok: 'cacheReadCostPerMTok',
+        cache_write_cost_per_mtok: 'cacheWriteCostPerMTok',
       },
       Number,
     ),
@@ -153,6 +155,8 @@ export const COLUMNS = {
     maxOutputTokens: 'max_output_tokens',
     inputCostPerMTok: 'input_cost_per_mtok',
     outputCostPerMTok: 'output_cost_per_mtok',
+    cacheReadCostPerMTok: 'cache_read_cost_per_mtok',
+    cacheWriteCostPerMTok: 'cache_write_cost_per_mtok',
     enabled: 'enabled',
   },
   group: {

@@ -21,6 +21,8 @@ export async function insertUsage(sql: Sql, table: string, records: readonly Usa
     prompt_tokens: r.promptTokens,
     completion_tokens: r.completionTokens,
     total_tokens: r.totalTokens,
+    cached_prompt_tokens: r.cachedPromptTokens ?? null,
+    cache_write_tokens: r.cacheWriteTokens ?? null,
     estimated: r.estimated,
     cost_usd: r.costUsd ?? null,
     latency_ms: Math.round(r.latencyMs),
@@ -33,16 +35,18 @@ export async function insertUsage(sql: Sql, table: string, records: readonly Usa
   }));
   await sql.unsafe(
     `insert into ${table} (request_id, attempt, status, group_name, provider_id, model_id, key_id,
-       prompt_tokens, completion_tokens, total_tokens, estimated, cost_usd, latency_ms, ttft_ms,
-       error_code, http_status, stream, started_at, finished_at)
+       prompt_tokens, completion_tokens, total_tokens, cached_prompt_tokens, cache_write_tokens,
+       estimated, cost_usd, latency_ms, ttft_ms, error_code, http_status, stream, started_at, finished_at)
      select request_id, attempt, status, group_name, provider_id, model_id, key_id,
-       prompt_tokens, completion_tokens, total_tokens, estimated, cost_usd, latency_ms, ttft_ms,
+       prompt_tokens, completion_tokens, total_tokens, cached_prompt_tokens, cache_write_tokens,
+       estimated, cost_usd, latency_ms, ttft_ms,
        error_code, http_status, stream,
        'epoch'::timestamptz + started_at * interval '1 millisecond',
        'epoch'::timestamptz + finished_at * interval '1 millisecond'
      from json_to_recordset($1::text::json) as r(
        request_id text, attempt integer, status text, group_name text, provider_id text, model_id text,
-       key_id text, prompt_tokens bigint, completion_tokens bigint, total_tokens bigint, estimated boolean,
+       key_id text, prompt_tokens bigint, completion_tokens bigint, total_tokens bigint,
+       cached_prompt_tokens bigint, cache_write_tokens bigint, estimated boolean,
        cost_usd double precision, latency_ms integer, ttft_ms integer, error_code text, http_status integer,
        stream boolean, started_at bigint, finished_at bigint)
      on conflict (request_id, attempt) do nothing`,
