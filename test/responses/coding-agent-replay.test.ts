@@ -181,7 +181,8 @@ it('replays a coding-agent request to a chat-completions upstream', async () => 
   const warnings = response.headers.get('x-model-router-warnings') ?? '';
   expect(warnings).toContain('field_dropped reasoning');
   expect(warnings).toContain('field_dropped parallel_tool_calls');
-  expect(warnings).toContain('field_dropped prompt_cache_key');
+  // prompt_cache_key is honoured, not dropped: it is the session's affinity key (#15).
+  expect(warnings).not.toContain('prompt_cache_key');
   expect(warnings).toContain('reasoning_dropped');
   const done = events.find((e) => e.type === 'response.output_item.done');
   expect(done?.item).toMatchObject({ type: 'function_call', call_id: 'call_b' });
