@@ -14,6 +14,8 @@ export interface AdapterUsage {
   cachedPromptTokens?: number;
   /** Prompt tokens written to the provider's cache (included in `promptTokens`). */
   cacheWriteTokens?: number;
+  /** Output tokens spent on reasoning (included in `completionTokens`). */
+  reasoningTokens?: number;
 }
 
 /** What every call of one model with one key carries, whatever it asks. */

@@ -18,6 +18,12 @@ export interface Usage {
   cachedPromptTokens?: number;
   /** Prompt tokens written to the provider's prompt cache (part of `promptTokens`), when it reported them. */
   cacheWriteTokens?: number;
+  /**
+   * Output tokens spent on reasoning (part of `completionTokens`), when the provider reports them
+   * apart: Gemini's `thoughtsTokenCount`, OpenAI's `completion_tokens_details.reasoning_tokens`.
+   * Anthropic and Bedrock report none (their output tokens include thinking): absent there.
+   */
+  reasoningTokens?: number;
 }
 
 /**

@@ -61,5 +61,8 @@ export function completeUsage(
   const written = sane(reported?.cacheWriteTokens);
   if (cached !== undefined) usage.cachedPromptTokens = cached;
   if (written !== undefined) usage.cacheWriteTokens = written;
+  // Part of the completion tokens: never more than them (a provider's inconsistent numbers included).
+  const reasoning = sane(reported?.reasoningTokens);
+  if (reasoning !== undefined) usage.reasoningTokens = Math.min(reasoning, completionTokens);
   return usage;
 }

@@ -124,6 +124,36 @@ describe('an OpenAI client served by a Gemini upstream', () => {
     expectReleased(router);
   });
 
+  it("reports Gemini's thought tokens as reasoning tokens: the router's usage, chat completions (plain and streamed) and the Responses API", async () => {
+    const direct = await router.complete({ model: 'gem', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(direct.usage).toMatchObject({ completionTokens: 59, reasoningTokens: 50 });
+    const res = await client.chat.completions.create({
+      model: 'gem',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    expect(res.usage?.completion_tokens_details?.reasoning_tokens).toBe(50);
+    let streamed: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of await client.chat.completions.create({
+      model: 'gem',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'Hi' }],
+    })) {
+      streamed = chunk.usage ?? streamed;
+    }
+    // 4 candidate tokens + 20 thought tokens in the last chunk's usageMetadata.
+    expect(streamed).toMatchObject({
+      completion_tokens: 24,
+      completion_tokens_details: { reasoning_tokens: 20 },
+    });
+    const response = await client.responses.create({ model: 'gem', input: 'Hi' });
+    expect(response.usage).toMatchObject({
+      output_tokens: 59,
+      output_tokens_details: { reasoning_tokens: 50 },
+    });
+    expectReleased(router);
+  });
+
   it('runs a tool loop: function calls out, tool results back as functionResponse with a signature on each call', async () => {
     const first = await client.chat.completions.create({
       model: 'gem',
@@ -188,6 +218,8 @@ describe('an OpenAI client served by a Bedrock upstream', () => {
     });
     expect(res.choices[0]!.message.content).toBe('Hello! How can I help?');
     expect(res.usage).toMatchObject({ prompt_tokens: 2060, completion_tokens: 8 });
+    // Converse reports no reasoning tokens apart (its output tokens include them): none made up.
+    expect(res.usage?.completion_tokens_details).toBeUndefined();
     expect(bedrockSeen.at(-1)!.url).toBe(
       `https://bedrock-runtime.us-east-1.amazonaws.com/model/${encodeURIComponent('anthropic.claude-sonnet-4-5-20250929-v1:0')}/converse`,
     );

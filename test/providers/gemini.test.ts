@@ -72,6 +72,8 @@ describe('gemini().complete', () => {
       completionTokens: 59,
       totalTokens: 1259,
       cachedPromptTokens: 1024,
+      // thoughtsTokenCount: part of the completion tokens, and reported apart.
+      reasoningTokens: 50,
     });
     expect(res.responseModel).toBe('gemini-2.5-flash');
     expect(res.id).toBe('mP9xaKq3Ls2ZkdUPxKzU2Qk');
@@ -405,7 +407,13 @@ describe('gemini().stream', () => {
       {
         type: 'finish',
         finishReason: { unified: 'stop', raw: 'STOP' },
-        usage: { promptTokens: 9, completionTokens: 24, totalTokens: 33, cachedPromptTokens: 0 },
+        usage: {
+          promptTokens: 9,
+          completionTokens: 24,
+          totalTokens: 33,
+          cachedPromptTokens: 0,
+          reasoningTokens: 20,
+        },
         responseModel: 'gemini-2.5-flash',
         id: 'stream-1',
       },

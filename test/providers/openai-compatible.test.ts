@@ -412,7 +412,13 @@ describe('openaiCompatible().stream', () => {
       {
         type: 'finish',
         finishReason: { unified: 'stop', raw: 'stop' },
-        usage: { promptTokens: 9, completionTokens: 5, totalTokens: 14, cachedPromptTokens: 0 },
+        usage: {
+          promptTokens: 9,
+          completionTokens: 5,
+          totalTokens: 14,
+          cachedPromptTokens: 0,
+          reasoningTokens: 0,
+        },
         responseModel: 'gpt-4o-mini-2024-07-18',
         id: 'chatcmpl-stream-1',
       },

@@ -22,13 +22,17 @@ export function toOpenAIFinishReason(unified: UnifiedFinishReason): OpenAIFinish
   return unified === 'length' || unified === 'tool_calls' || unified === 'content_filter' ? unified : 'stop';
 }
 
-/** OpenAI's usage; cached prompt tokens (any provider's cache reads) as `prompt_tokens_details.cached_tokens`. */
+/**
+ * OpenAI's usage; cached prompt tokens (any provider's cache reads) as `prompt_tokens_details.cached_tokens`,
+ * reasoning tokens (Gemini's thoughts too) as `completion_tokens_details.reasoning_tokens`.
+ */
 export function toOpenAIUsage(usage: Usage): {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
   estimated?: true;
   prompt_tokens_details?: { cached_tokens: number };
+  completion_tokens_details?: { reasoning_tokens: number };
 } {
   return {
     prompt_tokens: usage.promptTokens,
@@ -38,6 +42,9 @@ export function toOpenAIUsage(usage: Usage): {
     ...(usage.cachedPromptTokens === undefined
       ? {}
       : { prompt_tokens_details: { cached_tokens: usage.cachedPromptTokens } }),
+    ...(usage.reasoningTokens === undefined
+      ? {}
+      : { completion_tokens_details: { reasoning_tokens: usage.reasoningTokens } }),
   };
 }
 

@@ -32,7 +32,8 @@ export function mapFinishReason(raw: string | undefined, hasToolCalls: boolean):
 /**
  * `usageMetadata` → usage. Thought tokens are output the key pays for (`candidatesTokenCount`
  * leaves them out), so they count as completion tokens; cached tokens are part of
- * `promptTokenCount` and reported as `cachedPromptTokens`.
+ * `promptTokenCount` and reported as `cachedPromptTokens`; thought tokens are also reported apart,
+ * as `reasoningTokens`.
  */
 export function mapUsage(meta: unknown): AdapterUsage | undefined {
   if (!isObject(meta)) return undefined;
@@ -49,6 +50,7 @@ export function mapUsage(meta: unknown): AdapterUsage | undefined {
   }
   if (total !== undefined) out.totalTokens = total;
   if (cached !== undefined) out.cachedPromptTokens = cached;
+  if (thoughts !== undefined) out.reasoningTokens = thoughts;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

@@ -36,6 +36,10 @@ export function mapUsage(usage: unknown): AdapterUsage | undefined {
   // OpenAI's cached prompt tokens; DeepSeek reports them as `prompt_cache_hit_tokens`.
   const cached = count(details?.cached_tokens) ?? count(usage.prompt_cache_hit_tokens);
   if (cached !== undefined) out.cachedPromptTokens = cached;
+  // o-series and other reasoning models: part of completion_tokens.
+  const output = isObject(usage.completion_tokens_details) ? usage.completion_tokens_details : undefined;
+  const reasoning = count(output?.reasoning_tokens);
+  if (reasoning !== undefined) out.reasoningTokens = reasoning;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
