@@ -1,4 +1,5 @@
 import type { BenchFn } from './lib/result.js';
+import { run as affinity } from './affinity.js';
 import { run as ledger } from './ledger.js';
 import { run as loopback } from './loopback.js';
 import { run as memory } from './memory.js';
@@ -19,6 +20,7 @@ export const BENCHMARKS: Record<string, BenchFn> = {
   memory,
   ledger,
   quota,
+  affinity,
 };
 
 /** Opt-in benchmarks: `npm run bench -- --peers` (or `--only peers`). */
