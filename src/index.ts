@@ -96,6 +96,8 @@ export type {
 // Strategies
 export type { Strategy, StrategyCandidate, StrategyContext, LatencyStats } from './routing/strategy.js';
 export {
+  cheapest,
+  fastest,
   leastBusy,
   lowestLatency,
   priority,

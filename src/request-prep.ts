@@ -151,6 +151,7 @@ export class RequestPreparer {
       operation: 'chat',
       maxOutputTokens: resolved.maxTokens,
       ...(id === undefined ? {} : { affinityId: id }),
+      ...(resolved.maxCostUsd === undefined ? {} : { maxCostUsd: resolved.maxCostUsd }),
     };
   }
 

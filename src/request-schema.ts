@@ -97,6 +97,7 @@ const requestSchema = z.strictObject({
     .optional(),
   user: z.string().max(500).optional(),
   affinityKey: z.string().min(1).max(1000).optional(),
+  maxCostUsd: z.number().positive().finite().max(1_000_000).optional(),
   metadata: z.record(z.string().max(200), z.string().max(10_000)).optional(),
   providerOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   wire: z

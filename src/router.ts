@@ -295,6 +295,7 @@ export class ModelRouter {
       promptTokens,
       ...(typeof request.maxTokens === 'number' ? { maxTokens: request.maxTokens } : {}),
       ...(id === undefined ? {} : { affinityId: id }),
+      ...(typeof request.maxCostUsd === 'number' ? { maxCostUsd: request.maxCostUsd } : {}),
     });
   }
 

@@ -5,7 +5,9 @@ export type BuiltinStrategyName =
   | 'weighted'
   | 'round_robin'
   | 'least_busy'
-  | 'lowest_latency';
+  | 'lowest_latency'
+  | 'cheapest'
+  | 'fastest';
 
 export interface ProviderKey {
   id: string;

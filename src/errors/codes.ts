@@ -18,6 +18,7 @@ export const ROUTER_ERROR_CODES = [
   'PROTOCOL_ERROR',
   'MISSING_DEPENDENCY',
   'CLOSED',
+  'COST_LIMIT_EXCEEDED',
 ] as const;
 
 export type RouterErrorCode = (typeof ROUTER_ERROR_CODES)[number];

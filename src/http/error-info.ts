@@ -63,6 +63,12 @@ const RULES: Record<RouterErrorCode, CodeRule> = {
   PROTOCOL_ERROR: { status: 502, type: 'server_error' },
   MISSING_DEPENDENCY: { status: 500, type: 'server_error' },
   CLOSED: { status: 503, type: 'server_error' },
+  // 400: every candidate costs more than the request allows; a retry costs the same.
+  COST_LIMIT_EXCEEDED: {
+    status: 400,
+    type: 'invalid_request_error',
+    details: ['maxCostUsd', 'cheapestUsd', 'skipped'],
+  },
 };
 
 /** A `QUEUE_TIMEOUT` carries no capacity estimate: ask the client to come back shortly. */

@@ -33,6 +33,8 @@ export interface RequestContext<R extends object = ChatRequest> {
   readonly waited: { queueMs: number };
   /** The request's affinity id (a digest of its target and affinity key), when it has one. */
   readonly affinityId?: string;
+  /** The request's `maxCostUsd`, when it sets one. */
+  readonly maxCostUsd?: number;
 }
 
 /** One attempt, as an attempt body sees it. */

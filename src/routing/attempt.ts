@@ -120,7 +120,7 @@ export async function runAttempt<T, R extends object>(
     const finishedAt = clock.now();
     rt.breakers.success(candidate.ref, finishedAt);
     rt.demotions.lift(candidate.ref);
-    rt.stats.sample(candidate.ref, finishedAt - startedAt, ok.ttftMs);
+    rt.stats.sample(candidate.ref, finishedAt - startedAt, ok.ttftMs, ok.usage.completionTokens);
     const summary: AttemptSummary = {
       attempt: attemptNo,
       providerId: candidate.providerId,

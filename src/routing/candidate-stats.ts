@@ -14,7 +14,13 @@ export class CandidateStats {
   get(ref: string): Entry {
     let e = this.entries.get(ref);
     if (!e) {
-      e = { inFlight: 0, latencyMs: undefined, ttftMs: undefined, samples: 0 };
+      e = {
+        inFlight: 0,
+        latencyMs: undefined,
+        ttftMs: undefined,
+        outputTokensPerSecond: undefined,
+        samples: 0,
+      };
       this.entries.set(ref, e);
     }
     return e;
@@ -28,8 +34,17 @@ export class CandidateStats {
     this.get(ref).inFlight--;
   }
 
-  sample(ref: string, latencyMs: number, ttftMs: number | undefined): void {
+  sample(ref: string, latencyMs: number, ttftMs: number | undefined, outputTokens = 0): void {
     const e = this.get(ref);
+    // Output speed: tokens over the time after the first one (the whole attempt when not streamed).
+    const generatingMs = latencyMs - (ttftMs ?? 0);
+    if (outputTokens > 0 && generatingMs > 0) {
+      const tps = (outputTokens * 1000) / generatingMs;
+      e.outputTokensPerSecond =
+        e.outputTokensPerSecond === undefined
+          ? tps
+          : e.outputTokensPerSecond + ALPHA * (tps - e.outputTokensPerSecond);
+    }
     e.latencyMs = e.latencyMs === undefined ? latencyMs : e.latencyMs + ALPHA * (latencyMs - e.latencyMs);
     if (ttftMs !== undefined)
       e.ttftMs = e.ttftMs === undefined ? ttftMs : e.ttftMs + ALPHA * (ttftMs - e.ttftMs);

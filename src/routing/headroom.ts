@@ -16,7 +16,12 @@ export type SkipReason =
   /** The adapter cannot honour the request without changing its meaning (`cannotServe`). */
   | 'unsupported'
   /** No key of the pool has a secret that resolves (an unset `env:` variable, a failing vault). */
-  | 'secret_unavailable';
+  | 'secret_unavailable'
+  /**
+   * The request's worst-case cost here (prompt estimate and output reserve at the model's prices)
+   * is above its `maxCostUsd`, or the model has no prices to tell.
+   */
+  | 'cost_ceiling';
 
 /** One key's numbers, as the headroom formula reads them. */
 export interface KeyUsage {

@@ -57,6 +57,7 @@ const REASON_TEXT: Record<Skip['reason'], string> = {
   no_embed: 'adapter cannot embed',
   unsupported: 'cannot honour the request',
   secret_unavailable: 'secret unavailable',
+  cost_ceiling: 'above maxCostUsd',
 };
 
 /** The last word on each candidate (a later pass may have seen it again), at most `DETAIL_SKIPS`. */

@@ -12,6 +12,7 @@ import { coolKey, emitFailover } from './failover-effects.js';
 import { type Skip, finalError, interruptedError, skipOf, withAttempts } from './loop-errors.js';
 import { poolState } from './headroom.js';
 import { orderCandidates } from './order.js';
+import { filterCandidates } from './request-filter.js';
 import {
   type AffinityDecision,
   affinityKeyOrder,
@@ -81,11 +82,20 @@ async function loop<T, R extends object>(
   let timedWaitMs = 0; // waited for cooldowns and windows, as the timers count it
   let sameRetries = 0;
 
-  let queue = orderCandidates(rt, rc.target, rc.startedAt);
+  // What the request rules out (its cost ceiling) goes before the strategy and affinity.
+  const size = { promptTokens: rc.promptEstimate, maxTokens: rc.maxOutputTokens };
+  const filtered = filterCandidates(
+    rc.target,
+    { size, maxCostUsd: rc.maxCostUsd },
+    options.defaultMaxOutputTokens,
+  );
+  if (filtered.skipped.length > 0) skipped.push(...filtered.skipped);
+  const target = filtered.target;
+  let queue = target.active.length > 0 ? orderCandidates(rt, target, rc.startedAt, false, size) : [];
   // Affinity: a layer in front of the strategy — the session's candidate (and key) first, if it can serve.
   let affinity: AffinityDecision | undefined;
   if (rc.affinityId !== undefined && rt.affinity) {
-    affinity = await decideAffinity(rt, rc.affinityId, rc.target.active);
+    affinity = await decideAffinity(rt, rc.affinityId, target.active);
     queue = pinFirst(queue, affinity);
   }
   outer: while (queue.length > 0) {

@@ -4,6 +4,7 @@ import { poolState } from './headroom.js';
 import type { Runtime } from './runtime.js';
 import type { QuotaKey } from '../quota/quota-store.js';
 import type { LatencyStats, StrategyCandidate, StrategyContext } from './strategy.js';
+import { type RequestSize, expectedCostUsd, outputReserve } from './expected-cost.js';
 
 /**
  * Order a target's enabled candidates with its strategy (group's, else the router's default).
@@ -14,6 +15,7 @@ export function orderCandidates(
   target: RouteTarget,
   now: number,
   dryRun = false,
+  size: RequestSize = NO_REQUEST,
 ): CandidateEntry[] {
   const name = target.strategy ?? rt.options.defaultStrategy;
   const strategy = rt.strategies.get(name);
@@ -27,6 +29,7 @@ export function orderCandidates(
   context.now = now;
   context.groupName = target.group?.name;
   context.dryRun = dryRun;
+  context.size = size;
   const ordered = strategy(target.active, context) as StrategyCandidate[];
   // A custom strategy may drop candidates, never invent them: keep only entries of this target.
   const active: readonly StrategyCandidate[] = target.active;
@@ -37,6 +40,8 @@ export function orderCandidates(
   return rt.demotions.apply(own, now);
 }
 
+const NO_REQUEST: RequestSize = { promptTokens: 0, maxTokens: undefined };
+
 /**
  * The one strategy context of a router, refilled for each ordering: strategies run synchronously
  * and must not keep it, so one object (and its three methods) serves every request.
@@ -45,12 +50,18 @@ export class RouterStrategyContext implements StrategyContext {
   now = 0;
   groupName: string | undefined = undefined;
   dryRun = false;
+  size: RequestSize = NO_REQUEST;
   readonly random: () => number;
   readonly headroom: (c: StrategyCandidate) => number;
   readonly inFlight: (c: StrategyCandidate) => number;
   readonly latency: (c: StrategyCandidate) => LatencyStats;
+  readonly expectedCostUsd: (c: StrategyCandidate) => number | undefined;
+  readonly expectedOutputTokens: (c: StrategyCandidate) => number;
 
   constructor(rt: Pick<Runtime, 'options' | 'quota' | 'stats'>) {
+    const defaultMax = rt.options.defaultMaxOutputTokens;
+    this.expectedCostUsd = (c) => expectedCostUsd(c as CandidateEntry, this.size, defaultMax);
+    this.expectedOutputTokens = (c) => outputReserve(c as CandidateEntry, this.size, defaultMax);
     const quota = rt.quota;
     const view = (k: QuotaKey) => quota.view(k);
     this.random = rt.options.random;

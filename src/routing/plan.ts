@@ -4,6 +4,7 @@ import { type Operation, adapterSkip } from './attempt-context.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { type SkipReason, poolState } from './headroom.js';
 import { orderCandidates } from './order.js';
+import { filterCandidates } from './request-filter.js';
 import { type AffinityMiss, decideAffinity, pinFirst } from './affinity-pin.js';
 import { resolvePoolSecrets } from './pool-secrets.js';
 import type { Runtime } from './runtime.js';
@@ -61,6 +62,8 @@ export interface PlanRequest {
   maxTokens?: number;
   /** The request's affinity id, when it has one. */
   affinityId?: string;
+  /** The request's `maxCostUsd`, when it sets one. */
+  maxCostUsd?: number;
 }
 
 /**
@@ -74,10 +77,19 @@ export async function planCandidates(
   request?: PlanRequest,
 ): Promise<PlannedCandidate[]> {
   const now = rt.options.clock.now();
-  let ordered: CandidateEntry[] = target.active.length > 0 ? orderCandidates(rt, target, now, true) : [];
+  const size = { promptTokens: request?.promptTokens ?? 0, maxTokens: request?.maxTokens };
+  const filtered = filterCandidates(
+    target,
+    { size, maxCostUsd: request?.maxCostUsd },
+    rt.options.defaultMaxOutputTokens,
+    false,
+  );
+  const allowed = filtered.target;
+  let ordered: CandidateEntry[] =
+    allowed.active.length > 0 ? orderCandidates(rt, allowed, now, true, size) : [];
   let affinity: { candidate: CandidateEntry | undefined; planned: PlannedAffinity } | undefined;
   if (request?.affinityId !== undefined && rt.affinity) {
-    const d = await decideAffinity(rt, request.affinityId, target.active, true);
+    const d = await decideAffinity(rt, request.affinityId, allowed.active, true);
     ordered = pinFirst(ordered, d);
     const planned: PlannedAffinity = { applied: d.applied };
     if (d.entry && d.candidate) planned.keyId = d.entry.keyId;
@@ -111,8 +123,12 @@ export async function planCandidates(
     let retryAfterMs = pool.retryAfterMs;
     const unserved = adapterSkip(rt.options.adapters[c.provider.adapter], operation);
     const reserve = request?.maxTokens ?? c.model.maxOutputTokens ?? rt.options.defaultMaxOutputTokens;
+    const ruledOut = filtered.reasons.get(c);
     if (!c.enabled) skip = 'disabled';
-    else if (unserved) skip = unserved;
+    else if (ruledOut) {
+      skip = ruledOut as SkipReason;
+      retryAfterMs = undefined;
+    } else if (unserved) skip = unserved;
     else if (
       request &&
       c.model.contextWindow !== undefined &&

@@ -15,6 +15,8 @@ export interface LatencyStats {
   latencyMs: number | undefined;
   /** The same for time to first content part (streams). */
   ttftMs: number | undefined;
+  /** EWMA of output tokens per second after the first token (the whole attempt when not streamed). */
+  outputTokensPerSecond?: number | undefined;
   samples: number;
 }
 
@@ -35,6 +37,15 @@ export interface StrategyContext {
   /** Attempts of this candidate currently in flight in this router. */
   inFlight(candidate: StrategyCandidate): number;
   latency(candidate: StrategyCandidate): LatencyStats;
+  /**
+   * The request's expected cost on this candidate, in USD: its prompt estimate at the model's input
+   * price and its output reserve (`maxTokens`, else the model's `maxOutputTokens`, else
+   * `defaultMaxOutputTokens`) at the output price. Undefined when the model has no prices. In
+   * `plan()` without a request: an empty prompt and the default output reserve.
+   */
+  expectedCostUsd?(candidate: StrategyCandidate): number | undefined;
+  /** Output tokens the request expects (its output reserve on this candidate). */
+  expectedOutputTokens?(candidate: StrategyCandidate): number;
 }
 
 /**

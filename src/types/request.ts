@@ -146,6 +146,12 @@ export interface ChatRequest {
    * as the `affinity` option says (`user`, `metadata.user_id`, the cacheable prefix).
    */
   affinityKey?: string;
+  /**
+   * Most this request may cost, in USD: candidates whose worst case (the prompt estimate at the
+   * model's input price plus the output reserve — `maxTokens` — at its output price) is above it, or
+   * that have no prices, are skipped (`cost_ceiling`); none left → `COST_LIMIT_EXCEEDED`.
+   */
+  maxCostUsd?: number;
   /** Passed to the adapter of the provider with that id, untouched. */
   providerOptions?: Record<string, Record<string, unknown>>;
   /** The client's original request, when a relay front door received one (see `WirePassThrough`). */

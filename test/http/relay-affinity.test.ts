@@ -145,3 +145,36 @@ describe('relay: affinity keys from the wire and cached tokens in the answers', 
     expect(mock.calls.length).toBe(from);
   });
 });
+
+describe('relay: a per-tenant cost ceiling through transformRequest', () => {
+  it('COST_LIMIT_EXCEEDED is a 400 in both wire formats, and nothing is called', async () => {
+    const upstream = mockProvider({ name: 'mock' });
+    const priced = new ModelRouter({
+      catalog: {
+        providers: [{ id: 'p', adapter: 'mock', keys: [{ id: 'k1', secret: 'sk-k1' }] }],
+        models: [{ providerId: 'p', modelId: 'm', inputCostPerMTok: 3, outputCostPerMTok: 15 }],
+      },
+      adapters: { mock: upstream },
+    });
+    const relay = await serve(
+      createRelayHandler(priced, { transformRequest: (req) => ({ ...req, maxCostUsd: 0.000001 }) }),
+    );
+    try {
+      const client = new OpenAI({ apiKey: 'client-key', baseURL: `${relay.url}/v1`, maxRetries: 0 });
+      const error = await client.chat.completions
+        .create({ model: 'p/m', messages: [{ role: 'user', content: 'x' }], max_tokens: 100 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('COST_LIMIT_EXCEEDED');
+      const claude = new Anthropic({ apiKey: 'client-key', baseURL: relay.url, maxRetries: 0 });
+      const refused = await claude.messages
+        .create({ model: 'p/m', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] })
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(upstream.calls).toHaveLength(0);
+    } finally {
+      await relay.close();
+      await priced.close();
+    }
+  });
+});
