@@ -73,7 +73,7 @@ describe('invalid options → VALIDATION naming the field', () => {
     ],
     [
       'an unknown group failoverStrategy',
-      { catalog: catalogWith((c) => (c.groups![0]!.failoverStrategy = 'fastest')) },
+      { catalog: catalogWith((c) => (c.groups![0]!.failoverStrategy = 'quickest')) },
       'catalog.groups[0].failoverStrategy',
     ],
     [
@@ -111,7 +111,7 @@ describe('invalid options → VALIDATION naming the field', () => {
     ['idleMs NaN', { timeouts: { idleMs: Number.NaN } }, 'options.timeouts.idleMs'],
     ['queueWaitMs negative', { timeouts: { queueWaitMs: -1 } }, 'options.timeouts.queueWaitMs'],
     ['a misspelled timeout', { timeouts: { attemptTimeout: 5 } as never }, 'options.timeouts.attemptTimeout'],
-    ['an unknown defaultStrategy', { defaultStrategy: 'fastest' }, 'options.defaultStrategy'],
+    ['an unknown defaultStrategy', { defaultStrategy: 'quickest' }, 'options.defaultStrategy'],
     ['cooldown.minMs > maxMs', { cooldown: { minMs: 10_000, maxMs: 5_000 } }, 'options.cooldown.minMs'],
     ['maxAttempts 0', { maxAttempts: 0 }, 'options.maxAttempts'],
     ['maxAttempts 2.5', { maxAttempts: 2.5 }, 'options.maxAttempts'],
