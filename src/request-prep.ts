@@ -152,6 +152,7 @@ export class RequestPreparer {
       maxOutputTokens: resolved.maxTokens,
       ...(id === undefined ? {} : { affinityId: id }),
       ...(resolved.maxCostUsd === undefined ? {} : { maxCostUsd: resolved.maxCostUsd }),
+      ...(resolved.tags === undefined || resolved.tags.length === 0 ? {} : { tags: resolved.tags }),
     };
   }
 

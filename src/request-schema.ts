@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalid, parseOrThrow } from './errors/validation.js';
+import { tagsSchema } from './catalog/inputs.js';
 import type { ChatRequest } from './types/request.js';
 import { MAX_JSON_DEPTH, tooDeep } from './util/json-depth.js';
 
@@ -98,6 +99,7 @@ const requestSchema = z.strictObject({
   user: z.string().max(500).optional(),
   affinityKey: z.string().min(1).max(1000).optional(),
   maxCostUsd: z.number().positive().finite().max(1_000_000).optional(),
+  tags: tagsSchema.optional(),
   metadata: z.record(z.string().max(200), z.string().max(10_000)).optional(),
   providerOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   wire: z

@@ -296,6 +296,7 @@ export class ModelRouter {
       ...(typeof request.maxTokens === 'number' ? { maxTokens: request.maxTokens } : {}),
       ...(id === undefined ? {} : { affinityId: id }),
       ...(typeof request.maxCostUsd === 'number' ? { maxCostUsd: request.maxCostUsd } : {}),
+      ...(Array.isArray(request.tags) ? { tags: request.tags.filter((t) => typeof t === 'string') } : {}),
     });
   }
 

@@ -21,6 +21,8 @@ export interface CandidateEntry extends StrategyCandidate {
   readonly enabled: boolean;
   /** `providerId/modelId`. */
   readonly ref: string;
+  /** The member's tags and its model's, for a request's `tags` filter. */
+  readonly tags: ReadonlySet<string>;
 }
 
 export interface RouteTarget {
@@ -128,7 +130,9 @@ export class CatalogCache {
         const model = this.models.get(`${m.providerId}/${m.modelId}`);
         const provider = this.providers.get(m.providerId);
         if (!model || !provider) return; // storage keeps members valid; a stale one is not a candidate
-        all.push(this.entry(provider, model, m.priority, m.weight, index, m.enabled && group.enabled));
+        all.push(
+          this.entry(provider, model, m.priority, m.weight, index, m.enabled && group.enabled, m.tags),
+        );
       });
       return {
         kind: 'group',
@@ -184,6 +188,7 @@ export class CatalogCache {
     weight: number,
     index: number,
     memberEnabled: boolean,
+    memberTags?: readonly string[],
   ): CandidateEntry {
     return {
       providerId: provider.id,
@@ -196,6 +201,7 @@ export class CatalogCache {
       keys: this.pools.get(provider.id) ?? [],
       enabled: memberEnabled && provider.enabled && model.enabled,
       ref: `${provider.id}/${model.modelId}`,
+      tags: new Set([...(memberTags ?? []), ...(model.tags ?? [])]),
     };
   }
 }

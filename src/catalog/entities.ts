@@ -52,6 +52,7 @@ export function newModel(input: ModelInput, now: string): Model {
       outputCostPerMTok: input.outputCostPerMTok,
       cacheReadCostPerMTok: input.cacheReadCostPerMTok,
       cacheWriteCostPerMTok: input.cacheWriteCostPerMTok,
+      tags: tagList(input.tags),
     }),
     enabled: input.enabled ?? true,
     createdAt: now,
@@ -67,6 +68,7 @@ export function newMember(groupId: string, input: MemberInput, now: string): Gro
     modelId: input.modelId,
     priority: input.priority ?? 0,
     weight: input.weight ?? 1,
+    ...defined({ tags: tagList(input.tags) }),
     enabled: input.enabled ?? true,
     createdAt: now,
     updatedAt: now,
@@ -100,6 +102,12 @@ export function applyPatch(target: object, patch: object): void {
     if (v === null) delete t[k];
     else t[k] = v;
   }
+}
+
+/** Tags without duplicates, in first-seen order; none → undefined (the field stays absent). */
+export function tagList(tags: readonly string[] | null | undefined): string[] | undefined {
+  if (!tags || tags.length === 0) return undefined;
+  return [...new Set(tags)];
 }
 
 /** Both halves of a member's model reference, as one map key. */

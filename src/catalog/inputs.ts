@@ -27,6 +27,20 @@ export const providerIdSchema = z
 
 const limit = z.number().int().positive().max(1e12);
 
+/**
+ * Tags of models and group members (`region:eu`, `zdr`, `tier:premium`): at most 64, each 1–100
+ * printable characters without spaces. A request's `tags` keep only candidates that carry all of them.
+ */
+export const tagsSchema = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[^\s\u0000-\u001f\u007f]+$/, 'a tag is printable and has no spaces'),
+  )
+  .max(64);
+
 export const secretSchema = z
   .string()
   .min(1)
@@ -75,6 +89,7 @@ export const modelInputSchema = z.strictObject({
   outputCostPerMTok: z.number().nonnegative().finite().optional(),
   cacheReadCostPerMTok: z.number().nonnegative().finite().optional(),
   cacheWriteCostPerMTok: z.number().nonnegative().finite().optional(),
+  tags: tagsSchema.optional(),
   enabled: z.boolean().optional(),
 });
 
@@ -84,6 +99,7 @@ export const memberInputSchema = z.strictObject({
   modelId: modelIdSchema,
   priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
   weight: z.number().nonnegative().finite().max(1e9).optional(),
+  tags: tagsSchema.optional(),
   enabled: z.boolean().optional(),
 });
 

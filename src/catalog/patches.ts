@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { baseUrlSchema, idSchema, modelIdSchema, providerIdSchema, secretSchema } from './inputs.js';
+import {
+  baseUrlSchema,
+  idSchema,
+  modelIdSchema,
+  providerIdSchema,
+  secretSchema,
+  tagsSchema,
+} from './inputs.js';
 
 /*
  * Patch schemas for the catalog updates. A field left out is unchanged; an optional field given as
@@ -35,6 +42,8 @@ export const modelPatchSchema = z.strictObject({
   outputCostPerMTok: cost.nullable().optional(),
   cacheReadCostPerMTok: cost.nullable().optional(),
   cacheWriteCostPerMTok: cost.nullable().optional(),
+  /** Replaces the model's tags; `null` or `[]` clears them. */
+  tags: tagsSchema.nullable().optional(),
   enabled: z.boolean().optional(),
 });
 

@@ -55,6 +55,8 @@ export interface Model {
   cacheReadCostPerMTok?: number;
   /** USD per million prompt tokens written to the provider's prompt cache (absent: `inputCostPerMTok`). */
   cacheWriteCostPerMTok?: number;
+  /** Tags every group member on this model carries too (`region:eu`, `zdr`). */
+  tags?: string[];
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
@@ -69,6 +71,8 @@ export interface GroupMember {
   priority: number;
   /** For the `weighted` strategy. */
   weight: number;
+  /** Tags of this member, beside its model's (`region:eu`, `tier:premium`); requests filter on them. */
+  tags?: string[];
   enabled: boolean;
   createdAt: string;
   updatedAt: string;

@@ -42,7 +42,12 @@ const RULES: Record<RouterErrorCode, CodeRule> = {
   },
   // 400, not 422: a name with no usable candidate stays so until the catalog changes, and LangChain
   // retries 422 (it spares only 400–407, 409 and 413).
-  NO_CANDIDATES: { status: 400, type: 'invalid_request_error', param: 'model', details: ['model'] },
+  NO_CANDIDATES: {
+    status: 400,
+    type: 'invalid_request_error',
+    param: 'model',
+    details: ['model', 'tags', 'filtered'],
+  },
   QUOTA_EXHAUSTED: { status: 429, type: 'rate_limit_error' },
   QUEUE_TIMEOUT: { status: 429, type: 'rate_limit_error' },
   // 424 Failed Dependency: the upstreams this request depends on failed, after the router's own

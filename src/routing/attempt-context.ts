@@ -35,6 +35,8 @@ export interface RequestContext<R extends object = ChatRequest> {
   readonly affinityId?: string;
   /** The request's `maxCostUsd`, when it sets one. */
   readonly maxCostUsd?: number;
+  /** The request's `tags`, when it sets some. */
+  readonly tags?: readonly string[];
 }
 
 /** One attempt, as an attempt body sees it. */

@@ -21,7 +21,9 @@ export type SkipReason =
    * The request's worst-case cost here (prompt estimate and output reserve at the model's prices)
    * is above its `maxCostUsd`, or the model has no prices to tell.
    */
-  | 'cost_ceiling';
+  | 'cost_ceiling'
+  /** The member and its model do not carry every tag the request asks for. */
+  | 'tags';
 
 /** One key's numbers, as the headroom formula reads them. */
 export interface KeyUsage {

@@ -58,6 +58,7 @@ const REASON_TEXT: Record<Skip['reason'], string> = {
   unsupported: 'cannot honour the request',
   secret_unavailable: 'secret unavailable',
   cost_ceiling: 'above maxCostUsd',
+  tags: 'lacks a requested tag',
 };
 
 /** The last word on each candidate (a later pass may have seen it again), at most `DETAIL_SKIPS`. */

@@ -82,11 +82,11 @@ async function loop<T, R extends object>(
   let timedWaitMs = 0; // waited for cooldowns and windows, as the timers count it
   let sameRetries = 0;
 
-  // What the request rules out (its cost ceiling) goes before the strategy and affinity.
+  // What the request rules out (its tags, its cost ceiling) goes before the strategy and affinity.
   const size = { promptTokens: rc.promptEstimate, maxTokens: rc.maxOutputTokens };
   const filtered = filterCandidates(
     rc.target,
-    { size, maxCostUsd: rc.maxCostUsd },
+    { size, maxCostUsd: rc.maxCostUsd, tags: rc.tags },
     options.defaultMaxOutputTokens,
   );
   if (filtered.skipped.length > 0) skipped.push(...filtered.skipped);

@@ -64,6 +64,8 @@ export interface PlanRequest {
   affinityId?: string;
   /** The request's `maxCostUsd`, when it sets one. */
   maxCostUsd?: number;
+  /** The request's `tags`, when it sets some. */
+  tags?: readonly string[];
 }
 
 /**
@@ -80,7 +82,7 @@ export async function planCandidates(
   const size = { promptTokens: request?.promptTokens ?? 0, maxTokens: request?.maxTokens };
   const filtered = filterCandidates(
     target,
-    { size, maxCostUsd: request?.maxCostUsd },
+    { size, maxCostUsd: request?.maxCostUsd, tags: request?.tags },
     rt.options.defaultMaxOutputTokens,
     false,
   );

@@ -18,6 +18,7 @@ import {
   newGroup,
   newKey,
   newMember,
+  tagList,
   newModel,
   newProvider,
 } from '../catalog/entities.js';
@@ -283,7 +284,8 @@ export function memoryStorage(options: MemoryStorageOptions = {}): MemoryStorage
             }
           }
         }
-        applyPatch(m, patch);
+        // Tags are replaced as a whole; an empty list clears them (the field goes absent).
+        applyPatch(m, patch.tags === undefined ? patch : { ...patch, tags: tagList(patch.tags) ?? null });
         m.updatedAt = now;
         return m;
       }),

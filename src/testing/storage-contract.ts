@@ -3,6 +3,7 @@ import type { UsageRecord } from '../types/usage-record.js';
 import { generalCases } from './storage-contract/general-cases.js';
 import { groupCases } from './storage-contract/group-cases.js';
 import { providerCases } from './storage-contract/provider-cases.js';
+import { tagCases } from './storage-contract/tag-cases.js';
 
 /** One case of a contract suite: run it from any test runner; it throws an `Error` on failure. */
 export interface ContractCase {
@@ -38,7 +39,7 @@ const isHarness = (value: RouterStorage | StorageHarness): value is StorageHarne
  * ```
  */
 export function storageContract(makeStorage: MakeStorage): ContractCase[] {
-  return [...providerCases, ...groupCases, ...generalCases].map((c) => ({
+  return [...providerCases, ...groupCases, ...tagCases, ...generalCases].map((c) => ({
     name: c.name,
     async run() {
       const made = await makeStorage();

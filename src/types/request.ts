@@ -152,6 +152,11 @@ export interface ChatRequest {
    * that have no prices, are skipped (`cost_ceiling`); none left → `COST_LIMIT_EXCEEDED`.
    */
   maxCostUsd?: number;
+  /**
+   * Keep only candidates whose group member or model carries every one of these tags
+   * (`['region:eu', 'zdr']`), before the strategy runs; none left → `NO_CANDIDATES`.
+   */
+  tags?: string[];
   /** Passed to the adapter of the provider with that id, untouched. */
   providerOptions?: Record<string, Record<string, unknown>>;
   /** The client's original request, when a relay front door received one (see `WirePassThrough`). */

@@ -16,6 +16,7 @@ const MEMBER_COLUMNS = [
   'model_id',
   'priority',
   'weight',
+  'tags',
   'enabled',
 ] as const;
 
@@ -34,6 +35,7 @@ export function groupWrites(ctx: PgContext): GroupWrites {
     m.modelId,
     m.priority,
     m.weight,
+    m.tags ?? [],
     m.enabled,
   ];
 

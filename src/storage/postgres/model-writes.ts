@@ -1,6 +1,6 @@
 import type { ModelInput } from '../../catalog/inputs.js';
 import type { Model } from '../../catalog/types.js';
-import { newModel } from '../../catalog/entities.js';
+import { newModel, tagList } from '../../catalog/entities.js';
 import type { ModelPatch, RouterStorage } from '../storage.js';
 import { notFound } from '../storage-errors.js';
 import { type PgContext, updateRow } from './context.js';
@@ -26,8 +26,8 @@ export function modelWrites(ctx: PgContext): ModelWrites {
         const [row] = await tx.unsafe(
           `insert into ${t('models')} (id, provider_id, model_id, context_window, max_output_tokens,
              input_cost_per_mtok, output_cost_per_mtok, cache_read_cost_per_mtok,
-             cache_write_cost_per_mtok, enabled)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning *`,
+             cache_write_cost_per_mtok, tags, enabled)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11) returning *`,
           [
             m.id,
             m.providerId,
@@ -38,6 +38,7 @@ export function modelWrites(ctx: PgContext): ModelWrites {
             m.outputCostPerMTok ?? null,
             m.cacheReadCostPerMTok ?? null,
             m.cacheWriteCostPerMTok ?? null,
+            m.tags ?? [],
             m.enabled,
           ],
         );
@@ -47,7 +48,12 @@ export function modelWrites(ctx: PgContext): ModelWrites {
 
     async updateModel(id: string, patch: ModelPatch): Promise<Model> {
       return transaction(await ctx.client(), 'update a model', async (tx) => {
-        const row = await updateRow(tx, t('models'), patchColumns(patch, COLUMNS.model), { id });
+        // Tags are replaced as a whole; `null` clears them (the column is never NULL).
+        const columns = patchColumns(
+          patch.tags === undefined ? patch : { ...patch, tags: tagList(patch.tags) ?? [] },
+          COLUMNS.model,
+        );
+        const row = await updateRow(tx, t('models'), columns, { id });
         if (!row) throw notFound('model', id);
         // A rename has cascaded to the members (ON UPDATE CASCADE); they are touched under the new name.
         if (patch.modelId !== undefined)

@@ -82,10 +82,17 @@ export function toModel(row: Row): Model {
       },
       Number,
     ),
+    ...tagsOf(row),
     enabled: row.enabled === true,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };
+}
+
+/** The `tags` column (a text[] from `returning *`, a JSON array from the load): absent when empty. */
+function tagsOf(row: Row): { tags?: string[] } {
+  const v = row.tags;
+  return Array.isArray(v) && v.length > 0 ? { tags: v.map(String) } : {};
 }
 
 export function toMember(row: Row): GroupMember {
@@ -96,6 +103,7 @@ export function toMember(row: Row): GroupMember {
     modelId: str(row.model_id),
     priority: Number(row.priority),
     weight: Number(row.weight),
+    ...tagsOf(row),
     enabled: row.enabled === true,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
@@ -157,6 +165,7 @@ export const COLUMNS = {
     outputCostPerMTok: 'output_cost_per_mtok',
     cacheReadCostPerMTok: 'cache_read_cost_per_mtok',
     cacheWriteCostPerMTok: 'cache_write_cost_per_mtok',
+    tags: 'tags',
     enabled: 'enabled',
   },
   group: {
