@@ -31,13 +31,22 @@ const limit = z.number().int().positive().max(1e12);
  * Tags of models and group members (`region:eu`, `zdr`, `tier:premium`): at most 64, each 1–100
  * printable characters without spaces. A request's `tags` keep only candidates that carry all of them.
  */
+function isTag(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0x85 || c === 0xa0 || (c >= 0x2000 && c <= 0x200a)) return false;
+    if (c === 0x2028 || c === 0x2029 || c === 0x3000 || c === 0xfeff) return false;
+  }
+  return true;
+}
+
 export const tagsSchema = z
   .array(
     z
       .string()
       .min(1)
       .max(100)
-      .regex(/^[^\s\u0000-\u001f\u007f]+$/, 'a tag is printable and has no spaces'),
+      .refine(isTag, 'a tag is printable and has no spaces'),
   )
   .max(64);
 
