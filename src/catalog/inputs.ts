@@ -41,13 +41,7 @@ function isTag(s: string): boolean {
 }
 
 export const tagsSchema = z
-  .array(
-    z
-      .string()
-      .min(1)
-      .max(100)
-      .refine(isTag, 'a tag is printable and has no spaces'),
-  )
+  .array(z.string().min(1).max(100).refine(isTag, 'a tag is printable and has no spaces'))
   .max(64);
 
 export const secretSchema = z
