@@ -7,7 +7,7 @@ import type { GroupPatch, RouterStorage } from '../storage.js';
 import { notFound } from '../storage-errors.js';
 import { type PgContext, insertRows, updateRow } from './context.js';
 import { transaction } from './pg-errors.js';
-import { COLUMNS, patchColumns, toGroup, toMember } from './rows.js';
+import { COLUMNS, patchColumns, pgTags, toGroup, toMember } from './rows.js';
 
 const MEMBER_COLUMNS = [
   'id',
@@ -35,7 +35,7 @@ export function groupWrites(ctx: PgContext): GroupWrites {
     m.modelId,
     m.priority,
     m.weight,
-    m.tags ?? [],
+    pgTags(m.tags),
     m.enabled,
   ];
 

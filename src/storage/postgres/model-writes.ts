@@ -5,7 +5,7 @@ import type { ModelPatch, RouterStorage } from '../storage.js';
 import { notFound } from '../storage-errors.js';
 import { type PgContext, updateRow } from './context.js';
 import { transaction } from './pg-errors.js';
-import { COLUMNS, patchColumns, toModel } from './rows.js';
+import { COLUMNS, patchColumns, pgTags, toModel } from './rows.js';
 
 type ModelWrites = Pick<RouterStorage, 'createModel' | 'updateModel' | 'deleteModel'>;
 
@@ -38,7 +38,7 @@ export function modelWrites(ctx: PgContext): ModelWrites {
             m.outputCostPerMTok ?? null,
             m.cacheReadCostPerMTok ?? null,
             m.cacheWriteCostPerMTok ?? null,
-            m.tags ?? [],
+            pgTags(m.tags),
             m.enabled,
           ],
         );
@@ -50,7 +50,7 @@ export function modelWrites(ctx: PgContext): ModelWrites {
       return transaction(await ctx.client(), 'update a model', async (tx) => {
         // Tags are replaced as a whole; `null` clears them (the column is never NULL).
         const columns = patchColumns(
-          patch.tags === undefined ? patch : { ...patch, tags: tagList(patch.tags) ?? [] },
+          patch.tags === undefined ? patch : { ...patch, tags: pgTags(tagList(patch.tags)) },
           COLUMNS.model,
         );
         const row = await updateRow(tx, t('models'), columns, { id });

@@ -186,3 +186,11 @@ export function patchColumns(patch: object, columns: Record<string, string>): Re
   }
   return out;
 }
+
+/**
+ * Tags as a `text[]` parameter. postgres.js sends an empty array as `''`, which Postgres refuses as
+ * an array literal: the empty one goes as `'{}'`.
+ */
+export function pgTags(tags: readonly string[] | undefined): readonly string[] | string {
+  return tags && tags.length > 0 ? tags : '{}';
+}
