@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { ModelRouter } from '../../src/index.js';
 import { gemini } from '../../src/providers/index.js';
 import type { ChatMessage } from '../../src/types/request.js';
 import {
@@ -25,6 +26,13 @@ const STREAM_URL = `${BASE}/models/gemini-2.5-flash:streamGenerateContent`;
 const KEY = 'AIzaSy-test-gemini-key-0001';
 const clock = { now: () => Date.parse('2025-01-01T00:00:00Z') };
 const server = useServer();
+/** The arguments `stream-partial-args.sse` streams for get_weather, path by path. */
+const WEATHER_ARGS = {
+  city: 'Paris, France',
+  days: 3,
+  options: { alerts: true, 'unit system': null },
+  tags: ['rain', 'wind'],
+};
 
 let ids = 0;
 const adapter = (options: Parameters<typeof gemini>[0] = {}) =>
@@ -450,6 +458,167 @@ describe('gemini().stream', () => {
         id: 'stream-fc',
       },
     ]);
+  });
+
+  it("accumulates Gemini 3's streamed function-call arguments (partialArgs at JSON paths, strings continued while willContinue holds)", async () => {
+    ids = 0;
+    answer(() => sseResponse(sseFixture('gemini', 'stream-partial-args'), { chunkBytes: 23 }), STREAM_URL);
+    const parts = await collect((await adapter().stream(call())).parts);
+    expect(parts).toEqual([
+      { type: 'text-delta', text: 'Let me check.' },
+      // Announced by its first part, its arguments whole once its last part arrived.
+      { type: 'tool-call-delta', index: 0, id: 'call_gen_1', name: 'get_weather', argumentsDelta: '' },
+      {
+        type: 'reasoning-delta',
+        family: 'gemini',
+        index: 0,
+        signature: 'partial-call-sig-1',
+        id: 'call_gen_1',
+      },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: expect.any(String) },
+      { type: 'tool-call-delta', index: 1, id: 'call_gen_2', name: 'get_time', argumentsDelta: '' },
+      { type: 'tool-call-delta', index: 1, argumentsDelta: '{"tz":"Europe/Paris"}' },
+      {
+        type: 'finish',
+        finishReason: { unified: 'tool_calls', raw: 'STOP' },
+        usage: { promptTokens: 52, completionTokens: 31, totalTokens: 83 },
+        responseModel: 'gemini-3-pro-preview',
+        id: 'stream-partial',
+      },
+    ]);
+    expect(JSON.parse((parts[3] as { argumentsDelta: string }).argumentsDelta)).toEqual(WEATHER_ARGS);
+  });
+
+  it('streamed arguments through the router: the result holds each call whole, and the next turn sends them back as args', async () => {
+    const router = new ModelRouter({
+      catalog: {
+        providers: [{ id: 'gemini', adapter: 'gemini', keys: [{ id: 'g-1', secret: KEY }] }],
+        models: [{ providerId: 'gemini', modelId: 'gemini-2.5-flash' }],
+      },
+      adapters: { gemini: adapter() },
+    });
+    try {
+      answer(() => sseResponse(sseFixture('gemini', 'stream-partial-args')), STREAM_URL);
+      const s = router.stream({
+        model: 'gemini-2.5-flash',
+        messages: [{ role: 'user', content: 'Weather?' }],
+      });
+      for await (const _ of s) {
+        // read to the end
+      }
+      const result = await s.result;
+      expect(result.finishReason.unified).toBe('tool_calls');
+      const calls = result.message.toolCalls!;
+      expect(calls.map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([
+        ['get_weather', WEATHER_ARGS],
+        ['get_time', { tz: 'Europe/Paris' }],
+      ]);
+      const seen = answer(() => replay(exchange('gemini', 'generate-plain')));
+      const assistant: ChatMessage = {
+        role: 'assistant',
+        // Reasoning goes back as content parts: the call's signature is bound to it by id.
+        content: [{ type: 'text', text: result.message.content }, ...(result.message.reasoning ?? [])],
+        toolCalls: calls,
+      };
+      await router.complete({
+        model: 'gemini-2.5-flash',
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          assistant,
+          ...calls.map((c) => ({ role: 'tool' as const, toolCallId: c.id, content: '{"ok":true}' })),
+        ],
+      });
+      const model = (seen[0]!.body.contents as { role: string; parts: Record<string, unknown>[] }[]).find(
+        (c) => c.role === 'model',
+      )!;
+      const sentCalls = model.parts.filter((p) => 'functionCall' in p);
+      expect(sentCalls.map((p) => p.functionCall)).toEqual([
+        { name: 'get_weather', args: WEATHER_ARGS },
+        { name: 'get_time', args: { tz: 'Europe/Paris' } },
+      ]);
+      expect(sentCalls[0]!.thoughtSignature).toBe('partial-call-sig-1');
+    } finally {
+      await router.close();
+    }
+  });
+
+  const partialEvent = (functionCall: Record<string, unknown>, finish = false) =>
+    `data: ${JSON.stringify({
+      candidates: [
+        {
+          content: { parts: [{ functionCall }], role: 'model' },
+          index: 0,
+          ...(finish ? { finishReason: 'STOP' } : {}),
+        },
+      ],
+    })}\r\n\r\n`;
+  const open = partialEvent({ name: 'f', willContinue: true });
+  const hostile: [string, string][] = [
+    [
+      'an array index of 2³²−2 (no sparse array)',
+      open + partialEvent({ partialArgs: [{ jsonPath: '$.a[4294967294]', stringValue: 'x' }] }, true),
+    ],
+    [
+      'an index past the end of its array',
+      open + partialEvent({ partialArgs: [{ jsonPath: '$.a[3]', stringValue: 'x' }] }, true),
+    ],
+    [
+      'a continuation with no call open',
+      partialEvent({ partialArgs: [{ jsonPath: '$.a', stringValue: 'x' }] }, true),
+    ],
+    [
+      'a stream that ends inside a call',
+      open + partialEvent({ partialArgs: [{ jsonPath: '$.a', stringValue: 'x' }], willContinue: true }, true),
+    ],
+    ['another call before the first ended', open + partialEvent({ name: 'g', args: {} }, true)],
+    [
+      'a path deeper than 32',
+      open + partialEvent({ partialArgs: [{ jsonPath: `$${'.a'.repeat(40)}`, stringValue: 'x' }] }, true),
+    ],
+    [
+      'a filter expression',
+      open + partialEvent({ partialArgs: [{ jsonPath: '$..a[?(@.b)]', stringValue: 'x' }] }, true),
+    ],
+    [
+      'arguments past limits.maxBodyBytes',
+      open +
+        partialEvent({
+          partialArgs: [{ jsonPath: '$.a', stringValue: 'x'.repeat(3000), willContinue: true }],
+          willContinue: true,
+        }) +
+        partialEvent({ partialArgs: [{ jsonPath: '$.a', stringValue: 'x'.repeat(3000) }] }, true),
+    ],
+  ];
+  for (const [name, body] of hostile) {
+    it(`streamed arguments: ${name} is a protocol error`, async () => {
+      answer(() => sseResponse(body), STREAM_URL);
+      const stream = await adapter({ limits: { maxBodyBytes: 4096 } }).stream(call());
+      const { error } = await collectUntilError(stream.parts);
+      expect(error).toMatchObject({ kind: 'protocol' });
+    });
+  }
+
+  it('streamed arguments: keys like __proto__ are ordinary keys, nothing is polluted', async () => {
+    const body =
+      open +
+      partialEvent(
+        {
+          partialArgs: [
+            { jsonPath: "$['__proto__'].polluted", boolValue: true },
+            { jsonPath: '$.constructor', stringValue: 'c' },
+          ],
+        },
+        true,
+      );
+    answer(() => sseResponse(body), STREAM_URL);
+    const parts = await collect((await adapter().stream(call())).parts);
+    const args = parts.find((p) => p.type === 'tool-call-delta' && p.argumentsDelta !== '') as {
+      argumentsDelta: string;
+    };
+    expect(JSON.parse(args.argumentsDelta)).toEqual(
+      JSON.parse('{"__proto__":{"polluted":true},"constructor":"c"}'),
+    );
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });
 
   const broken: [string, string, Record<string, unknown>][] = [

@@ -58,7 +58,17 @@ export type ChunkItem =
   | { kind: 'text'; text: string }
   | { kind: 'thought'; text: string }
   | { kind: 'signature'; signature: string }
-  | { kind: 'call'; name: string; args: string; id?: string; signature?: string };
+  | { kind: 'call'; name: string; args: string; id?: string; signature?: string }
+  /** One part of a call whose arguments are streamed (`partialArgs` / `willContinue`, Gemini 3 on Vertex). */
+  | {
+      kind: 'call-part';
+      name?: string;
+      id?: string;
+      signature?: string;
+      args?: unknown;
+      partialArgs: unknown[];
+      willContinue: boolean;
+    };
 
 /** What one `GenerateContentResponse` (a whole answer or one stream chunk) holds for the router. */
 export interface GeminiChunk {
@@ -104,7 +114,23 @@ export function readChunk(ctx: CallContext, json: unknown): GeminiChunk {
     if (!isObject(part)) continue;
     const signature = str(part.thoughtSignature);
     if (isObject(part.functionCall)) {
-      const name = str(part.functionCall.name);
+      const fc = part.functionCall;
+      const name = str(fc.name);
+      if (fc.willContinue === true || fc.partialArgs !== undefined || !name) {
+        const id = str(fc.id);
+        if (fc.partialArgs !== undefined && !Array.isArray(fc.partialArgs))
+          throw protocolError(ctx, 'functionCall.partialArgs is not an array');
+        chunk.items.push({
+          kind: 'call-part',
+          partialArgs: (fc.partialArgs as unknown[] | undefined) ?? [],
+          willContinue: fc.willContinue === true,
+          ...(name ? { name } : {}),
+          ...(id ? { id } : {}),
+          ...(signature ? { signature } : {}),
+          ...(fc.args !== undefined && fc.args !== null ? { args: fc.args } : {}),
+        });
+        continue;
+      }
       if (!name) throw protocolError(ctx, 'a functionCall part has no name');
       const args = part.functionCall.args;
       const id = str(part.functionCall.id);
@@ -147,6 +173,8 @@ export function fromGenerateContent(
       thought.text += item.text;
     } else if (item.kind === 'signature') {
       reasoning.push({ type: 'reasoning', family: GEMINI_FAMILY, signature: item.signature });
+    } else if (item.kind === 'call-part') {
+      throw protocolError(ctx, 'a partial function call in a whole (non-streamed) response');
     } else {
       const id = item.id ?? generateId();
       toolCalls.push({ id, name: item.name, arguments: item.args });
