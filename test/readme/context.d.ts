@@ -13,6 +13,8 @@ declare function myStorage(): import('model-router').RouterStorage;
 declare const tenants: Map<string, { tenantId: string }>;
 /** Your session store. */
 declare const sessions: { lookup(authorization: string | null): Promise<{ role: 'admin' } | undefined> };
+/** Your tenant lookup by API key. */
+declare function tenantFor(apiKey: string | null): { tenantId: string } | null;
 declare function checkScraper(request: Request): { scraper: string } | null;
 declare const featureFlags: { get(flag: string): Promise<boolean> };
 declare function isBusinessHours(): boolean;

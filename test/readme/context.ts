@@ -38,4 +38,5 @@ Object.assign(globalThis, {
   router: new ModelRouter({ catalog, adapters }),
   featureFlags: { get: async (_flag: string) => false },
   isBusinessHours: () => true,
+  tenantFor: (apiKey: string | null) => (apiKey ? { tenantId: 'readme' } : null),
 });
