@@ -4,6 +4,7 @@ import { createContext, protocolError } from '../shared/context.js';
 import { errorFromBody, isErrorBody, postJson, readJson } from '../shared/http.js';
 import { type JsonObject, count, isObject } from '../shared/json.js';
 import type { ResolvedLimits } from '../shared/limits.js';
+import type { HttpFetch } from '../shared/transport.js';
 import { joinUrl } from '../shared/url.js';
 import { toMessagesBody } from './request.js';
 
@@ -11,7 +12,7 @@ import { toMessagesBody } from './request.js';
 const COUNTED = ['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'mcp_servers'];
 
 export interface CountSettings {
-  fetch: typeof globalThis.fetch | undefined;
+  fetch: HttpFetch | undefined;
   limits: ResolvedLimits;
   clock: Clock;
   baseURL: string;

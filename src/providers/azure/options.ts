@@ -33,7 +33,7 @@ export interface AzureOpenAIOptions {
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
   /** Extra headers on every request. The auth header is the adapter's and wins. */
   headers?: Record<string, string>;
-  /** @default globalThis.fetch (read at call time) */
+  /** As `openaiCompatible`'s `fetch`. @default node:http(s), or `globalThis.fetch` once replaced */
   fetch?: typeof globalThis.fetch;
   limits?: AdapterLimits;
   /** @default systemClock */

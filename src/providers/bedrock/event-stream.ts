@@ -1,6 +1,7 @@
 import type { AdapterStreamPart } from '../../types/stream.js';
 import { type CallContext, protocolError, transportError } from '../shared/context.js';
 import type { SseStep } from '../shared/sse.js';
+import type { HttpBody } from '../shared/transport.js';
 
 /** One decoded `application/vnd.amazon.eventstream` message: its string headers and its payload. */
 export interface EventMessage {
@@ -80,7 +81,7 @@ class Framer {
  */
 export function eventStreamParts(
   ctx: CallContext,
-  body: ReadableStream<Uint8Array>,
+  body: HttpBody,
   decode: DecodeMessage,
   decoder: EventDecoder,
 ): AsyncIterable<AdapterStreamPart> {

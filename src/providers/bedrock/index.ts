@@ -6,6 +6,7 @@ import { lowerCaseKeys } from '../shared/headers.js';
 import { eventStreamBody, postJson, readJson } from '../shared/http.js';
 import { resolveLimits } from '../shared/limits.js';
 import { parseRateLimitHeaders } from '../shared/rate-limit-headers.js';
+import type { HttpResponse } from '../shared/transport.js';
 import { joinUrl } from '../shared/url.js';
 import { checkRegion, readCredentials } from './credentials.js';
 import { refineHttpError } from './errors.js';
@@ -42,7 +43,7 @@ export function bedrock(options: BedrockOptions = {}): ProviderAdapter {
     ctx: CallContext,
     call: ProviderCall,
     stream: boolean,
-  ): Promise<{ response: Response; warnings: RouterWarning[] | undefined }> {
+  ): Promise<{ response: HttpResponse; warnings: RouterWarning[] | undefined }> {
     const creds = readCredentials(ctx, call.apiKey, region);
     const base =
       call.provider.baseUrl ?? options.baseURL ?? `https://bedrock-runtime.${creds.region}.amazonaws.com`;

@@ -5,6 +5,7 @@ import { errorFromBody, isErrorBody, postJson, readJson } from '../shared/http.j
 import { isObject, str } from '../shared/json.js';
 import type { ResolvedLimits } from '../shared/limits.js';
 import { parseRateLimitHeaders } from '../shared/rate-limit-headers.js';
+import type { HttpFetch } from '../shared/transport.js';
 import { joinUrl } from '../shared/url.js';
 import type { Clock } from '../../util/clock.js';
 import { mapUsage } from './response.js';
@@ -12,7 +13,7 @@ import { mapUsage } from './response.js';
 export interface EmbedSettings {
   name: string;
   baseURL: string;
-  fetch: typeof globalThis.fetch | undefined;
+  fetch: HttpFetch | undefined;
   limits: ResolvedLimits;
   clock: Clock;
   headers: Record<string, string>;

@@ -2,13 +2,15 @@ import { ProviderError, type ProviderErrorOptions } from '../../errors/provider-
 import type { Clock } from '../../util/clock.js';
 import type { ProviderCall, ProviderCallBase } from '../adapter.js';
 import type { ResolvedLimits } from './limits.js';
+import { nodeFetch } from './node-transport.js';
+import type { HttpFetch } from './transport.js';
 
 /** Everything one call needs, resolved when the call starts. */
 export interface CallContext<C extends ProviderCallBase = ProviderCall> {
   /** The adapter's name, for messages. */
   readonly adapter: string;
   readonly call: C;
-  readonly fetch: typeof globalThis.fetch;
+  readonly fetch: HttpFetch;
   readonly limits: ResolvedLimits;
   readonly clock: Clock;
 }
@@ -19,16 +21,28 @@ export type AnyCallContext = CallContext<ProviderCallBase>;
 export function createContext<C extends ProviderCallBase>(
   adapter: string,
   call: C,
-  options: { fetch?: typeof globalThis.fetch | undefined; limits: ResolvedLimits; clock: Clock },
+  options: { fetch?: HttpFetch | undefined; limits: ResolvedLimits; clock: Clock },
 ): CallContext<C> {
-  // Read fetch now, not at factory time: interceptors installed later (msw, tracing) must see the call.
   return {
     adapter,
     call,
-    fetch: options.fetch ?? globalThis.fetch,
+    fetch: options.fetch ?? defaultFetch(),
     limits: options.limits,
     clock: options.clock,
   };
+}
+
+/** `globalThis.fetch` as it was when the adapters were loaded. */
+const loadedFetch = globalThis.fetch;
+
+/**
+ * The transport of a call that injected no `fetch`: node:http, unless `globalThis.fetch` was replaced
+ * since load (an interceptor such as msw, a tracing wrapper, a test's stub) — then that fetch, read
+ * now, not at factory time, so that interceptors installed later see every call.
+ */
+export function defaultFetch(): HttpFetch {
+  const current = globalThis.fetch;
+  return current === loadedFetch || current === undefined ? nodeFetch : current;
 }
 
 type ErrorFields = Omit<ProviderErrorOptions, 'providerId' | 'modelId' | 'keyId'>;

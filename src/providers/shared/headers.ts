@@ -1,5 +1,7 @@
+import type { HttpHeaders } from './transport.js';
+
 /** Response headers as a plain object, for `ProviderError.headers` (non-enumerable there). */
-export function headersToRecord(headers: Headers): Record<string, string> {
+export function headersToRecord(headers: HttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
     out[name] = value;

@@ -6,6 +6,7 @@ import { extractErrorInfo, parseBody, redact, scrub } from './error-body.js';
 import { headersToRecord } from './headers.js';
 import { ERROR_BODY_BYTES } from './limits.js';
 import { parseRateLimitHeaders, retryAfterFromRateLimit } from './rate-limit-headers.js';
+import type { HttpBody, HttpBodyReader, HttpResponse } from './transport.js';
 
 const ignore = (): void => {};
 
@@ -18,10 +19,10 @@ export async function postJson(
   url: string,
   headers: Record<string, string>,
   body: unknown,
-): Promise<Response> {
+): Promise<HttpResponse> {
   const { signal } = ctx.call;
   if (signal.aborted) throw signal.reason;
-  let response: Response;
+  let response: HttpResponse;
   try {
     response = await ctx.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal });
   } catch (err) {
@@ -41,7 +42,7 @@ export async function postJson(
  */
 export async function readText(
   ctx: AnyCallContext,
-  response: Response,
+  response: HttpResponse,
   maxBytes: number,
   truncate = false,
 ): Promise<string> {
@@ -67,7 +68,7 @@ export async function readText(
       throw transportError(ctx, err);
     }
   }
-  const reader = body.getReader();
+  const reader: HttpBodyReader = body.getReader();
   // Some fetch implementations (and mocks) ignore the signal once headers arrived; cancel ourselves.
   const onAbort = (): void => void reader.cancel(signal.reason).catch(ignore);
   signal.addEventListener('abort', onAbort, { once: true });
@@ -102,7 +103,7 @@ export async function readText(
 }
 
 /** Read a JSON body (bounded by `limits.maxBodyBytes`); malformed JSON is a protocol error. */
-export async function readJson(ctx: AnyCallContext, response: Response): Promise<unknown> {
+export async function readJson(ctx: AnyCallContext, response: HttpResponse): Promise<unknown> {
   const text = await readText(ctx, response, ctx.limits.maxBodyBytes);
   try {
     return JSON.parse(text);
@@ -112,7 +113,7 @@ export async function readJson(ctx: AnyCallContext, response: Response): Promise
 }
 
 /** Build the `ProviderError` for a non-2xx response: kind, retry-after, rate limits, hidden body. */
-export async function errorFromResponse(ctx: AnyCallContext, response: Response): Promise<ProviderError> {
+export async function errorFromResponse(ctx: AnyCallContext, response: HttpResponse): Promise<ProviderError> {
   const rateLimit = parseRateLimitHeaders(response.headers, ctx.clock.now());
   let text = '';
   try {
@@ -167,10 +168,7 @@ export function isErrorBody(body: unknown): boolean {
  * The body of a response that should be an event stream. Some servers answer a streaming request
  * with a JSON body (an error, sometimes with status 200): that is thrown as the error it describes.
  */
-export async function eventStreamBody(
-  ctx: AnyCallContext,
-  response: Response,
-): Promise<ReadableStream<Uint8Array>> {
+export async function eventStreamBody(ctx: AnyCallContext, response: HttpResponse): Promise<HttpBody> {
   if (/\bjson\b/i.test(response.headers.get('content-type') ?? '')) {
     const body = await readJson(ctx, response);
     if (isErrorBody(body)) throw errorFromBody(ctx, body);

@@ -7,11 +7,12 @@ import { eventStreamBody, postJson, readJson } from './http.js';
 import type { ResolvedLimits } from './limits.js';
 import { parseRateLimitHeaders } from './rate-limit-headers.js';
 import { type SseDecoder, sseParts } from './sse.js';
+import type { HttpFetch } from './transport.js';
 
 /** What distinguishes one JSON-over-HTTP, SSE-streaming provider protocol from another. */
 export interface JsonSseProtocol {
   name: string;
-  fetch: typeof globalThis.fetch | undefined;
+  fetch: HttpFetch | undefined;
   limits: ResolvedLimits;
   clock: Clock;
   /** URL, headers (the key goes here and nowhere else) and JSON body of one call. */

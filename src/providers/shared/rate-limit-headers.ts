@@ -1,4 +1,5 @@
 import type { RateLimitInfo } from '../../types/rate-limit.js';
+import type { HttpHeaders } from './transport.js';
 
 /*
  * Providers report a key's remaining capacity in headers. Every duration here is made relative to
@@ -60,7 +61,7 @@ function parseDate(text: string, now: number): number | undefined {
 }
 
 /** `retry-after-ms` (milliseconds) wins over `retry-after` (seconds or an HTTP date). Garbage is ignored. */
-export function parseRetryAfterMs(headers: Headers, now: number): number | undefined {
+export function parseRetryAfterMs(headers: HttpHeaders, now: number): number | undefined {
   const ms = headers.get('retry-after-ms')?.trim();
   if (ms && NUMBER.test(ms)) return clamp(Number(ms));
   const after = headers.get('retry-after')?.trim();
@@ -69,14 +70,14 @@ export function parseRetryAfterMs(headers: Headers, now: number): number | undef
   return parseDate(after, now);
 }
 
-function count(headers: Headers, name: string): number | undefined {
+function count(headers: HttpHeaders, name: string): number | undefined {
   const text = headers.get(name)?.trim();
   if (!text || !NUMBER.test(text)) return undefined;
   const n = Math.floor(Number(text));
   return n >= 0 ? n : undefined;
 }
 
-function reset(headers: Headers, name: string, now: number): number | undefined {
+function reset(headers: HttpHeaders, name: string, now: number): number | undefined {
   const text = headers.get(name);
   return text ? parseResetMs(text, now) : undefined;
 }
@@ -87,7 +88,11 @@ interface LimitWindow {
   resetMs?: number;
 }
 
-function readWindow(headers: Headers, names: [string, string, string], now: number): LimitWindow | undefined {
+function readWindow(
+  headers: HttpHeaders,
+  names: [string, string, string],
+  now: number,
+): LimitWindow | undefined {
   const w = {
     limit: count(headers, names[0]),
     remaining: count(headers, names[1]),
@@ -118,7 +123,7 @@ function tightest(windows: (LimitWindow | undefined)[]): LimitWindow | undefined
  * one is reported, since it is the one that will refuse the next call. Returns `undefined` when
  * the response carried none of these headers.
  */
-export function parseRateLimitHeaders(headers: Headers, now: number): RateLimitInfo | undefined {
+export function parseRateLimitHeaders(headers: HttpHeaders, now: number): RateLimitInfo | undefined {
   const requests =
     readWindow(
       headers,

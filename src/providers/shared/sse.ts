@@ -1,6 +1,7 @@
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
 import type { AdapterStreamPart } from '../../types/stream.js';
 import { type AnyCallContext, protocolError, transportError } from './context.js';
+import type { HttpBody } from './transport.js';
 
 /** What one server-sent event turned into. */
 export interface SseStep {
@@ -53,7 +54,7 @@ export function trackLineLength(chunk: Uint8Array, carried: number, max: number)
  */
 export function sseParts(
   ctx: AnyCallContext,
-  body: ReadableStream<Uint8Array>,
+  body: HttpBody,
   decoder: SseDecoder,
 ): AsyncIterable<AdapterStreamPart> {
   const { signal } = ctx.call;

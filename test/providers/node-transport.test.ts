@@ -1,0 +1,220 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProviderError, type ProviderCall, openaiCompatible } from '../../src/index.js';
+
+/*
+ * The adapters' default transport (node:http, used while `globalThis.fetch` is the one Node started
+ * with) against a real server on 127.0.0.1 — no msw here: status, headers, body caps, compressed
+ * bodies, aborts and connection failures must look to the router exactly as they did through fetch.
+ */
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((resolve) => s.close(resolve));
+  }
+});
+
+interface Seen {
+  headers: IncomingMessage['headers'];
+  body: string;
+  closedEarly: Promise<boolean>;
+}
+
+async function serve(
+  handle: (res: ServerResponse, seen: Seen) => void,
+): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const closedEarly = new Promise<boolean>((resolve) =>
+        res.on('close', () => resolve(!res.writableFinished)),
+      );
+      const s = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), closedEarly };
+      seen.push(s);
+      handle(res, s);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, seen };
+}
+
+const STAMP = '2025-01-01T00:00:00.000Z';
+function call(signal: AbortSignal = new AbortController().signal, content = 'héllo ✓'): ProviderCall {
+  return {
+    provider: { id: 'p', adapter: 'openai', enabled: true, keys: [], createdAt: STAMP, updatedAt: STAMP },
+    model: { id: 'p/m', providerId: 'p', modelId: 'm', enabled: true, createdAt: STAMP, updatedAt: STAMP },
+    key: { id: 'k1' },
+    apiKey: 'sk-transport-test',
+    request: { model: 'm', messages: [{ role: 'user', content }] },
+    signal,
+  };
+}
+
+const completion = (content: string) =>
+  JSON.stringify({
+    id: 'c1',
+    object: 'chat.completion',
+    model: 'm',
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+  });
+
+describe('default node:http transport', () => {
+  it('sends the JSON body and key, reads the reply, its usage and its rate-limit headers', async () => {
+    const { url, seen } = await serve((res) => {
+      const body = completion('bonjour ✓');
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'x-ratelimit-limit-requests': '500',
+        'x-ratelimit-remaining-requests': '499',
+        'x-ratelimit-reset-requests': '120ms',
+      });
+      res.end(body);
+    });
+    const result = await openaiCompatible({ baseURL: url }).complete(call());
+    expect(result.message.content).toBe('bonjour ✓');
+    expect(result.usage).toMatchObject({ promptTokens: 3, completionTokens: 2, totalTokens: 5 });
+    expect(result.rateLimit).toMatchObject({
+      limitRequests: 500,
+      remainingRequests: 499,
+      resetRequestsMs: 120,
+    });
+    expect(seen[0]!.headers.authorization).toBe('Bearer sk-transport-test');
+    expect(seen[0]!.headers['content-length']).toBe(String(Buffer.byteLength(seen[0]!.body)));
+    expect(JSON.parse(seen[0]!.body).messages[0].content).toBe('héllo ✓');
+  });
+
+  it('decodes a gzip-encoded reply and a chunked one without content-length', async () => {
+    const { url } = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      const zipped = gzipSync(completion('zipped'));
+      res.write(zipped.subarray(0, 10));
+      res.end(zipped.subarray(10));
+    });
+    const result = await openaiCompatible({ baseURL: url }).complete(call());
+    expect(result.message.content).toBe('zipped');
+  });
+
+  it('refuses a body over limits.maxBodyBytes (declared or not) as a protocol error', async () => {
+    const big = completion('x'.repeat(5_000));
+    for (const declared of [true, false]) {
+      const { url } = await serve((res) => {
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          ...(declared ? { 'content-length': Buffer.byteLength(big) } : {}),
+        });
+        res.end(big);
+      });
+      const adapter = openaiCompatible({ baseURL: url, limits: { maxBodyBytes: 1_000 } });
+      const error = await adapter.complete(call()).catch((e: unknown) => e);
+      expect(ProviderError.isProviderError(error) && error.kind).toBe('protocol');
+    }
+  });
+
+  it('classifies an error status by its status and body, with retry-after', async () => {
+    const { url } = await serve((res) => {
+      const body = JSON.stringify({ error: { message: 'slow down', type: 'rate_limit_error' } });
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after-ms': '1500' });
+      res.end(body);
+    });
+    const error = await openaiCompatible({ baseURL: url })
+      .complete(call())
+      .catch((e: unknown) => e);
+    expect(ProviderError.isProviderError(error)).toBe(true);
+    expect(error).toMatchObject({ kind: 'rate_limited', status: 429, retryAfterMs: 1500 });
+  });
+
+  it('a refused connection is a network error', async () => {
+    const { url } = await serve(() => {});
+    const port = new URL(url).port;
+    servers.pop()!.close();
+    const error = await openaiCompatible({ baseURL: `http://127.0.0.1:${port}/v1` })
+      .complete(call())
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'network' });
+  });
+
+  it('the abort before headers rejects with its reason and closes the connection', async () => {
+    const { url, seen } = await serve(() => {}); // never answers
+    const controller = new AbortController();
+    const pending = openaiCompatible({ baseURL: url }).complete(call(controller.signal));
+    while (seen.length === 0) await new Promise((r) => setImmediate(r));
+    const reason = new Error('caller left');
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+    expect(await seen[0]!.closedEarly).toBe(true);
+  });
+
+  it('streams SSE parts; an abort mid-stream rejects the read and closes the connection', async () => {
+    const { url, seen } = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = (text: string) =>
+        `data: ${JSON.stringify({ id: 's', choices: [{ index: 0, delta: { content: text } }] })}\n\n`;
+      res.write(chunk('one '));
+      res.write(chunk('two'));
+      // …and then nothing more: the reader waits until the caller gives up.
+    });
+    const controller = new AbortController();
+    const stream = await openaiCompatible({ baseURL: url }).stream(call(controller.signal));
+    const texts: string[] = [];
+    const reason = new Error('enough');
+    await expect(
+      (async () => {
+        for await (const part of stream.parts) {
+          if (part.type === 'text-delta') texts.push(part.text);
+          if (texts.length === 2) controller.abort(reason);
+        }
+      })(),
+    ).rejects.toBe(reason);
+    expect(texts).toEqual(['one ', 'two']);
+    expect(await seen[0]!.closedEarly).toBe(true);
+  });
+
+  it('a stream whose consumer stops early closes the connection', async () => {
+    const { url, seen } = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify({ id: 's', choices: [{ index: 0, delta: { content: 'a' } }] })}\n\n`);
+    });
+    const stream = await openaiCompatible({ baseURL: url }).stream(call());
+    for await (const part of stream.parts) if (part.type === 'text-delta') break;
+    expect(await seen[0]!.closedEarly).toBe(true);
+  });
+
+  it('a server that goes away mid-body is a transport failure, not a truncated reply', async () => {
+    const { url } = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+      res.write('{"id":"c1",');
+      setImmediate(() => res.socket?.destroy());
+    });
+    const error = await openaiCompatible({ baseURL: url })
+      .complete(call())
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'network' });
+  });
+
+  it('uses globalThis.fetch instead once it was replaced (an interceptor installed later)', async () => {
+    const { url, seen } = await serve((res) => res.end(completion('from the server')));
+    const original = globalThis.fetch;
+    const urls: string[] = [];
+    globalThis.fetch = (input, init) => {
+      urls.push(String(input));
+      return original(input, init);
+    };
+    try {
+      const result = await openaiCompatible({ baseURL: url }).complete(call());
+      expect(result.message.content).toBe('from the server');
+      expect(urls).toEqual([`${url}/chat/completions`]);
+      expect(seen).toHaveLength(1);
+    } finally {
+      globalThis.fetch = original;
+    }
+  });
+});
