@@ -158,7 +158,14 @@ export type { AccessToken, CachedTokenOptions } from './auth/cached-token.js';
 export { defaultResolveSecret } from './secrets.js';
 export { classifyProviderFailure, readRateLimitHeaders } from './providers/shared/classify-failure.js';
 export type { ProviderFailure } from './providers/shared/classify-failure.js';
-export { anthropic, azureOpenAI, bedrock, gemini, openaiCompatible } from './providers/index.js';
+export {
+  anthropic,
+  azureOpenAI,
+  bedrock,
+  gemini,
+  openaiCompatible,
+  openaiResponses,
+} from './providers/index.js';
 export type {
   AnthropicOptions,
   AzureOpenAIOptions,
@@ -167,6 +174,7 @@ export type {
   PresetRules,
   GeminiOptions,
   OpenAICompatibleOptions,
+  OpenAIResponsesOptions,
   AdapterLimits,
   VertexLocation,
 } from './providers/index.js';

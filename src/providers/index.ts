@@ -7,6 +7,7 @@ export type {
 } from './adapter.js';
 export { anthropic, type AnthropicOptions } from './anthropic/index.js';
 export { openaiCompatible, type OpenAICompatibleOptions } from './openai-compatible/index.js';
+export { openaiResponses, type OpenAIResponsesOptions } from './openai-responses/index.js';
 export type { AdapterLimits } from './shared/limits.js';
 export { gemini, type GeminiOptions, type VertexLocation } from './gemini/index.js';
 export { bedrock, type BedrockOptions } from './bedrock/index.js';

@@ -1,4 +1,5 @@
-import type { ChatRequest } from 'model-router';
+import type { ChatRequest, StreamPart } from 'model-router';
+import { prepend } from '../relay/prepend.js';
 import type { TransformRequest } from '../openai/chat-route.js';
 import { renderOpenAIError } from '../openai/errors.js';
 import { openCommittedStream, servedBy } from '../relay/committed-stream.js';
@@ -6,12 +7,13 @@ import type { RelayRoute, RouteContext } from '../relay/types.js';
 import { warningHeaders } from '../relay/warnings.js';
 import { parseResponsesRequest } from './request.js';
 import { type ResponseMeta, toResponseObject } from './response.js';
-import { responsesEventStream } from './stream.js';
+import { responsesEventStream, responsesPassThrough } from './stream.js';
 
 /**
  * `POST /v1/responses`: OpenAI's Responses API, stateless, non-streamed and streamed, translated
- * to the router's request (so any candidate of any format can serve it). `transformRequest` applies
- * as on the chat route.
+ * to the router's request (so any candidate of any format can serve it); a Responses upstream
+ * (`openaiResponses`) gets the client's body and its answer passes on unchanged. `transformRequest`
+ * applies as on the chat route.
  */
 export function responsesRoute(transformRequest: TransformRequest | undefined): RelayRoute {
   return {
@@ -44,6 +46,16 @@ async function responses(
   const routeOptions = { signal: input.signal, requestId };
   if (!parsed.stream) {
     const result = await router.complete(chat, routeOptions);
+    // A Responses upstream's own object passes on unchanged (encrypted reasoning items included).
+    if (result.wire?.format === 'openai-responses') {
+      const warnings = result.warnings ?? [];
+      return {
+        kind: 'json' as const,
+        status: 200,
+        headers: { ...servedBy(result.model), ...warningHeaders(warnings) },
+        body: result.wire.body,
+      };
+    }
     const warnings = [...parsed.warnings, ...(result.warnings ?? [])];
     return {
       kind: 'json' as const,
@@ -53,10 +65,25 @@ async function responses(
     };
   }
   const { stream, parts, served } = await openCommittedStream(router, chat, routeOptions);
-  const start = await parts.next();
+  // The part after `start` says whether the upstream speaks Responses: its events come as `wire` parts.
+  let start: IteratorResult<StreamPart>;
+  let second: IteratorResult<StreamPart>;
+  try {
+    start = await parts.next();
+    second = await parts.next();
+  } catch (error) {
+    stream.cancel(error);
+    throw error;
+  }
   const startWarnings = !start.done && start.value.type === 'start' ? (start.value.warnings ?? []) : [];
+  if (!second.done && second.value.type === 'wire') {
+    return responsesPassThrough(stream, prepend(second, parts), {
+      ...servedBy(served),
+      ...warningHeaders(startWarnings),
+    });
+  }
   const warnings = [...parsed.warnings, ...startWarnings];
-  return responsesEventStream(stream, parts, meta(served), warnings, {
+  return responsesEventStream(stream, prepend(second, parts), meta(served), warnings, {
     ...servedBy(served),
     ...warningHeaders(warnings),
   });

@@ -185,3 +185,38 @@ export function responsesEventStream(
     headers,
   );
 }
+
+/**
+ * A Responses upstream's own events, passed on as they came (`wire` parts): ids, `sequence_number`s,
+ * reasoning items with their `encrypted_content`. A failure after the start is an `error` event
+ * numbered after the last one passed on.
+ */
+export function responsesPassThrough(
+  stream: RouterStream,
+  parts: AsyncIterator<StreamPart>,
+  headers: Record<string, string>,
+): SseReply {
+  let last = -1;
+  return partsToSse(
+    stream,
+    parts,
+    {
+      part(part) {
+        if (part.type !== 'wire' || part.format !== 'openai-responses') return [];
+        const n = (part.data as { sequence_number?: unknown } | null)?.sequence_number;
+        if (typeof n === 'number') last = n;
+        return [sseFrame(part.data, part.event)];
+      },
+      error(error) {
+        const info = describeError(error);
+        return [
+          sseFrame(
+            { type: 'error', code: info.code, message: info.message, param: null, sequence_number: last + 1 },
+            'error',
+          ),
+        ];
+      },
+    },
+    headers,
+  );
+}
