@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { type Hash, createHash } from 'node:crypto';
 import type { ChatMessage, ChatRequest } from '../types/request.js';
 import { tokensForChars } from '../usage/estimate.js';
 import type { ResolvedAffinity } from './affinity-options.js';
@@ -46,35 +46,49 @@ function affinityKeyOf(request: ChatRequest, options: ResolvedAffinity): string 
 
 /**
  * The cacheable prefix: system messages, tools, and the first message after the system ones. Its
- * length is counted before anything is hashed, so short prompts cost no hashing.
+ * length is counted before anything is built or hashed, so short prompts (most requests) cost a few
+ * length reads.
  */
 function prefixDigest(request: ChatRequest, minTokens: number): string | undefined {
   const messages = request.messages;
-  const prefix: ChatMessage[] = [];
-  for (const m of messages) {
-    prefix.push(m);
+  let end = 0;
+  let chars = 0;
+  while (end < messages.length) {
+    const m = messages[end++]!;
+    chars += contentChars(m);
     if (m.role !== 'system') break;
   }
-  const texts = prefix.map(messageText);
-  let chars = 0;
-  for (const t of texts) chars += t.length;
-  const tools = request.tools && request.tools.length > 0 ? JSON.stringify(request.tools) : '';
-  chars += tools.length;
-  if (tokensForChars(chars) < minTokens) return undefined;
+  const hasTools = request.tools !== undefined && request.tools.length > 0;
+  // Tools are measured only when the messages alone fall short (stringifying them costs more).
+  const tools = hasTools && tokensForChars(chars) < minTokens ? JSON.stringify(request.tools) : undefined;
+  if (tokensForChars(chars + (tools?.length ?? 0)) < minTokens) return undefined;
   const hash = createHash('sha256');
-  for (const t of texts) hash.update(t).update('\0');
-  hash.update(tools);
+  for (let i = 0; i < end; i++) hashMessage(hash, messages[i]!);
+  if (hasTools) hash.update(tools ?? JSON.stringify(request.tools));
   return hash.digest('base64url');
 }
 
-function messageText(m: ChatMessage): string {
+function contentChars(m: ChatMessage): number {
   const c = m.content;
-  if (typeof c === 'string') return `${m.role}:${c}`;
-  if (!Array.isArray(c)) return m.role;
-  let out = `${m.role}:`;
+  if (typeof c === 'string') return c.length;
+  if (!Array.isArray(c)) return 0;
+  let n = 0;
   for (const part of c) {
-    if (part.type === 'text') out += part.text;
-    else if (part.type === 'image' || part.type === 'file') out += part.url;
+    if (part.type === 'text') n += part.text.length;
+    else if (part.type === 'image' || part.type === 'file') n += part.url.length;
   }
-  return out;
+  return n;
+}
+
+function hashMessage(hash: Hash, m: ChatMessage): void {
+  hash.update(m.role).update(':');
+  const c = m.content;
+  if (typeof c === 'string') hash.update(c);
+  else if (Array.isArray(c)) {
+    for (const part of c) {
+      if (part.type === 'text') hash.update(part.text);
+      else if (part.type === 'image' || part.type === 'file') hash.update(part.url);
+    }
+  }
+  hash.update('\0');
 }

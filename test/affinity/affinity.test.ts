@@ -161,6 +161,27 @@ describe('prompt-cache affinity', () => {
     expect((await onlyUser.router.plan('coding', { request: long })).some((c) => c.affinity)).toBe(false);
   });
 
+  it('a prefix-derived key stays the same as the conversation grows, and differs between conversations', async () => {
+    const { router } = setup({ catalog: limited() });
+    const system = { role: 'system' as const, content: 'You are a careful coding agent. '.repeat(200) };
+    const first = [system, { role: 'user' as const, content: 'fix the parser' }];
+    await router.complete({ model: 'coding', messages: first });
+    const later = [
+      ...first,
+      { role: 'assistant' as const, content: 'Looking at it.' },
+      { role: 'user' as const, content: 'and add a test' },
+    ];
+    const plan = await router.plan('coding', { request: { messages: later } });
+    expect(plan.find((c) => c.affinity)?.affinity?.applied).toBe(true);
+    const other = [system, { role: 'user' as const, content: 'write the changelog' }];
+    expect(
+      (await router.plan('coding', { request: { messages: other } })).find((c) => c.affinity)?.affinity,
+    ).toEqual({
+      applied: false,
+      reason: 'no_entry',
+    });
+  });
+
   it('slides the TTL on use and honours a configured ttlMs', async () => {
     const { router, clock } = setup({ catalog: limited(), router: { affinity: { ttlMs: 60_000 } } });
     const req = { model: 'coding', messages: hi, affinityKey: 'slide' };
