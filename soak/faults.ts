@@ -107,6 +107,8 @@ export interface ReplyPlan {
   failAfter: number;
   /** How `echo_mangled_key` sends the key back. */
   echo: KeyEcho;
+  /** Served over the wire (else by an in-process mock). */
+  wire: boolean;
   retryAfterMs: number;
   delayMs: number;
 }
@@ -146,6 +148,7 @@ export function planReply(
     fault,
     text,
     chunks,
+    wire,
     failAfter: r.int(1, Math.max(1, chunks.length - 1)),
     echo: KEY_ECHOES[r.int(0, KEY_ECHOES.length - 1)]!,
     retryAfterMs: r.int(2, 40),
@@ -174,7 +177,9 @@ export function sentChunks(plan: ReplyPlan): string[] {
       return Array.from({ length: parts }, (_, i) => plan.chunks[i % plan.chunks.length]!);
     }
     case 'mid_stall':
-      return plan.chunks.slice(0, 1);
+      // The wire server goes quiet after one chunk; the mock only slows down (a chunk a second),
+      // and on a loaded machine the router's idle deadline may fire after more of them arrived.
+      return plan.wire ? plan.chunks.slice(0, 1) : plan.chunks;
     case 'pre_error':
       return [];
     default:
