@@ -15,6 +15,7 @@ import { type FaultWeights, planRequest } from './faults.js';
 import { LIMITS, SoakHarness, requestScope } from './harness.js';
 import { type Hit, type LoopbackServer, startLoopbackServer } from './http-mock.js';
 import { rng } from './prng.js';
+import type { WireFormatName } from './wire-formats.js';
 import { CanaryScanner, activeTimeouts, probeProcess, probeTimers, trackedController } from './probes.js';
 import { SoakRedis } from './redis-store.js';
 import { type RelayServer, callRelay, planRelay, startRelay } from './relay.js';
@@ -55,6 +56,11 @@ export interface SoakOptions {
    * streams often in a short run). @default the menu of `faults.ts`
    */
   wireFaults?: FaultWeights;
+  /**
+   * The wire format of the loopback provider and its adapter: `openaiCompatible`, `anthropic`,
+   * `gemini` or `bedrock` (binary event stream). Every wire fault is written in it. @default 'openai'
+   */
+  wire?: WireFormatName;
 }
 
 export interface RelayFigures {
@@ -175,6 +181,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       keys,
       ...LIMITS,
       ...(options.wireFaults ? { wireWeights: options.wireFaults } : {}),
+      ...(options.wire ? { format: options.wire } : {}),
     });
     const srv = server;
     const harness = new SoakHarness(
@@ -183,6 +190,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       canary,
       { ...DEFAULT_TIMEOUTS, ...options.timeouts },
       redis?.store,
+      options.wire,
     );
     h = harness;
     const router = harness.router;

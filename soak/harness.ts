@@ -8,7 +8,6 @@ import {
   type UsageRecord,
   memoryQuota,
   memoryStorage,
-  openaiCompatible,
 } from '../src/index.js';
 import { type MockProvider, mockProvider } from '../src/testing/mock-provider.js';
 import { PROVIDERS, WIRE_PROVIDER, soakCatalog } from './catalog.js';
@@ -16,6 +15,7 @@ import type { RequestState } from './checks.js';
 import { estimateTokens } from './estimate.js';
 import { ROUTER_LIMITS, mockStep, planReply } from './faults.js';
 import { rng } from './prng.js';
+import { WIRE, type WireFormatName } from './wire-formats.js';
 import type { CanaryScanner } from './probes.js';
 
 /** The soak index of the request the current code runs for (set around every router call). */
@@ -70,6 +70,8 @@ export class SoakHarness {
     timeouts: TimeoutOptions,
     /** The quota store (the router closes it): one-second windows of the memory store by default. */
     quota?: QuotaStore,
+    /** The wire format of the loopback provider, and so the adapter that calls it. */
+    format: WireFormatName = 'openai',
   ) {
     for (const id of PROVIDERS) {
       if (id === WIRE_PROVIDER) continue;
@@ -84,7 +86,7 @@ export class SoakHarness {
         }),
       );
     }
-    const http = openaiCompatible({ baseURL, limits: LIMITS });
+    const http = WIRE[format].adapter(baseURL, LIMITS);
     const wire: ProviderAdapter = {
       name: http.name,
       complete: (call) => {

@@ -1,6 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { type FaultWeights, HUGE_TOOL_INDEX, type KeyEcho, type ReplyPlan, planReply } from './faults.js';
+import { type FaultWeights, type KeyEcho, type ReplyPlan, planReply } from './faults.js';
+import { type Frame, WIRE, type WireFormat, type WireFormatName } from './wire-formats.js';
 
 /** What the server saw and sent for one request. */
 export interface Hit {
@@ -18,8 +19,11 @@ export interface LoopbackOptions {
   /** The adapter's caps, so that huge lines and oversized bodies go just past them. */
   maxLineBytes: number;
   maxBodyBytes: number;
+  maxEventBytes: number;
   /** Fault weights replacing the defaults (see `SoakOptions.wireFaults`). */
   wireWeights?: FaultWeights;
+  /** The wire format it speaks. @default 'openai' */
+  format?: WireFormatName;
 }
 
 export interface LoopbackServer {
@@ -81,20 +85,22 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
   });
   server.on('clientError', (_err, socket) => socket.destroy());
 
+  const fmt: WireFormat = WIRE[options.format ?? 'openai'];
+
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
-    const body = JSON.parse(raw) as { stream?: boolean; soak_req?: number; model?: string };
-    const auth = req.headers.authorization ?? '';
-    const secret = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    const body = JSON.parse(raw) as Record<string, unknown>;
+    const secret = fmt.keyOf(req);
     const keyId = options.keys.get(secret) ?? '?';
     const idx = Number(body.soak_req);
-    const stream = body.stream === true;
+    const stream = fmt.isStream(req, body);
+    const model = fmt.modelOf(req, body);
     const plan = planReply(options.seed, idx, options.providerId, keyId, stream, true, options.wireWeights);
     hits.push({ idx, keyId, stream, plan });
     totalHits++;
     const echo = `Incorrect API key provided: ${secret}`;
     const fail = (status: number, message: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify({ error: { message, type: 'server_error', code: String(status) } }));
+      res.end(fmt.error(status, message));
     };
     const later = (fn: () => void): void => {
       if (plan.delayMs > 0) setImmediate(fn);
@@ -120,12 +126,7 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
         fail(529, 'Overloaded');
         return;
       case 'e401':
-        res.writeHead(401, { 'content-type': 'application/json', 'x-echo-key': secret });
-        res.end(
-          JSON.stringify({
-            error: { message: echo, type: 'invalid_request_error', code: 'invalid_api_key' },
-          }),
-        );
+        fail(401, echo, { 'x-echo-key': secret });
         return;
       case 'e400':
         fail(400, 'Invalid value for messages');
@@ -144,12 +145,14 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
       }
       case 'error_body_200':
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: `upstream failed for ${echo}`, type: 'server_error' } }));
+        res.end(fmt.error(500, `upstream failed for ${echo}`));
         return;
     }
-    if (stream) later(() => streamReply(res, plan, body.model ?? 'm', secret));
-    else later(() => completeReply(res, plan, body.model ?? 'm'));
+    if (stream) later(() => streamReply(res, plan, model, secret));
+    else later(() => completeReply(res, plan, model));
   }
+
+  const usageKind = (plan: ReplyPlan) => (plan.usage ? 'ok' : plan.fault === 'ok_bad_usage' ? 'bad' : 'none');
 
   function completeReply(res: ServerResponse, plan: ReplyPlan, model: string): void {
     if (res.destroyed) return;
@@ -161,122 +164,69 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     if (plan.fault === 'endless_body') {
       // A JSON body that never ends: the adapter must stop at maxBodyBytes and close the socket.
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"id":"endless","choices":[{"index":0,"message":{"role":"assistant","content":"');
+      res.write(fmt.bodyPrefix);
       writeForever(res, () => 'y'.repeat(1024));
       return;
     }
     if (plan.fault === 'oversized_body') {
       res.writeHead(200, { 'content-type': 'application/json' });
       // No content-length (chunked): the adapter must stop reading at its cap.
-      const filler = 'x'.repeat(options.maxBodyBytes + 1024);
-      res.end(
-        JSON.stringify({
-          id: 'big',
-          choices: [{ index: 0, message: { role: 'assistant', content: filler } }],
-        }),
-      );
+      res.end(fmt.bodyPrefix + 'x'.repeat(options.maxBodyBytes + 1024) + fmt.bodySuffix);
       return;
     }
-    const json: Record<string, unknown> = {
-      id: 'chatcmpl-soak',
-      object: 'chat.completion',
-      model,
-      choices: [{ index: 0, message: { role: 'assistant', content: plan.text }, finish_reason: 'stop' }],
-    };
-    if (plan.usage) json.usage = usageJson(plan);
-    else if (plan.fault === 'ok_bad_usage')
-      json.usage = { prompt_tokens: -3, completion_tokens: 'many', total_tokens: 'HUGE' };
     res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-remaining-requests': '100' });
-    // 1e400 parses to Infinity on the other side: a number JSON.stringify cannot write.
-    res.end(JSON.stringify(json).replace('"HUGE"', '1e400'));
+    res.end(fmt.complete(plan, model, usageKind(plan)));
   }
 
   function streamReply(res: ServerResponse, plan: ReplyPlan, model: string, secret: string): void {
     if (res.destroyed) return;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const event = (data: unknown) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
-    const delta = (content: string) =>
-      event({ id: 'chatcmpl-soak', model, choices: [{ index: 0, delta: { content }, finish_reason: null }] });
-    const lines: string[] = [];
-    const cut = plan.failAfter;
-    const head = plan.chunks.slice(0, cut).map(delta);
+    res.writeHead(200, { 'content-type': fmt.streamType, 'cache-control': 'no-cache' });
+    const kind = usageKind(plan);
+    const delta = (text: string) => fmt.delta(text, model);
+    const lines: Frame[] = [];
+    const start = fmt.head(plan, model, kind);
+    const head = [...start, ...plan.chunks.slice(0, plan.failAfter).map(delta)];
     switch (plan.fault) {
       case 'pre_error':
-        lines.push(event({ error: { message: `overloaded for ${secret}`, type: 'server_error' } }));
+        lines.push(fmt.errorEvent(`overloaded for ${secret}`));
         break;
       case 'mid_error':
-        lines.push(
-          ...head,
-          event({ error: { message: `stream failed for ${secret}`, type: 'server_error' } }),
-        );
+        lines.push(...head, fmt.errorEvent(`stream failed for ${secret}`));
         break;
       case 'malformed':
-        lines.push(...head, 'data: {"choices":[{"index":0,"delta":{"content":"unterminated\n\n');
+        lines.push(...head, fmt.malformed());
         break;
       case 'huge_line':
-        lines.push(...head, `data: ${'x'.repeat(options.maxLineBytes + 512)}`);
+        lines.push(...head, fmt.hugeFrame(options));
         break;
       case 'huge_tool_index':
-        lines.push(
-          ...head,
-          event({
-            id: 'chatcmpl-soak',
-            model,
-            choices: [
-              {
-                index: 0,
-                delta: {
-                  tool_calls: [
-                    {
-                      index: HUGE_TOOL_INDEX,
-                      id: 'call_huge',
-                      type: 'function',
-                      function: { name: 'freeze', arguments: '{}' },
-                    },
-                  ],
-                },
-                finish_reason: null,
-              },
-            ],
-          }),
-        );
+        lines.push(...head, fmt.hugeToolIndex(model));
         break;
       case 'endless': {
         // Its parts over and over, as fast as the client reads, until the client gives up.
+        for (const f of start) res.write(f);
         let i = 0;
         writeForever(res, () => delta(plan.chunks[i++ % plan.chunks.length]!));
         return;
       }
       case 'mid_reset':
       case 'mid_stall':
-        lines.push(...(plan.fault === 'mid_stall' ? plan.chunks.slice(0, 1).map(delta) : head));
+        lines.push(...(plan.fault === 'mid_stall' ? [...start, delta(plan.chunks[0]!)] : head));
         break;
-      default: {
-        lines.push(...plan.chunks.map(delta));
-        lines.push(
-          event({ id: 'chatcmpl-soak', model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
-        );
-        if (plan.usage)
-          lines.push(event({ id: 'chatcmpl-soak', model, choices: [], usage: usageJson(plan) }));
-        else if (plan.fault === 'ok_bad_usage') {
-          lines.push(
-            event({ choices: [], usage: { prompt_tokens: 'NaN', completion_tokens: -7, total_tokens: -1 } }),
-          );
-        }
-        lines.push(event('[DONE]'));
-      }
+      default:
+        lines.push(...start, ...plan.chunks.map(delta), ...fmt.end(plan, model, kind));
     }
     const ends = !['mid_reset', 'mid_stall', 'huge_line', 'huge_tool_index'].includes(plan.fault);
     // Half the replies go out in one write, half a few events per event-loop turn.
     if (plan.delayMs === 0) {
-      res.write(lines.join(''));
+      res.write(join(lines));
       finishStream(res, plan, ends);
       return;
     }
     let i = 0;
     const pump = () => {
       if (res.destroyed) return;
-      res.write(lines.slice(i, i + 3).join(''));
+      res.write(join(lines.slice(i, i + 3)));
       i += 3;
       if (i < lines.length) setImmediate(pump);
       else finishStream(res, plan, ends);
@@ -291,7 +241,7 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
   }
 
   /** Write `next()` for ever, with the socket's backpressure, until the client closes. */
-  function writeForever(res: ServerResponse, next: () => string): void {
+  function writeForever(res: ServerResponse, next: () => Frame): void {
     const pump = () => {
       // Sixteen writes per turn at most, then the event loop breathes.
       for (let n = 0; n < 16 && !res.destroyed; n++) {
@@ -303,15 +253,6 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
       if (!res.destroyed) setImmediate(pump);
     };
     pump();
-  }
-
-  function usageJson(plan: ReplyPlan) {
-    const u = plan.usage!;
-    return {
-      prompt_tokens: u.prompt,
-      completion_tokens: u.completion,
-      total_tokens: u.prompt + u.completion,
-    };
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -381,4 +322,10 @@ export function mangledEcho(
     case 'middle':
       return { body: wrap(`key …${secret.slice(2, -2)}… revoked`), headers: {} };
   }
+}
+
+/** Frames as one write: text for SSE, bytes for the binary event stream. */
+function join(frames: Frame[]): string | Buffer {
+  if (frames.every((f) => typeof f === 'string')) return frames.join('');
+  return Buffer.concat(frames.map((f) => (typeof f === 'string' ? Buffer.from(f) : f)));
 }

@@ -7,6 +7,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { runSoak } from './engine.js';
+import { WIRE_FORMATS } from './wire-formats.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,13 +45,14 @@ const seed = arg('seed', 20_240_601);
 const concurrency = arg('concurrency', 64);
 const batchSize = arg('batch', 1_000);
 const quota = choice('quota', ['memory', 'redis'] as const, 'memory');
+const wire = choice('wire', WIRE_FORMATS, 'openai');
 /** Percent of requests sent through the HTTP relay. */
 const relayPercent = arg('relay', 0);
 if (relayPercent > 100) throw new Error(`--relay expects a percentage, got ${relayPercent}`);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 out(
-  `soak: ${requests} requests, seed ${seed}, concurrency ${concurrency}, checkpoint every ${batchSize}, quota ${quota}, ${relayPercent} % through the HTTP relay`,
+  `soak: ${requests} requests, seed ${seed}, concurrency ${concurrency}, checkpoint every ${batchSize}, quota ${quota}, wire format ${wire}, ${relayPercent} % through the HTTP relay`,
 );
 const t0 = Date.now();
 const report = await runSoak({
@@ -59,6 +61,7 @@ const report = await runSoak({
   concurrency,
   batchSize,
   quota,
+  wire,
   relayShare: relayPercent / 100,
   gc: exposeGc(),
   onBatch: (b) => {
