@@ -19,6 +19,13 @@ export { ProviderError } from './errors/provider-error.js';
 export type { ProviderErrorKind, ProviderErrorOptions } from './errors/provider-error.js';
 export { ROUTER_ERROR_CODES } from './errors/codes.js';
 export type { RouterErrorCode } from './errors/codes.js';
+export type {
+  RouterErrorDetails,
+  RouterErrorDetailsMap,
+  SkippedCandidateDetail,
+  ValidationIssue,
+} from './errors/details.js';
+export { relayStatus } from './errors/relay-status.js';
 
 // Requests, results, streams, usage
 export type {
@@ -83,6 +90,7 @@ export type {
   Provider,
   ProviderKey,
   BuiltinStrategyName,
+  StrategyName,
 } from './catalog/types.js';
 export type {
   CatalogInput,

@@ -7,7 +7,7 @@ import {
 } from './affinity/affinity-options.js';
 import type { CatalogInput } from './catalog/inputs.js';
 import type { RouterLogger } from './logging/logger.js';
-import type { ProviderKey } from './catalog/types.js';
+import type { ProviderKey, StrategyName } from './catalog/types.js';
 import { invalid, parseOrThrow } from './errors/validation.js';
 import type { ProviderAdapter } from './providers/adapter.js';
 import type { QuotaStore } from './quota/quota-store.js';
@@ -133,7 +133,7 @@ export interface ModelRouterOptions {
   /** Adapters by name; a provider's `adapter` field picks one. */
   adapters: Record<string, ProviderAdapter>;
   /** Strategy for groups that name none, and for direct models. @default 'quota_aware' */
-  defaultStrategy?: string;
+  defaultStrategy?: StrategyName;
   /** Custom strategies by name, usable as a group's `failoverStrategy`. */
   strategies?: Record<string, Strategy>;
   /** Most attempts per request, failovers included. @default 5 */

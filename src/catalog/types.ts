@@ -9,6 +9,9 @@ export type BuiltinStrategyName =
   | 'cheapest'
   | 'fastest';
 
+/** A strategy name: a built-in one (autocompleted), or one registered through the `strategies` option. */
+export type StrategyName = BuiltinStrategyName | (string & {});
+
 export interface ProviderKey {
   id: string;
   providerId: string;
@@ -85,7 +88,7 @@ export interface Group {
   description?: string;
   enabled: boolean;
   /** Strategy name; absent means the router's `defaultStrategy`. */
-  failoverStrategy?: string;
+  failoverStrategy?: StrategyName;
   members: GroupMember[];
   createdAt: string;
   updatedAt: string;

@@ -48,9 +48,10 @@ export interface ProviderErrorOptions {
 }
 
 /** A failed call to a provider. Adapters throw it; the router fills in ids the adapter left out. */
-export class ProviderError extends RouterError {
+export class ProviderError extends RouterError<'PROVIDER_ERROR'> {
   readonly kind: ProviderErrorKind;
-  readonly status: number | undefined;
+  /** The upstream's HTTP status (the relay's answer is 400 or 502: `relayStatus`). */
+  override readonly status: number | undefined;
   readonly isRetryable: boolean;
   providerId: string | undefined;
   modelId: string | undefined;

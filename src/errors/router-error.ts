@@ -1,5 +1,7 @@
 import type { AttemptSummary } from '../types/result.js';
 import type { RouterErrorCode } from './codes.js';
+import type { RouterErrorDetails } from './details.js';
+import { relayStatus } from './relay-status.js';
 
 const MARKER = Symbol.for('model-router.error');
 
@@ -19,28 +21,41 @@ export interface RouterErrorOptions {
  * The one error type the library throws. Match on `code`; `RouterError.isInstance(e)` works across
  * two copies of the package (it checks a `Symbol.for` marker, not the prototype chain).
  */
-export class RouterError extends Error {
-  readonly code: RouterErrorCode;
-  readonly details: Record<string, unknown>;
+export class RouterError<C extends RouterErrorCode = RouterErrorCode> extends Error {
+  readonly code: C;
+  /** Secret-free structured details; typed per code where the shape is known (`RouterErrorDetailsMap`). */
+  readonly details: RouterErrorDetails<C>;
+  /**
+   * The HTTP status the relay answers this error with (`UNKNOWN_MODEL` 404, `QUOTA_EXHAUSTED` 429,
+   * `ALL_CANDIDATES_FAILED` 424 — or 429 when every attempt was rate limited —, …; the README's
+   * error-code table). On a `ProviderError`, `status` is the upstream's status, as it always was.
+   */
+  declare readonly status: C extends 'PROVIDER_ERROR' ? number | undefined : number;
   readonly retryAfterMs: number | undefined;
   /** Every attempt made, when the error ends a routed request. */
   attempts: AttemptSummary[] | undefined;
   /** The last attempt's error, when the error ends a routed request. */
   lastError: unknown;
 
-  constructor(code: RouterErrorCode, message: string, options: RouterErrorOptions = {}) {
+  constructor(code: C, message: string, options: RouterErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RouterError';
     this.code = code;
-    this.details = options.details ?? {};
+    this.details = (options.details ?? {}) as RouterErrorDetails<C>;
     this.retryAfterMs = options.retryAfterMs;
     this.attempts = options.attempts;
     this.lastError = options.lastError;
     Object.defineProperty(this, MARKER, { value: true, enumerable: false });
   }
 
-  static isInstance(value: unknown): value is RouterError {
-    return isMarked(value);
+  /**
+   * Whether `value` is a `RouterError` (from any copy of the package) — of code `code` when given,
+   * which types its `details`: `if (RouterError.isInstance(e, 'UNKNOWN_MODEL')) e.details.suggestions`.
+   */
+  static isInstance<K extends RouterErrorCode>(value: unknown, code: K): value is RouterError<K>;
+  static isInstance(value: unknown): value is RouterError;
+  static isInstance(value: unknown, code?: RouterErrorCode): boolean {
+    return isMarked(value) && (code === undefined || value.code === code);
   }
 
   toJSON(): Record<string, unknown> {
@@ -52,6 +67,16 @@ export class RouterError extends Error {
     return json;
   }
 }
+
+// On the prototype, computed when read (attempts may be attached after construction); a
+// ProviderError's own `status` field (the upstream's) shadows it.
+Object.defineProperty(RouterError.prototype, 'status', {
+  get(this: RouterError) {
+    return relayStatus(this);
+  },
+  enumerable: false,
+  configurable: true,
+});
 
 // The class body never names its own class: a self-reference makes the bundler rename it
 // (`class _RouterError`), which stack traces and util.inspect would then print.

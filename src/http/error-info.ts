@@ -1,4 +1,4 @@
-import { ProviderError, RouterError, type RouterErrorCode } from 'model-router';
+import { ProviderError, RouterError, type RouterErrorCode, relayStatus } from 'model-router';
 import { HttpProblem } from './problem.js';
 import { redact } from './redact.js';
 
@@ -17,8 +17,8 @@ export interface ErrorInfo {
   headers?: Record<string, string>;
 }
 
+/** The wire form of a code; its HTTP status is the core's `relayStatus` (also `RouterError.status`). */
 interface CodeRule {
-  status: number;
   type: string;
   param?: string;
   /** Details keys that may leave the process (all of them are secret-free). */
@@ -26,51 +26,40 @@ interface CodeRule {
 }
 
 const RULES: Record<RouterErrorCode, CodeRule> = {
-  VALIDATION: { status: 400, type: 'invalid_request_error', details: ['field', 'issues'] },
+  VALIDATION: { type: 'invalid_request_error', details: ['field', 'issues'] },
   UNKNOWN_MODEL: {
-    status: 404,
     type: 'invalid_request_error',
     param: 'model',
     details: ['model', 'suggestions'],
   },
-  // 400, not 409: a name that stays ambiguous is not a conflict that a retry resolves (clients retry 409).
   AMBIGUOUS_MODEL: {
-    status: 400,
     type: 'invalid_request_error',
     param: 'model',
     details: ['model', 'candidates'],
   },
-  // 400, not 422: a name with no usable candidate stays so until the catalog changes, and LangChain
-  // retries 422 (it spares only 400–407, 409 and 413).
   NO_CANDIDATES: {
-    status: 400,
     type: 'invalid_request_error',
     param: 'model',
     details: ['model', 'tags', 'filtered'],
   },
-  QUOTA_EXHAUSTED: { status: 429, type: 'rate_limit_error' },
-  QUEUE_TIMEOUT: { status: 429, type: 'rate_limit_error' },
-  // 424 Failed Dependency: the upstreams this request depends on failed, after the router's own
-  // failover and retries. Not 5xx: clients (the AI SDK, LangChain) retry 5xx and would multiply them.
+  QUOTA_EXHAUSTED: { type: 'rate_limit_error' },
+  QUEUE_TIMEOUT: { type: 'rate_limit_error' },
   ALL_CANDIDATES_FAILED: {
-    status: 424,
     type: 'server_error',
     details: ['reason', 'skipped', 'skippedMore'],
   },
-  PROVIDER_ERROR: { status: 502, type: 'server_error' },
-  STREAM_INTERRUPTED: { status: 502, type: 'server_error' },
-  TIMEOUT: { status: 504, type: 'server_error' },
-  ABORTED: { status: 499, type: 'invalid_request_error' },
-  FORBIDDEN: { status: 403, type: 'permission_error', details: ['action'] },
-  NOT_FOUND: { status: 404, type: 'not_found_error', details: ['entity', 'id'] },
-  CONFLICT: { status: 409, type: 'invalid_request_error', details: ['entity'] },
-  STORAGE_ERROR: { status: 500, type: 'server_error' },
-  PROTOCOL_ERROR: { status: 502, type: 'server_error' },
-  MISSING_DEPENDENCY: { status: 500, type: 'server_error' },
-  CLOSED: { status: 503, type: 'server_error' },
-  // 400: every candidate costs more than the request allows; a retry costs the same.
+  PROVIDER_ERROR: { type: 'server_error' },
+  STREAM_INTERRUPTED: { type: 'server_error' },
+  TIMEOUT: { type: 'server_error' },
+  ABORTED: { type: 'invalid_request_error' },
+  FORBIDDEN: { type: 'permission_error', details: ['action'] },
+  NOT_FOUND: { type: 'not_found_error', details: ['entity', 'id'] },
+  CONFLICT: { type: 'invalid_request_error', details: ['entity'] },
+  STORAGE_ERROR: { type: 'server_error' },
+  PROTOCOL_ERROR: { type: 'server_error' },
+  MISSING_DEPENDENCY: { type: 'server_error' },
+  CLOSED: { type: 'server_error' },
   COST_LIMIT_EXCEEDED: {
-    status: 400,
     type: 'invalid_request_error',
     details: ['maxCostUsd', 'cheapestUsd', 'skipped'],
   },
@@ -100,9 +89,9 @@ export function describeError(error: unknown): ErrorInfo {
       param: null,
     };
   }
-  const rule = RULES[error.code] ?? { status: 500, type: 'server_error' };
+  const rule = RULES[error.code] ?? { type: 'server_error' };
   const info: ErrorInfo = {
-    status: rule.status,
+    status: relayStatus(error),
     type: rule.type,
     code: error.code,
     // Storage failures may quote connection details: keep them in the server's logs.
@@ -114,7 +103,6 @@ export function describeError(error: unknown): ErrorInfo {
   if (error.code === 'VALIDATION' && typeof error.details.field === 'string')
     info.param = wireField(error.details.field);
   if (ProviderError.isProviderError(error)) Object.assign(info, providerRule(error));
-  if (error.code === 'TIMEOUT') info.status = 504;
   if (error.code === 'ALL_CANDIDATES_FAILED') Object.assign(info, allFailedRule(error, info.details));
   const retryAfterMs = error.retryAfterMs ?? (error.code === 'QUEUE_TIMEOUT' ? QUEUE_RETRY_MS : undefined);
   if (retryAfterMs !== undefined) info.retryAfterMs = retryAfterMs;
@@ -146,7 +134,7 @@ function allFailedRule(error: RouterError, details: Record<string, unknown> | un
   }
   if (isTimeout(error)) out.timeout = true;
   if (attempts.length > 0 && attempts.every((a) => a.errorKind === 'rate_limited')) {
-    return { status: 429, type: 'rate_limit_error', details: out };
+    return { type: 'rate_limit_error', details: out };
   }
   return { details: out };
 }
@@ -180,7 +168,6 @@ function providerRule(error: ProviderError): Partial<ErrorInfo> {
     case 'context_length':
       // OpenAI's own code: clients look for it to trim the conversation.
       return {
-        status: 400,
         type: 'invalid_request_error',
         code: 'context_length_exceeded',
         param: 'messages',
@@ -188,7 +175,7 @@ function providerRule(error: ProviderError): Partial<ErrorInfo> {
       };
     case 'bad_request':
     case 'content_filter':
-      return { status: 400, type: 'invalid_request_error', details };
+      return { type: 'invalid_request_error', details };
     default:
       return { details };
   }

@@ -1,3 +1,5 @@
+import type { RouterErrorCode } from '../errors/codes.js';
+import type { ProviderErrorKind } from '../errors/provider-error.js';
 import type { ReasoningPart, ToolCall, WireFormat } from './request.js';
 
 export type UnifiedFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error' | 'other';
@@ -60,8 +62,8 @@ export interface AttemptSummary {
   keyId: string;
   status: 'success' | 'error' | 'aborted' | 'interrupted';
   latencyMs: number;
-  errorCode?: string;
-  errorKind?: string;
+  errorCode?: RouterErrorCode;
+  errorKind?: ProviderErrorKind;
   httpStatus?: number;
   message?: string;
 }

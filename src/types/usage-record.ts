@@ -1,3 +1,5 @@
+import type { RouterErrorCode } from '../errors/codes.js';
+import type { ProviderErrorKind } from '../errors/provider-error.js';
 /** One record per attempt, failures included. Never holds a secret. */
 export interface UsageRecord {
   requestId: string;
@@ -19,7 +21,7 @@ export interface UsageRecord {
   latencyMs: number;
   /** Time to first content part (streams). */
   ttftMs?: number;
-  errorCode?: string;
+  errorCode?: ProviderErrorKind | RouterErrorCode;
   httpStatus?: number;
   stream: boolean;
   /** Epoch milliseconds. */
