@@ -191,7 +191,7 @@ const optionCases: Array<[name: string, options: () => unknown, field: string]> 
   ],
   [
     'defaultStrategy unknown',
-    () => ({ adapters: adapters(), defaultStrategy: 'fastest' }),
+    () => ({ adapters: adapters(), defaultStrategy: 'fastest-ever' }),
     'options.defaultStrategy',
   ],
   ['defaultStrategy empty', () => ({ adapters: adapters(), defaultStrategy: '' }), 'options.defaultStrategy'],
@@ -383,7 +383,7 @@ describe('catalog rows', () => {
     try {
       new ModelRouter({
         adapters: adapters(),
-        catalog: catalogWith(set(`${G0}.failoverStrategy`, 'fastest')),
+        catalog: catalogWith(set(`${G0}.failoverStrategy`, 'fastest-ever')),
       });
     } catch (e) {
       error = e;
@@ -778,7 +778,7 @@ const adminCases: AdminCase[] = [
   ],
   [
     'createGroup: unknown strategy',
-    (e) => e.router.admin.createGroup({ name: 'g2', failoverStrategy: 'fastest' }, admin),
+    (e) => e.router.admin.createGroup({ name: 'g2', failoverStrategy: 'fastest-ever' }, admin),
     'failoverStrategy',
   ],
   [
