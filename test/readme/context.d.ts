@@ -5,6 +5,8 @@
 
 declare const router: import('model-router').ModelRouter;
 declare const catalog: import('model-router').CatalogInput;
+/** Your providers, as in the quick start's catalog. */
+declare const providers: NonNullable<import('model-router').CatalogInput['providers']>;
 declare const adapters: Record<string, import('model-router').ProviderAdapter>;
 declare const storage: import('model-router').RouterStorage;
 declare const messages: import('model-router').ChatMessage[];
