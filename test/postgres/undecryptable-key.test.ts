@@ -37,6 +37,20 @@ describe.skipIf(!url)('a key row that does not decrypt', () => {
         : [],
     );
 
+  /**
+   * Flips the first character of the ciphertext (`enc:v1:<iv>:<tag>:<body>`, base64url). Not the last
+   * one: its low bits are padding, so replacing it can decode to the same bytes and leave the row
+   * intact — which made this test fail one run in sixteen.
+   */
+  const tamper = async (keyId: string) => {
+    const [row] = await sql.unsafe(`select secret from ${q(schema)}.provider_keys where id = $1`, [keyId]);
+    const secret = String(row?.secret);
+    const at = secret.lastIndexOf(':') + 1;
+    const flipped = secret[at] === 'A' ? 'B' : 'A';
+    const tampered = `${secret.slice(0, at)}${flipped}${secret.slice(at + 1)}`;
+    await sql.unsafe(`update ${q(schema)}.provider_keys set secret = $1 where id = $2`, [tampered, keyId]);
+  };
+
   beforeAll(async () => {
     sql = connect();
     const { router: seed } = router();
@@ -67,9 +81,7 @@ describe.skipIf(!url)('a key row that does not decrypt', () => {
 
   it('is skipped and reported; the rest routes; admin lists, replaces and removes it', async () => {
     // Tamper with k1's ciphertext in place.
-    await sql.unsafe(
-      `update ${q(schema)}.provider_keys set secret = regexp_replace(secret, '.$', 'x') where id = 'k1'`,
-    );
+    await tamper('k1');
     const { router: fresh, mock, errors } = router();
 
     const result = await fresh.complete({ model: 'coding', messages: hi });
@@ -112,9 +124,7 @@ describe.skipIf(!url)('a key row that does not decrypt', () => {
     );
 
     // A running instance: a row tampered with behind its back (NOTIFY → reload) is reported, not fatal.
-    await sql.unsafe(
-      `update ${q(schema)}.provider_keys set secret = regexp_replace(secret, '.$', 'x') where id = 'k2'`,
-    );
+    await tamper('k2');
     await eventually(() => unusableIds(errors).includes('p/k2'), 5_000, 'k2 reported unusable');
     expect(fresh.stats().keys.find((k) => k.keyId === 'k2')?.unusable).toBeDefined();
     expect((await fresh.complete({ model: 'coding', messages: hi })).attempts[0]?.keyId).toBe('k1');
