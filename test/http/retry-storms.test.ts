@@ -9,8 +9,8 @@ import { type TestServer, expectReleased, relayRouter, serve } from './harness.j
  * The real clients, at their default retry settings (openai: maxRetries 2 on 408/409/429/5xx unless
  * `x-should-retry` says otherwise; the AI SDK: maxRetries 2 on 408/409/429/5xx), against the relay
  * over node:http. Counted: requests the relay received, and calls that reached the upstreams.
- * LangChain's ChatOpenAI is in retry-storms-langchain.test.ts; the openai Python client, whose retry
- * rules are the Node client's, is not run (no Python test runtime in this project).
+ * LangChain's ChatOpenAI is in retry-storms-langchain.test.ts; the openai Python client in
+ * retry-storms-python.test.ts.
  */
 const setup = relayRouter({
   // One test's failures must not open a circuit for the next; short same-candidate backoffs.
