@@ -158,6 +158,19 @@ export { ADMIN_ACTIONS } from './admin/actions.js';
 export { createAdminApi } from './admin/admin-api.js';
 export { secretPreview } from './admin/secret-preview.js';
 export type { AdminDeps } from './admin/types.js';
+
+// Tenants and virtual keys
+export type { TenantAdmin, VirtualKeyUpdate } from './admin/tenant-admin-types.js';
+export type {
+  Budget,
+  CreatedVirtualKey,
+  StoredVirtualKey,
+  Tenant,
+  TenantPrincipal,
+  VirtualKey,
+} from './tenants/types.js';
+export type { TenantInput, TenantPatch, VirtualKeyInput, VirtualKeyPatch } from './tenants/inputs.js';
+export type { SpendScope, TenantStore } from './storage/tenant-store.js';
 export type { AdminAction } from './admin/actions.js';
 
 // Adapters

@@ -152,6 +152,13 @@ export interface ModelRouterOptions {
   defaultMaxOutputTokens?: number;
   /** Turn a key's `secret` into the API key. @default the secret as is; `env:NAME` read from process.env */
   resolveSecret?: (key: Readonly<ProviderKey>) => string | Promise<string>;
+  /**
+   * The server-side secret virtual keys are hashed with (HMAC-SHA256): keep it out of the database
+   * (an environment variable, a secret manager), so that a leaked `virtual_keys` table is useless on its
+   * own. At least 16 bytes; a string is taken as UTF-8. Changing it invalidates every virtual key.
+   * @default none — keys are hashed with an empty pepper (plain HMAC-SHA256 of a 256-bit random key)
+   */
+  virtualKeyPepper?: string | Uint8Array;
   /** Decide admin writes. @default actor?.role === 'admin' */
   authorize?: (actor: unknown, action: string) => boolean | Promise<boolean>;
   /** Model used when a request names none. */
@@ -259,6 +266,9 @@ const optionsSchema = z.strictObject({
   defaultMaxOutputTokens: z.number().int().positive().max(10_000_000).optional(),
   resolveSecret: fn.optional(),
   authorize: fn.optional(),
+  virtualKeyPepper: z
+    .union([z.string().min(16), z.instanceof(Uint8Array).refine((b) => b.length >= 16, 'at least 16 bytes')])
+    .optional(),
   defaultModel: z.union([z.string().min(1), fn]).optional(),
   onUsage: fn.optional(),
   logger: z
@@ -308,6 +318,7 @@ export interface ResolvedOptions {
   defaultMaxOutputTokens: number;
   resolveSecret: (key: Readonly<ProviderKey>) => string | Promise<string>;
   authorize: (actor: unknown, action: string) => boolean | Promise<boolean>;
+  virtualKeyPepper: Uint8Array;
   defaultModel: string | (() => string | Promise<string>) | undefined;
   onUsage: ((record: UsageRecord) => void | Promise<void>) | undefined;
   logger: RouterLogger | false | undefined;
@@ -378,6 +389,10 @@ export function resolveOptions(
     defaultMaxOutputTokens: o.defaultMaxOutputTokens ?? 1024,
     resolveSecret: o.resolveSecret ?? defaults.resolveSecret,
     authorize: o.authorize ?? ((actor) => (actor as { role?: unknown } | undefined)?.role === 'admin'),
+    virtualKeyPepper:
+      typeof o.virtualKeyPepper === 'string'
+        ? new TextEncoder().encode(o.virtualKeyPepper)
+        : (o.virtualKeyPepper ?? new Uint8Array(0)),
     defaultModel: o.defaultModel,
     onUsage: o.onUsage,
     logger: o.logger,

@@ -12,6 +12,7 @@ import type { ChatRequest, RequestOptions } from './types/request.js';
 import { tokensForChars } from './usage/estimate.js';
 import { validateEmbedRequest } from './embed/embed-schema.js';
 import { affinityId } from './affinity/derive-key.js';
+import { checkAllowedModel } from './tenants/policy.js';
 
 /**
  * Turns a caller's request into a `RequestContext`: validated, its model resolved to a target,
@@ -152,7 +153,7 @@ export class RequestPreparer {
       maxOutputTokens: resolved.maxTokens,
       ...(id === undefined ? {} : { affinityId: id }),
       ...(resolved.maxCostUsd === undefined ? {} : { maxCostUsd: resolved.maxCostUsd }),
-      ...(resolved.tags === undefined || resolved.tags.length === 0 ? {} : { tags: resolved.tags }),
+      ...withTags(base.tags, resolved.tags),
     };
   }
 
@@ -167,6 +168,7 @@ export class RequestPreparer {
     startedAt: number,
   ) {
     const target = cache.target(name);
+    if (options.tenant) checkAllowedModel(options.tenant, name, target);
     if (announce && this.emitter.has('request')) {
       this.emitter.emit('request', {
         requestId,
@@ -184,6 +186,10 @@ export class RequestPreparer {
       startedAt,
       deadline: startedAt + this.options.timeouts.totalMs,
       waited: { queueMs: 0 },
+      tenant: options.tenant,
+      spent: { tokens: 0, usd: 0 },
+      // A tenant's tags apply to every request of its keys (chat and embeddings), through #15's tag filter.
+      ...withTags(options.tenant?.tenant.tags, undefined),
     };
   }
 
@@ -231,7 +237,16 @@ export function checkName(name: unknown, field: string): string {
  */
 export function checkRequestOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
-  const { signal, requestId } = options as RequestOptions;
+  const { signal, requestId, tenant } = options as RequestOptions;
+  if (
+    tenant !== undefined &&
+    (typeof tenant !== 'object' ||
+      tenant === null ||
+      typeof tenant.tenant?.id !== 'string' ||
+      typeof tenant.key?.id !== 'string')
+  ) {
+    throw invalid('options.tenant', 'must be what router.authenticateKey() returned');
+  }
   if (
     signal !== undefined &&
     (typeof signal !== 'object' ||
@@ -296,4 +311,14 @@ function withinDeadline<T>(
       },
     );
   });
+}
+
+/** The tags a request's candidates must all carry: its tenant's and its own. */
+function withTags(
+  tenant: readonly string[] | undefined,
+  own: readonly string[] | undefined,
+): { tags?: readonly string[] } {
+  if (!tenant?.length) return own?.length ? { tags: own } : {};
+  if (!own?.length) return { tags: tenant };
+  return { tags: [...new Set([...tenant, ...own])] };
 }

@@ -45,6 +45,9 @@ import type { RouterAdmin } from './admin/types.js';
 import { Reporter } from './logging/reporter.js';
 import { affinityStoreOf } from './affinity/store-of.js';
 import { affinityId } from './affinity/derive-key.js';
+import { authenticateKey } from './tenants/authenticate.js';
+import { hashKey } from './tenants/key-secret.js';
+import type { TenantPrincipal } from './tenants/types.js';
 
 /** How long `close()` gives async `onUsage` hooks to finish. */
 const HOOK_GRACE_MS = 5_000;
@@ -146,6 +149,7 @@ export class ModelRouter {
       onError: (error) => this.emitter.emit('error', { source: 'catalog', error }),
       adapters: () => Object.keys(this.options.adapters),
       strategies: () => [...strategies.keys()],
+      hashKey: (key) => hashKey(key, this.options.virtualKeyPepper),
     });
     if (options.telemetry) this.telemetryOff = attachTelemetry(this, options.telemetry);
   }
@@ -260,6 +264,20 @@ export class ModelRouter {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * The tenant and key behind a virtual key (`mr-…`), to pass as `RequestOptions.tenant`. Unknown,
+   * revoked or expired keys are `UNAUTHENTICATED`; a disabled tenant is `FORBIDDEN`.
+   */
+  async authenticateKey(key: string): Promise<TenantPrincipal> {
+    if (this.closing) throw closedError();
+    await this.catalog.ready(); // initialises the storage
+    const store = this.storage.tenants;
+    if (!store) {
+      throw new RouterError('STORAGE_ERROR', 'This storage does not store tenants (RouterStorage.tenants)');
+    }
+    return authenticateKey(store, key, this.options.virtualKeyPepper, this.options.clock.now());
   }
 
   /** What a model name means now: a group and its members, or one direct model. */

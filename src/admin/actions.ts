@@ -19,6 +19,13 @@ export const ADMIN_ACTIONS = [
   'group.delete',
   'member.add',
   'member.remove',
+  'tenant.create',
+  'tenant.update',
+  'tenant.delete',
+  // Minting a key for a tenant: whoever may do it can spend the tenant's budget.
+  'virtual_key.create',
+  'virtual_key.update',
+  'virtual_key.revoke',
 ] as const;
 
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];

@@ -19,6 +19,7 @@ import type { CatalogChange } from '../storage/storage.js';
 import { storageError } from '../storage/storage-errors.js';
 import { type AdminAction, touchesEndpoint } from './actions.js';
 import type { AdminContext, AdminDeps, RouterAdmin } from './types.js';
+import { tenantAdmin } from './tenant-admin.js';
 import { findGroup, findModel, findProvider, toAdminKey, toAdminProvider } from './views.js';
 
 const fn = z.custom<(...args: never[]) => unknown>((f) => typeof f === 'function', 'must be a function');
@@ -33,6 +34,7 @@ const depsSchema = z.object({
   onError: fn.optional(),
   adapters: fn.optional(),
   strategies: fn.optional(),
+  hashKey: fn.optional(),
 });
 
 /** Ids given as arguments: a short non-empty string (the storage decides whether it exists). */
@@ -45,22 +47,29 @@ const idArgSchema = z.string().min(1).max(200);
  * failure becomes `STORAGE_ERROR`), then `onWrite` so that the router's cache holds the change
  * before the call returns.
  */
+/** Ask `authorize`; a `false`, a rejection or a throw is `FORBIDDEN` (fail closed). */
+export async function authorizeOrThrow(
+  policy: AdminDeps['authorize'],
+  ctx: AdminContext | undefined,
+  action: AdminAction,
+): Promise<void> {
+  let allowed = false;
+  let cause: unknown;
+  try {
+    allowed = (await policy(ctx?.actor, action)) === true;
+  } catch (error) {
+    cause = error; // fail closed: a policy that throws denies
+  }
+  // The actor is left out of the message: it may carry a token or a session.
+  if (!allowed) throw new RouterError('FORBIDDEN', `Not allowed: ${action}`, { cause, details: { action } });
+}
+
 export function createAdminApi(deps: AdminDeps): RouterAdmin {
   parseOrThrow(depsSchema, deps, 'createAdminApi');
   const { storage } = deps;
 
-  async function authorize(ctx: AdminContext | undefined, action: AdminAction): Promise<void> {
-    let allowed = false;
-    let cause: unknown;
-    try {
-      allowed = (await deps.authorize(ctx?.actor, action)) === true;
-    } catch (error) {
-      cause = error; // fail closed: a policy that throws denies
-    }
-    // The actor is left out of the message: it may carry a token or a session.
-    if (!allowed)
-      throw new RouterError('FORBIDDEN', `Not allowed: ${action}`, { cause, details: { action } });
-  }
+  const authorize = (ctx: AdminContext | undefined, action: AdminAction) =>
+    authorizeOrThrow(deps.authorize, ctx, action);
 
   async function write<T>(
     ctx: AdminContext | undefined,
@@ -115,6 +124,14 @@ export function createAdminApi(deps: AdminDeps): RouterAdmin {
   }
 
   return {
+    ...tenantAdmin({
+      storage,
+      authorize,
+      ready: async () => {
+        await deps.catalog();
+      },
+      hashKey: deps.hashKey ?? ((key) => key),
+    }),
     async listGroups() {
       return structuredClone((await catalog()).groups);
     },

@@ -3,6 +3,7 @@ import type { GroupPatch, KeyPatch, ModelPatch, ProviderPatch } from '../catalog
 import type { Catalog, Group, GroupMember, Model, Provider, ProviderKey } from '../catalog/types.js';
 import type { CatalogChange, RouterStorage } from '../storage/storage.js';
 import type { AdminAction } from './actions.js';
+import type { TenantAdmin } from './tenant-admin-types.js';
 
 /** A key as admin reads show it: the secret replaced by `secretPreview`. */
 export type AdminKey = Omit<ProviderKey, 'secret'> & {
@@ -40,6 +41,8 @@ export interface AdminDeps {
   onError?: (error: unknown) => void;
   /** Adapter names that exist; when given, a provider naming another is `VALIDATION` at `adapter`. */
   adapters?: () => readonly string[];
+  /** How virtual keys are hashed for storage (the router's HMAC under its pepper). */
+  hashKey?: (key: string) => string;
   /** Strategy names that exist; when given, a group naming another is `VALIDATION` at `failoverStrategy`. */
   strategies?: () => readonly string[];
 }
@@ -49,7 +52,7 @@ export interface AdminDeps {
  * writes ask `authorize` first (`FORBIDDEN`, nothing changed) and return the written entity; unknown
  * ids are `NOT_FOUND`, taken names and duplicate members `CONFLICT`. Secrets are write-only.
  */
-export interface RouterAdmin {
+export interface RouterAdmin extends TenantAdmin {
   listGroups(): Promise<AdminGroup[]>;
   /** By id, else by name. */
   getGroup(idOrName: string): Promise<AdminGroup>;

@@ -19,6 +19,7 @@ export const ROUTER_ERROR_CODES = [
   'MISSING_DEPENDENCY',
   'CLOSED',
   'COST_LIMIT_EXCEEDED',
+  'UNAUTHENTICATED',
 ] as const;
 
 export type RouterErrorCode = (typeof ROUTER_ERROR_CODES)[number];

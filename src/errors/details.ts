@@ -30,7 +30,8 @@ export interface RouterErrorDetailsMap {
   UNKNOWN_MODEL: { model?: string; suggestions?: string[] };
   AMBIGUOUS_MODEL: { model?: string; candidates?: string[] };
   NO_CANDIDATES: { model?: string; tags?: string[]; filtered?: SkippedCandidateDetail[] };
-  QUOTA_EXHAUSTED: { reason?: string; skipped?: SkippedCandidateDetail[]; skippedMore?: number };
+  /** `scope: 'tenant'`: the tenant's own limits, not its candidates' (see `RequestOptions.tenant`). */
+  QUOTA_EXHAUSTED: { scope?: 'tenant'; reason?: string; skipped?: SkippedCandidateDetail[]; skippedMore?: number };
   QUEUE_TIMEOUT: { reason?: string; skipped?: SkippedCandidateDetail[]; skippedMore?: number };
   ALL_CANDIDATES_FAILED: {
     /** Why the loop stopped: candidates ran out (`exhausted`), or attempts, time or retry budget did. */

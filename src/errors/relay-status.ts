@@ -27,6 +27,8 @@ export const RELAY_STATUS: Readonly<Record<RouterErrorCode, number>> = {
   CLOSED: 503,
   // 400: every candidate costs more than the request allows; a retry costs the same.
   COST_LIMIT_EXCEEDED: 400,
+  // A virtual key that is missing, unknown, expired or revoked.
+  UNAUTHENTICATED: 401,
 };
 
 /** What `relayStatus` reads of an error (structural: the error classes import this file). */

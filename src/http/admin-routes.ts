@@ -29,6 +29,7 @@ const enc = encodeURIComponent;
 // Writes accept a group's name and a model's `providerId/modelId` where reads do: resolve them to ids
 // first (reads are open to any authenticated actor, so resolving first reveals nothing).
 const groupId = async (admin: RouterAdmin, idOrName: string) => (await admin.getGroup(idOrName)).id;
+const tenantId = async (admin: RouterAdmin, idOrName: string) => (await admin.getTenant(idOrName)).id;
 const modelId = async (admin: RouterAdmin, idOrRef: string) => (await admin.getModel(idOrRef)).id;
 
 /** REST over `router.admin`: the original relay's seven group endpoints, and the same for providers, keys and models. */
@@ -149,6 +150,58 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     pattern: ['models', '*ref'],
     status: 204,
     run: async ({ admin, params, ctx }) => admin.deleteModel(await modelId(admin, params[0]!), ctx),
+  },
+
+  // Tenants and their virtual keys (`:id` is an id or a name for the tenant)
+  { method: 'GET', pattern: ['tenants'], run: ({ admin }) => list(admin.listTenants()) },
+  {
+    method: 'POST',
+    pattern: ['tenants'],
+    body: true,
+    status: 201,
+    location: (t) => `/tenants/${enc(idOf(t))}`,
+    run: ({ admin, body, ctx }) => admin.createTenant(body as never, ctx),
+  },
+  { method: 'GET', pattern: ['tenants', ':id'], run: ({ admin, params }) => admin.getTenant(params[0]!) },
+  {
+    method: 'PATCH',
+    pattern: ['tenants', ':id'],
+    body: true,
+    run: async ({ admin, params, body, ctx }) =>
+      admin.updateTenant(await tenantId(admin, params[0]!), body as never, ctx),
+  },
+  {
+    method: 'DELETE',
+    pattern: ['tenants', ':id'],
+    status: 204,
+    run: async ({ admin, params, ctx }) => admin.deleteTenant(await tenantId(admin, params[0]!), ctx),
+  },
+  {
+    method: 'GET',
+    pattern: ['tenants', ':id', 'keys'],
+    run: async ({ admin, params }) => list(admin.listVirtualKeys(await tenantId(admin, params[0]!))),
+  },
+  {
+    // The answer holds the key itself (`key`), this once.
+    method: 'POST',
+    pattern: ['tenants', ':id', 'keys'],
+    body: true,
+    status: 201,
+    run: async ({ admin, params, body, ctx }) =>
+      admin.createVirtualKey(await tenantId(admin, params[0]!), body as never, ctx),
+  },
+  {
+    method: 'PATCH',
+    pattern: ['tenants', ':id', 'keys', ':keyId'],
+    body: true,
+    run: async ({ admin, params, body, ctx }) =>
+      admin.updateVirtualKey(await tenantId(admin, params[0]!), params[1]!, body as never, ctx),
+  },
+  {
+    method: 'POST',
+    pattern: ['tenants', ':id', 'keys', ':keyId', 'revoke'],
+    run: async ({ admin, params, ctx }) =>
+      admin.revokeVirtualKey(await tenantId(admin, params[0]!), params[1]!, ctx),
   },
 ];
 

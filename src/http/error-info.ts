@@ -63,6 +63,7 @@ const RULES: Record<RouterErrorCode, CodeRule> = {
     type: 'invalid_request_error',
     details: ['maxCostUsd', 'cheapestUsd', 'skipped'],
   },
+  UNAUTHENTICATED: { type: 'authentication_error' },
 };
 
 /** A `QUEUE_TIMEOUT` carries no capacity estimate: ask the client to come back shortly. */

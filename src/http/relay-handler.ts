@@ -24,6 +24,16 @@ export interface RelayHandlerOptions {
    */
   authenticate?: Authenticate;
   /**
+   * Authenticate every route with the router's virtual keys (`router.admin.createVirtualKey`), sent as
+   * `Authorization: Bearer mr-…` (OpenAI clients) or `x-api-key` (Anthropic clients). Unknown, revoked
+   * or expired keys get 401, a disabled tenant or a model it may not use 403, a tenant over its limits
+   * 429 — each in the route's own error shape. The tenant's allowed models and limits apply to routing;
+   * `transformRequest` receives the `TenantPrincipal` as `actor` (unless `authenticate` is also given,
+   * which then decides the actor).
+   * @default false
+   */
+  virtualKeys?: boolean;
+  /**
    * Path prefix the handler serves under (`/llm` → `POST /llm/v1/chat/completions`).
    * @default '/'
    */
@@ -103,6 +113,11 @@ export function createRelayHandler(router: ModelRouter, options: RelayHandlerOpt
       );
     }
   }
+  if (options.virtualKeys !== undefined && typeof options.virtualKeys !== 'boolean') {
+    throw new TypeError(
+      `createRelayHandler: virtualKeys must be a boolean (got ${String(options.virtualKeys)})`,
+    );
+  }
   // One folder per wire format (src/http/<format>/); each contributes its routes here.
   const routes: RelayRoute[] = [
     chatCompletionsRoute(options.transformRequest, {
@@ -119,6 +134,7 @@ export function createRelayHandler(router: ModelRouter, options: RelayHandlerOpt
     basePath: normalizeBasePath(options.basePath),
     maxBodyBytes,
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
+    ...(options.virtualKeys ? { virtualKeys: true } : {}),
   });
   const node: NodeListener = (req: IncomingMessage, res: ServerResponse) => serveNode(core, req, res);
   const handler = (async (request: Request) =>

@@ -5,6 +5,7 @@ import type { ProviderAdapter, ProviderCall } from '../providers/adapter.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
 import type { ChatRequest } from '../types/request.js';
 import type { Usage } from '../types/result.js';
+import type { TenantPrincipal } from '../tenants/types.js';
 
 /** What a request asks of an adapter: a chat call (`complete` / `stream`) or `embed`. */
 export type Operation = 'chat' | 'embed';
@@ -37,6 +38,10 @@ export interface RequestContext<R extends object = ChatRequest> {
   readonly maxCostUsd?: number;
   /** The request's `tags`, when it sets some. */
   readonly tags?: readonly string[];
+  /** The tenant the request comes from, if any (see `RequestOptions.tenant`). */
+  readonly tenant?: TenantPrincipal | undefined;
+  /** What the request's attempts used so far: tokens, and USD where the model has prices. */
+  readonly spent: { tokens: number; usd: number };
 }
 
 /** One attempt, as an attempt body sees it. */

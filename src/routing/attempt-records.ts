@@ -66,6 +66,10 @@ export function usageRecord(
   if (rc.target.group) record.groupName = rc.target.group.name;
   if (usage.cachedPromptTokens !== undefined) record.cachedPromptTokens = usage.cachedPromptTokens;
   if (usage.cacheWriteTokens !== undefined) record.cacheWriteTokens = usage.cacheWriteTokens;
+  if (rc.tenant) {
+    record.tenantId = rc.tenant.tenant.id;
+    record.virtualKeyId = rc.tenant.key.id;
+  }
   const cost = costUsd(c.model, usage);
   if (cost !== undefined) record.costUsd = cost;
   if (ttftMs !== undefined) record.ttftMs = ttftMs;

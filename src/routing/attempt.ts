@@ -3,6 +3,7 @@ import { ProviderError } from '../errors/provider-error.js';
 import { RouterError } from '../errors/router-error.js';
 import type { KeyBlock, QuotaKey, QuotaLease, SettleInput } from '../quota/quota-store.js';
 import type { AttemptSummary, Usage } from '../types/result.js';
+import type { UsageRecord } from '../types/usage-record.js';
 import type { AttemptBody, RequestContext } from './attempt-context.js';
 import { InterruptedAttempt } from './attempt-context.js';
 import { failureSummary, usageRecord } from './attempt-records.js';
@@ -129,7 +130,9 @@ export async function runAttempt<T, R extends object>(
       status: 'success',
       latencyMs: finishedAt - startedAt,
     };
-    rt.usage.record(usageRecord(rc, candidate, summary, ok.usage, startedAt, finishedAt, ok.ttftMs));
+    rt.usage.record(
+      spend(rc, usageRecord(rc, candidate, summary, ok.usage, startedAt, finishedAt, ok.ttftMs)),
+    );
     return { kind: 'success', value: ok.value, usage: ok.usage, summary };
   } catch (thrown) {
     const finishedAt = clock.now();
@@ -146,7 +149,9 @@ export async function runAttempt<T, R extends object>(
       error,
       !!interrupted,
     );
-    rt.usage.record(usageRecord(rc, candidate, summary, usage, startedAt, finishedAt, interrupted?.ttftMs));
+    rt.usage.record(
+      spend(rc, usageRecord(rc, candidate, summary, usage, startedAt, finishedAt, interrupted?.ttftMs)),
+    );
     return {
       kind: 'failed',
       error: interrupted ? new InterruptedAttempt(error, usage, interrupted.ttftMs) : error,
@@ -183,6 +188,13 @@ async function resolveKey(rt: Runtime, key: PoolKey['entry']): Promise<string> {
       cause,
     });
   }
+}
+
+/** Count an attempt's usage toward its request (tenant limits and budgets settle with it). */
+function spend(rc: RequestContext<object>, record: UsageRecord): UsageRecord {
+  rc.spent.tokens += record.totalTokens;
+  if (record.costUsd !== undefined) rc.spent.usd += record.costUsd;
+  return record;
 }
 
 /** Release a lease; a store failure is reported, never thrown into the request. */

@@ -22,6 +22,7 @@ import {
 } from './affinity-pin.js';
 import { type PoolSecrets, resolvePoolSecrets } from './pool-secrets.js';
 import type { Runtime } from './runtime.js';
+import { reserveTenant, settleTenant } from './tenant-gate.js';
 
 export interface LoopSuccess<T> {
   value: T;
@@ -42,11 +43,14 @@ export async function runLoop<T, R extends object>(
   body: AttemptBody<T, R>,
 ): Promise<LoopSuccess<T>> {
   const wake: WakeState = { keys: undefined };
+  // Taken before the first attempt, given back in the finally below whatever happens.
+  const tenantLease = rc.tenant ? await reserveTenant(rt, rc) : undefined;
   try {
     return await loop(rt, rc, body, wake);
   } finally {
     // Woken for a slot and never tried to take it: hand the wake-up on to the next waiter.
     if (wake.keys) rt.quota.passCapacity?.(wake.keys);
+    if (tenantLease) await settleTenant(rt, rc, tenantLease);
   }
 }
 

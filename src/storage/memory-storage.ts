@@ -31,6 +31,7 @@ import type {
   RouterStorage,
 } from './storage.js';
 import { conflict, notFound } from './storage-errors.js';
+import { memoryTenants } from './memory-tenants.js';
 
 export interface MemoryStorageOptions {
   /**
@@ -169,6 +170,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): MemoryStorage
     get usage() {
       return usage;
     },
+    tenants: memoryTenants(clock, () => usage),
 
     async init() {},
     async loadCatalog() {

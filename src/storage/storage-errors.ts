@@ -5,7 +5,7 @@ import { RouterError } from '../errors/router-error.js';
  * can match on `code` and `details` whatever the backend.
  */
 
-export type CatalogEntity = 'provider' | 'key' | 'model' | 'group' | 'member';
+export type CatalogEntity = 'provider' | 'key' | 'model' | 'group' | 'member' | 'tenant' | 'virtual_key';
 
 export function notFound(entity: CatalogEntity, id: string): RouterError {
   return new RouterError('NOT_FOUND', `Unknown ${entity} "${id}"`, { details: { entity, id } });

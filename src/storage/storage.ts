@@ -2,6 +2,7 @@ import type { GroupInput, KeyInput, MemberInput, ModelInput, ProviderInput } fro
 import type { GroupPatch, KeyPatch, ModelPatch, ProviderPatch } from '../catalog/patches.js';
 import type { Catalog, Group, GroupMember, Model, Provider, ProviderKey } from '../catalog/types.js';
 import type { UsageRecord } from '../types/usage-record.js';
+import type { TenantStore } from './tenant-store.js';
 
 /** What changed, for cross-instance invalidation. The router reloads the catalog on any change. */
 export interface CatalogChange {
@@ -60,6 +61,11 @@ export interface RouterStorage {
   readonly usageBatching?: UsageBatching;
   /** Append usage records in one write (the router batches, retries and bounds the buffer). */
   recordUsage(records: readonly UsageRecord[]): Promise<void>;
+  /**
+   * Tenants and their virtual keys (`router.admin` tenant operations, `router.authenticateKey`).
+   * Both storages that ship have it; a custom storage without it cannot serve virtual keys.
+   */
+  readonly tenants?: TenantStore;
   /** Release what the storage owns (a client it created); never a borrowed one. */
   close?(): Promise<void>;
 }

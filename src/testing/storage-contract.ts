@@ -4,6 +4,7 @@ import { generalCases } from './storage-contract/general-cases.js';
 import { groupCases } from './storage-contract/group-cases.js';
 import { providerCases } from './storage-contract/provider-cases.js';
 import { tagCases } from './storage-contract/tag-cases.js';
+import { tenantCases } from './storage-contract/tenant-cases.js';
 
 /** One case of a contract suite: run it from any test runner; it throws an `Error` on failure. */
 export interface ContractCase {
@@ -39,7 +40,7 @@ const isHarness = (value: RouterStorage | StorageHarness): value is StorageHarne
  * ```
  */
 export function storageContract(makeStorage: MakeStorage): ContractCase[] {
-  return [...providerCases, ...groupCases, ...tagCases, ...generalCases].map((c) => ({
+  return [...providerCases, ...groupCases, ...tagCases, ...generalCases, ...tenantCases].map((c) => ({
     name: c.name,
     async run() {
       const made = await makeStorage();

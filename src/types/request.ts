@@ -1,3 +1,5 @@
+import type { TenantPrincipal } from '../tenants/types.js';
+
 /**
  * A prompt-cache breakpoint (Anthropic's `cache_control`). Adapters of providers that cache prefixes
  * on their own (OpenAI) ignore it; Anthropic adapters send it where it stands.
@@ -167,4 +169,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Becomes the `requestId` of the result, the events and every usage record. */
   requestId?: string;
+  /**
+   * The tenant and virtual key the request comes from (`router.authenticateKey()` returns it): its
+   * allowed models, limits and budgets apply, and its usage records carry `tenantId` / `virtualKeyId`.
+   */
+  tenant?: TenantPrincipal;
 }

@@ -27,4 +27,8 @@ export interface UsageRecord {
   /** Epoch milliseconds. */
   startedAt: number;
   finishedAt: number;
+  /** The tenant whose virtual key made the request (see `RequestOptions.tenant`). */
+  tenantId?: string;
+  /** The virtual key that made the request. */
+  virtualKeyId?: string;
 }

@@ -34,7 +34,7 @@ export async function dropSchema(sql: Sql, schema: string): Promise<void> {
 export async function truncateAll(sql: Sql, schema: string): Promise<void> {
   const s = q(schema);
   await sql.unsafe(
-    `truncate ${s}.model_group_members, ${s}.model_groups, ${s}.models, ${s}.provider_keys, ${s}.providers, ${s}.usage_records`,
+    `truncate ${s}.model_group_members, ${s}.model_groups, ${s}.models, ${s}.provider_keys, ${s}.providers, ${s}.usage_records, ${s}.virtual_keys, ${s}.tenants`,
   );
 }
 
@@ -66,6 +66,8 @@ export async function readUsage(sql: Sql, schema: string): Promise<UsageRecord[]
       stream: r.stream,
       startedAt: Number(r.started_ms),
       finishedAt: Number(r.finished_ms),
+      tenantId: r.tenant_id,
+      virtualKeyId: r.virtual_key_id,
     };
     for (const k of Object.keys(rec)) if (rec[k] === null) delete rec[k];
     return rec as unknown as UsageRecord;

@@ -60,7 +60,9 @@ describe.skipIf(!url)('migrate', () => {
       'models',
       'provider_keys',
       'providers',
+      'tenants',
       'usage_records',
+      'virtual_keys',
     ]);
     expect(await ledger(schema)).toEqual(loadMigrations().map(({ name, checksum }) => ({ name, checksum })));
     expect(await migrate(sql, { schema })).toEqual({ schema, applied: [] });

@@ -3,6 +3,7 @@ import type { TransformRequest } from '../openai/chat-route.js';
 import { renderAnthropicError } from './errors.js';
 import { parseCountTokensRequest } from './request.js';
 import { transformed } from './route.js';
+import { requestOptions } from '../relay/request-options.js';
 
 /**
  * `POST /v1/messages/count_tokens`: `{ input_tokens }`, counted by the upstream when the first
@@ -22,7 +23,7 @@ async function countTokens(context: RouteContext, transformRequest: TransformReq
   const { router, input, requestId } = context;
   const parsed = parseCountTokensRequest(await input.readJson(context.maxBodyBytes), input.headers);
   const chat = await transformed(parsed.chat, context, transformRequest);
-  const count = await router.countTokens(chat, { signal: input.signal, requestId });
+  const count = await router.countTokens(chat, requestOptions(context));
   const headers: Record<string, string> = { 'request-id': requestId };
   if (count.estimated) headers['x-model-router-estimated'] = 'true';
   else headers['x-model-router-model'] = `${count.providerId}/${count.modelId}`;

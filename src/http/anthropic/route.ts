@@ -7,6 +7,7 @@ import { renderAnthropicError } from './errors.js';
 import { type AnthropicRelayRequest, parseMessagesRequest } from './request.js';
 import { anthropicOnlyWarnings, toAnthropicMessage, warningHeaders } from './response.js';
 import { anthropicEventStream } from './stream.js';
+import { requestOptions } from '../relay/request-options.js';
 
 /** `POST /v1/messages`: Anthropic's Messages API, plain and streamed. */
 export function messagesRoute(transformRequest: TransformRequest | undefined): RelayRoute {
@@ -23,7 +24,7 @@ async function messages(context: RouteContext, transformRequest: TransformReques
   const parsed = parseMessagesRequest(await input.readJson(context.maxBodyBytes), input.headers);
   const chat = await transformed(parsed.chat, context, transformRequest);
   const id = `msg_${requestId.slice(4)}`;
-  const routeOptions = { signal: input.signal, requestId };
+  const routeOptions = requestOptions(context);
   if (!parsed.stream) {
     const result = await router.complete(chat, routeOptions);
     const passThrough = result.wire?.format === 'anthropic-messages';

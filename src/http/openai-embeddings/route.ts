@@ -3,6 +3,7 @@ import { renderOpenAIError } from '../openai/errors.js';
 import { servedBy } from '../relay/committed-stream.js';
 import type { RelayRoute, RouteContext } from '../relay/types.js';
 import { parseEmbeddingsRequest } from './request.js';
+import { requestOptions } from '../relay/request-options.js';
 
 export type TransformEmbedRequest = (
   request: EmbedRequest,
@@ -19,13 +20,11 @@ export function embeddingsRoute(transform: TransformEmbedRequest | undefined): R
   };
 }
 
-async function embeddings(
-  { router, input, requestId, actor, maxBodyBytes }: RouteContext,
-  transform: TransformEmbedRequest | undefined,
-) {
+async function embeddings(context: RouteContext, transform: TransformEmbedRequest | undefined) {
+  const { router, input, actor, maxBodyBytes } = context;
   const parsed = parseEmbeddingsRequest(await input.readJson(maxBodyBytes));
   const request = transform ? await transform(parsed, { actor, request: input.webRequest() }) : parsed;
-  const result: EmbeddingResult = await router.embed(request, { signal: input.signal, requestId });
+  const result: EmbeddingResult = await router.embed(request, requestOptions(context));
   const asked = typeof request.model === 'string' ? request.model : undefined;
   return {
     kind: 'json' as const,

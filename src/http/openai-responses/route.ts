@@ -8,6 +8,7 @@ import { warningHeaders } from '../relay/warnings.js';
 import { parseResponsesRequest } from './request.js';
 import { type ResponseMeta, toResponseObject } from './response.js';
 import { responsesEventStream, responsesPassThrough } from './stream.js';
+import { requestOptions } from '../relay/request-options.js';
 
 /**
  * `POST /v1/responses`: OpenAI's Responses API, stateless, non-streamed and streamed, translated
@@ -24,10 +25,8 @@ export function responsesRoute(transformRequest: TransformRequest | undefined): 
   };
 }
 
-async function responses(
-  { router, input, requestId, actor, maxBodyBytes }: RouteContext,
-  transformRequest: TransformRequest | undefined,
-) {
+async function responses(context: RouteContext, transformRequest: TransformRequest | undefined) {
+  const { router, input, requestId, actor, maxBodyBytes } = context;
   const parsed = parseResponsesRequest(await input.readJson(maxBodyBytes));
   let chat: ChatRequest = transformRequest
     ? await transformRequest(parsed.chat, { actor, request: input.webRequest() })
@@ -43,7 +42,7 @@ async function responses(
     model: upstream ?? served.modelId ?? asked,
     request: parsed.wire,
   });
-  const routeOptions = { signal: input.signal, requestId };
+  const routeOptions = requestOptions(context);
   if (!parsed.stream) {
     const result = await router.complete(chat, routeOptions);
     // A Responses upstream's own object passes on unchanged (encrypted reasoning items included).

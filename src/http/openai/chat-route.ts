@@ -7,6 +7,7 @@ import { renderOpenAIError } from './errors.js';
 import { MODELLED_CHAT_FIELDS, parseOpenAIRequest } from './request.js';
 import { type CompletionMeta, toOpenAICompletion, wireUsage } from './response.js';
 import { openAIEventStream } from './stream.js';
+import { requestOptions } from '../relay/request-options.js';
 
 /** How the chat route presents what served and what it cost (see `RelayHandlerOptions`). */
 export interface ChatPresentation {
@@ -33,10 +34,11 @@ export function chatCompletionsRoute(
 }
 
 async function chatCompletions(
-  { router, input, requestId, actor, maxBodyBytes }: RouteContext,
+  context: RouteContext,
   transformRequest: TransformRequest | undefined,
   presentation: ChatPresentation,
 ) {
+  const { router, input, requestId, actor, maxBodyBytes } = context;
   const relay = parseOpenAIRequest(await input.readJson(maxBodyBytes));
   let chat = transformRequest
     ? await transformRequest(relay.chat, { actor, request: input.webRequest() })
@@ -64,7 +66,7 @@ async function chatCompletions(
         : (upstreamModel ?? served.modelId),
     estimatedUsage: presentation.estimatedUsage,
   });
-  const routeOptions = { signal: input.signal, requestId };
+  const routeOptions = requestOptions(context);
   if (!relay.stream) {
     const result = await router.complete(chat, routeOptions);
     const served = { ...result.model, ...(result.groupName ? { groupName: result.groupName } : {}) };

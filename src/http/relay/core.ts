@@ -31,11 +31,15 @@ export function createRelayCore(
         const [route, params] = found;
         renderError = route.renderError;
         if (!route.methods.includes(method)) throw methodNotAllowed(method, route.methods);
+        const tenant = options.virtualKeys
+          ? await router.authenticateKey(presentedKey(input.headers))
+          : undefined;
         const actor = options.authenticate
           ? await requireActor(options.authenticate, input.webRequest())
-          : undefined;
+          : tenant;
+        const context = { router, input, requestId, actor, maxBodyBytes: options.maxBodyBytes };
         reply = await withTraceContext(input.headers, () =>
-          route.handle({ router, input, requestId, actor, maxBodyBytes: options.maxBodyBytes }, params),
+          route.handle(tenant ? { ...context, tenant } : context, params),
         );
       } catch (error) {
         reply = renderError(error, requestId);
@@ -44,6 +48,13 @@ export function createRelayCore(
       return reply;
     },
   };
+}
+
+/** The key a client sends: OpenAI clients as `Authorization: Bearer`, Anthropic's as `x-api-key`. */
+function presentedKey(headers: RelayInput['headers']): string {
+  const auth = headers.get('authorization');
+  if (auth && /^bearer /i.test(auth)) return auth.slice(7).trim();
+  return headers.get('x-api-key')?.trim() ?? '';
 }
 
 function match(routes: readonly RelayRoute[], seg: readonly string[]): [RelayRoute, string[]] | undefined {

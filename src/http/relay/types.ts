@@ -1,4 +1,4 @@
-import type { ModelRouter } from 'model-router';
+import type { ModelRouter, TenantPrincipal } from 'model-router';
 import type { Authenticate } from '../types.js';
 
 /** A case-insensitive header lookup: a web `Headers`, or node's lower-cased header object behind one. */
@@ -55,6 +55,8 @@ export interface RouteContext {
   input: RelayInput;
   requestId: string;
   actor: unknown;
+  /** The tenant of the virtual key that authenticated the request (`virtualKeys: true`). */
+  tenant?: TenantPrincipal;
   maxBodyBytes: number;
 }
 
@@ -70,6 +72,8 @@ export interface RelayRoute {
 
 export interface RelayCoreOptions {
   authenticate?: Authenticate;
+  /** Authenticate every route with a virtual key (`Authorization: Bearer` or `x-api-key`). */
+  virtualKeys?: boolean;
   basePath: string;
   maxBodyBytes: number;
 }

@@ -7,7 +7,9 @@ export type TableName =
   | 'models'
   | 'model_groups'
   | 'model_group_members'
-  | 'usage_records';
+  | 'usage_records'
+  | 'tenants'
+  | 'virtual_keys';
 
 /** What the write modules share: the client (created lazily), table names and the secret box. */
 export interface PgContext {

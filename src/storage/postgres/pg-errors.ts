@@ -27,6 +27,10 @@ const UNIQUE: Record<string, () => RouterError> = {
   model_group_members_pkey: () => conflict('member', 'Member id is taken'),
   model_group_members_group_provider_model_key: () =>
     conflict('member', 'The group already has a member for this provider and model'),
+  tenants_pkey: () => conflict('tenant', 'Tenant id is taken'),
+  tenants_name_key: () => conflict('tenant', 'Tenant name is taken'),
+  virtual_keys_pkey: () => conflict('virtual_key', 'Key id is taken'),
+  virtual_keys_key_hash_key: () => conflict('virtual_key', 'Key is taken'),
 };
 
 /** Foreign-key violations, by constraint: a reference in the input names something missing. */
@@ -36,6 +40,7 @@ const FOREIGN: Record<string, (id: string) => RouterError> = {
   model_group_members_group_id_fkey: (id) => notFound('group', id),
   model_group_members_provider_id_fkey: () => invalid('modelId', 'unknown model'),
   model_group_members_model_fkey: () => invalid('modelId', 'unknown model'),
+  virtual_keys_tenant_id_fkey: (id) => notFound('tenant', id),
 };
 
 /**

@@ -11,6 +11,7 @@ import { loadPostgres } from './load-postgres.js';
 import { migrate } from './migrate.js';
 import { modelWrites } from './model-writes.js';
 import { providerWrites } from './provider-writes.js';
+import { tenantStore } from './tenant-store.js';
 import { type CatalogRows, toCatalog } from './rows.js';
 import { DEFAULT_SCHEMA, channelFor, checkSchemaName, quoteIdent } from './schema-name.js';
 import { type EncryptionKey, parseEncryptionKey, secretBox } from './secret-box.js';
@@ -190,6 +191,7 @@ export function postgresStorage(
     ...providerWrites(ctx),
     ...modelWrites(ctx),
     ...groupWrites(ctx),
+    tenants: tenantStore(ctx),
 
     async recordUsage(records: readonly UsageRecord[]) {
       if (records.length === 0) return;
