@@ -31,7 +31,12 @@ export interface RouterErrorDetailsMap {
   AMBIGUOUS_MODEL: { model?: string; candidates?: string[] };
   NO_CANDIDATES: { model?: string; tags?: string[]; filtered?: SkippedCandidateDetail[] };
   /** `scope: 'tenant'`: the tenant's own limits, not its candidates' (see `RequestOptions.tenant`). */
-  QUOTA_EXHAUSTED: { scope?: 'tenant'; reason?: string; skipped?: SkippedCandidateDetail[]; skippedMore?: number };
+  QUOTA_EXHAUSTED: {
+    scope?: 'tenant';
+    reason?: string;
+    skipped?: SkippedCandidateDetail[];
+    skippedMore?: number;
+  };
   QUEUE_TIMEOUT: { reason?: string; skipped?: SkippedCandidateDetail[]; skippedMore?: number };
   ALL_CANDIDATES_FAILED: {
     /** Why the loop stopped: candidates ran out (`exhausted`), or attempts, time or retry budget did. */

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ModelRouter, openaiCompatible } from '../../src/index.js';
+import { ModelRouter, RouterError, openaiCompatible } from '../../src/index.js';
 import { createAdminHandler, createRelayHandler } from '../../src/http/index.js';
 import { memoryStorage } from '../../src/storage/memory-storage.js';
 import { expectReleased, serve } from '../http/harness.js';
@@ -66,7 +66,16 @@ async function setup(
         { providerId: 'oa', modelId: 'gpt-large' },
         { providerId: 'oa', modelId: 'embed-small' },
       ],
-      groups: [{ name: 'coding', members: [{ providerId: 'oa', modelId: 'gpt-small' }] }],
+      groups: [
+        { name: 'coding', members: [{ providerId: 'oa', modelId: 'gpt-small' }] },
+        {
+          name: 'regional',
+          members: [
+            { providerId: 'oa', modelId: 'gpt-small', tags: ['region:us'] },
+            { providerId: 'oa', modelId: 'gpt-large', tags: ['region:eu', 'tier:large'] },
+          ],
+        },
+      ],
     },
   });
   const router = new ModelRouter({
@@ -248,6 +257,41 @@ describe('relay virtualKeys: the tenant applies to routing', () => {
     await openai(key).chat.completions.create({ model: 'coding', messages: hi });
     await openai(narrow).embeddings.create({ model: 'embed-small', input: 'x' });
     expect(up.requests).toHaveLength(2);
+  });
+
+  it('tenant tags: only candidates carrying all of them serve its keys (with the request’s own tags); none left is 400', async () => {
+    const { router, admin, openai, up } = await setup();
+    const eu = await router.admin.createTenant({ name: 'eu', tags: ['region:eu'] }, admin);
+    const euKey = (await router.admin.createVirtualKey(eu.id, {}, admin)).key;
+    const mars = await router.admin.createTenant({ name: 'mars', tags: ['region:mars'] }, admin);
+    const marsKey = (await router.admin.createVirtualKey(mars.id, {}, admin)).key;
+    const open = await router.admin.createTenant({ name: 'open' }, admin);
+    const openKey = (await router.admin.createVirtualKey(open.id, {}, admin)).key;
+
+    // gpt-small is first in the group: an untagged tenant gets it; the EU tenant only ever gets gpt-large.
+    for (let i = 0; i < 3; i++) {
+      await openai(euKey).chat.completions.create({ model: 'regional', messages: hi });
+    }
+    await openai(openKey).chat.completions.create({ model: 'regional', messages: hi });
+    expect(up.requests.map((r) => r.body.model)).toEqual([
+      'gpt-large',
+      'gpt-large',
+      'gpt-large',
+      'gpt-small',
+    ]);
+
+    // The request's own tags add to the tenant's (library API): region:us on top of region:eu leaves none.
+    const principal = await router.authenticateKey(euKey);
+    const both = await router
+      .complete({ model: 'regional', messages: hi, tags: ['region:us'] }, { tenant: principal })
+      .catch((e: unknown) => e);
+    expect(RouterError.isInstance(both, 'NO_CANDIDATES')).toBe(true);
+    const none = await rejection(
+      openai(marsKey).chat.completions.create({ model: 'regional', messages: hi }),
+    );
+    expect(none).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(none.error).toMatchObject({ code: 'NO_CANDIDATES' });
+    expect(up.requests).toHaveLength(4);
   });
 
   it('a disabled tenant is 403; enabling it again serves', async () => {
