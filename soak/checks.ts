@@ -193,6 +193,30 @@ function checkStreamContent(st: RequestState, records: UsageRecord[], ctx: Check
   }
 }
 
+/** A failed attempt that produced nothing may have been cut before its request reached the server. */
+function mayBeCutInTransit(r: UsageRecord): boolean {
+  return r.status !== 'success' && zero(r) && (r.status === 'aborted' || WIRE_CUT.has(r.errorCode ?? ''));
+}
+
+/**
+ * Pairs the server's hits with this request's records at the same key (consuming the hits). Records
+ * that must have reached the server pick first; the ones that may have been cut in transit take what
+ * is left. In record order alone, a first attempt that timed out before its request left (a same-key
+ * retry followed) would take the retry's hit and leave the retry — which did reach the server —
+ * looking like a record without a request. Two hits at one key carry the same plan, so which of them
+ * a record gets does not matter.
+ */
+function matchHits(records: UsageRecord[], hits: Hit[]): Map<UsageRecord, ReplyPlan> {
+  const out = new Map<UsageRecord, ReplyPlan>();
+  const take = (r: UsageRecord) => {
+    const h = hits.findIndex((x) => x.keyId === r.keyId);
+    if (h >= 0) out.set(r, hits.splice(h, 1)[0]!.plan);
+  };
+  for (const r of records) if (!mayBeCutInTransit(r)) take(r);
+  for (const r of records) if (mayBeCutInTransit(r)) take(r);
+  return out;
+}
+
 function joinProvider(st: RequestState, providerId: string, all: UsageRecord[], ctx: CheckContext): void {
   const id = st.requestId;
   const records = all.filter((r) => r.providerId === providerId);
@@ -203,6 +227,7 @@ function joinProvider(st: RequestState, providerId: string, all: UsageRecord[], 
   }
   const calls = ctx.calls(providerId);
   const wire = providerId === WIRE_PROVIDER;
+  const hitPlans = wire ? matchHits(records, ctx.hits) : new Map<UsageRecord, ReplyPlan>();
   let j = 0;
   records.forEach((r, k) => {
     const call = calls[j];
@@ -210,17 +235,13 @@ function joinProvider(st: RequestState, providerId: string, all: UsageRecord[], 
       j++;
       let plan: ReplyPlan | undefined;
       if (wire) {
-        const h = ctx.hits.findIndex((x) => x.keyId === r.keyId);
-        if (h >= 0) plan = ctx.hits.splice(h, 1)[0]!.plan;
-        else if (
-          r.status !== 'success' &&
-          zero(r) &&
-          (r.status === 'aborted' || WIRE_CUT.has(r.errorCode ?? ''))
-        ) {
+        plan = hitPlans.get(r);
+        if (!plan && mayBeCutInTransit(r)) {
           ctx.tallies.inTransit++;
           ctx.inTransit.add(`${st.idx}|${r.keyId}`);
           return;
-        } else {
+        }
+        if (!plan) {
           ctx.violate(
             'join',
             `${id}: ${r.status} record at ${r.keyId} (${r.errorCode}) but the server saw no request`,
