@@ -8,6 +8,7 @@ import { run as peers } from './peers.js';
 import { run as quota } from './quota.js';
 import { run as relay } from './relay.js';
 import { run as scale } from './scale.js';
+import { run as startup } from './startup.js';
 import { run as streaming } from './streaming.js';
 
 /** Every benchmark, by the name `--only` takes, in the order the runner runs them. */
@@ -21,6 +22,7 @@ export const BENCHMARKS: Record<string, BenchFn> = {
   ledger,
   quota,
   affinity,
+  startup,
 };
 
 /** Opt-in benchmarks: `npm run bench -- --peers` (or `--only peers`). */

@@ -102,6 +102,25 @@ describe('the package', () => {
       }
     }
   });
+
+  it('the core loads zod from its own bundle, without the locales it never uses (startup cost)', async () => {
+    for (const entry of ['dist/index.js', 'dist/index.cjs']) {
+      const code = reachable(entry)
+        .map((file) => readFileSync(`${root}${file}`, 'utf8'))
+        .join('\n');
+      expect(code, entry).not.toMatch(/from ["']zod(\/[^"']*)?["']|require\(["']zod(\/[^"']*)?["']\)/);
+      expect(code, entry).toContain('expected'); // zod's English messages are there…
+      expect(code, entry).not.toContain('Ungültige Eingabe'); // …its German ones (and the other 60) are not
+    }
+    // The English messages are what a VALIDATION error says, from the built package.
+    const script = `const { ModelRouter } = require('model-router');
+      try { new ModelRouter({ adapters: {}, maxAttempts: 'five' }); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: root });
+    const error = JSON.parse(stdout) as { code: string; message: string };
+    expect(error.code).toBe('VALIDATION');
+    expect(error.message).toMatch(/^Invalid options\.maxAttempts: .*expected number/);
+  });
 });
 
 /** `file` and every dist file it imports or requires by a relative path, transitively. */
