@@ -14,6 +14,8 @@ import { validateEmbedRequest } from './embed/embed-schema.js';
 import { affinityId } from './affinity/derive-key.js';
 import { checkAllowedModel } from './tenants/policy.js';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
  * Turns a caller's request into a `RequestContext`: validated, its model resolved to a target,
  * stamped with its deadline and prompt estimate, announced by the `request` event.
@@ -117,18 +119,22 @@ export class RequestPreparer {
     requestId: string,
     startedAt = this.options.clock.now(),
   ): RequestContext<EmbedCall['request']> {
-    const base = this.begin(cache, name, options, requestId, false, true, startedAt);
+    const target = this.begin(cache, name, options, requestId, false, true);
     const input = typeof req.input === 'string' ? [req.input] : req.input;
     const request = { ...req, model: name, input };
     let chars = 0;
     for (const text of input) chars += text.length;
-    return {
-      ...base,
+    return this.context(
+      target,
       request,
-      promptEstimate: tokensForChars(chars),
-      operation: 'embed',
-      maxOutputTokens: 0,
-    };
+      options,
+      requestId,
+      false,
+      startedAt,
+      'embed',
+      tokensForChars(chars),
+      0,
+    );
   }
 
   private stamp(
@@ -141,23 +147,29 @@ export class RequestPreparer {
     announce: boolean,
     startedAt = this.options.clock.now(),
   ): RequestContext {
-    const base = this.begin(cache, name, options, requestId, stream, announce, startedAt);
+    const target = this.begin(cache, name, options, requestId, stream, announce);
     const resolved: ChatRequest = req.model === name ? req : { ...req, model: name };
     const affinity = this.options.affinity;
-    const id = affinity ? affinityId(resolved, base.target.name, affinity) : undefined;
-    return {
-      ...base,
-      request: resolved,
-      promptEstimate: Math.max(0, Math.ceil(this.options.estimateTokens(resolved)) || 0),
-      operation: 'chat',
-      maxOutputTokens: resolved.maxTokens,
-      ...(id === undefined ? {} : { affinityId: id }),
-      ...(resolved.maxCostUsd === undefined ? {} : { maxCostUsd: resolved.maxCostUsd }),
-      ...withTags(base.tags, resolved.tags),
-    };
+    const id = affinity ? affinityId(resolved, target.name, affinity) : undefined;
+    const estimate = Math.max(0, Math.ceil(this.options.estimateTokens(resolved)) || 0);
+    const rc = this.context(
+      target,
+      resolved,
+      options,
+      requestId,
+      stream,
+      startedAt,
+      'chat',
+      estimate,
+      resolved.maxTokens,
+    );
+    rc.affinityId = id;
+    if (resolved.maxCostUsd !== undefined) rc.maxCostUsd = resolved.maxCostUsd;
+    if (resolved.tags?.length) rc.tags = mergeTags(options.tenant?.tenant.tags, resolved.tags);
+    return rc;
   }
 
-  /** Resolve the target, stamp the deadline, announce the request. */
+  /** Resolve the target and announce the request. */
   private begin(
     cache: CatalogCache,
     name: string,
@@ -165,7 +177,6 @@ export class RequestPreparer {
     requestId: string,
     stream: boolean,
     announce: boolean,
-    startedAt: number,
   ) {
     const target = cache.target(name);
     if (options.tenant) checkAllowedModel(options.tenant, name, target);
@@ -178,18 +189,43 @@ export class RequestPreparer {
         stream,
       });
     }
+    return target;
+  }
+
+  /**
+   * The request's context, stamped with its deadline. One object literal with every field, in
+   * one order, whatever the request sets: every context has the same shape, so the loop's reads
+   * of it stay monomorphic (spreading optional fields made a new shape per combination).
+   */
+  private context<R extends object>(
+    target: RequestContext['target'],
+    request: R,
+    options: RequestOptions,
+    requestId: string,
+    stream: boolean,
+    startedAt: number,
+    operation: RequestContext['operation'],
+    promptEstimate: number,
+    maxOutputTokens: number | undefined,
+  ): Mutable<RequestContext<R>> {
     return {
       requestId,
       target,
+      request,
+      operation,
+      maxOutputTokens,
       signal: options.signal,
       stream,
       startedAt,
       deadline: startedAt + this.options.timeouts.totalMs,
+      promptEstimate,
       waited: { queueMs: 0 },
       tenant: options.tenant,
       spent: { tokens: 0, usd: 0 },
+      affinityId: undefined,
+      maxCostUsd: undefined,
       // A tenant's tags apply to every request of its keys (chat and embeddings), through #15's tag filter.
-      ...withTags(options.tenant?.tenant.tags, undefined),
+      tags: mergeTags(options.tenant?.tenant.tags, undefined),
     };
   }
 
@@ -314,11 +350,12 @@ function withinDeadline<T>(
 }
 
 /** The tags a request's candidates must all carry: its tenant's and its own. */
-function withTags(
+/** The request's tags: its tenant's and its own, each once; `undefined` when there are none. */
+function mergeTags(
   tenant: readonly string[] | undefined,
   own: readonly string[] | undefined,
-): { tags?: readonly string[] } {
-  if (!tenant?.length) return own?.length ? { tags: own } : {};
-  if (!own?.length) return { tags: tenant };
-  return { tags: [...new Set([...tenant, ...own])] };
+): readonly string[] | undefined {
+  if (!tenant?.length) return own?.length ? own : undefined;
+  if (!own?.length) return tenant;
+  return [...new Set([...tenant, ...own])];
 }

@@ -116,6 +116,7 @@ const requestSchema = z.strictObject({
 
 /** Validate a request at the boundary; `VALIDATION` names the field (`request.messages[0].content`). */
 export function validateRequest(request: unknown): ChatRequest {
+  if (plainChat(request)) return request;
   if (typeof request !== 'object' || request === null) {
     return parseOrThrow(requestSchema, request, 'request') as ChatRequest;
   }
@@ -123,6 +124,35 @@ export function validateRequest(request: unknown): ChatRequest {
   checkDepth(request as ChatRequest);
   // The caller's object is passed on as is (zod's copy would drop functions' identity and cost a clone).
   return request as ChatRequest;
+}
+
+/**
+ * The common request — a model name and text messages (system, user, assistant), nothing else —
+ * checked without zod. Only says yes to what the schema accepts: anything else (another field, a
+ * part array, a tool message, a bound exceeded) goes to the schema, which names the field.
+ */
+function plainChat(request: unknown): request is ChatRequest {
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) return false;
+  const r = request as Record<string, unknown>;
+  for (const key in r) if (key !== 'model' && key !== 'messages') return false;
+  const model = r.model;
+  if (model !== undefined && (typeof model !== 'string' || model.length < 1 || model.length > 640))
+    return false;
+  const messages = r.messages;
+  if (!Array.isArray(messages) || messages.length < 1 || messages.length > 100_000) return false;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i] as Record<string, unknown> | null | undefined;
+    if (typeof m !== 'object' || m === null) return false;
+    const content = m.content;
+    if (typeof content !== 'string' || content.length > 10_000_000) return false;
+    const role = m.role;
+    if (role === 'user') {
+      if (m.name !== undefined) return false;
+    } else if (role === 'system') {
+      if (m.cacheControl !== undefined) return false;
+    } else if (role !== 'assistant' || m.toolCalls !== undefined) return false;
+  }
+  return true;
 }
 
 /** The open-ended fields (free JSON) must not nest deeper than `MAX_JSON_DEPTH`. */

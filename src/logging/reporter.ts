@@ -51,6 +51,11 @@ export class Reporter {
     this.once(kind, fields, message);
   }
 
+  /** Whether any notice or warning is up (`resolved` has something to clear). */
+  get noticing(): boolean {
+    return this.printed.size > 0;
+  }
+
   /** The condition of `kind` is over: a later recurrence is reported again. */
   resolved(kind: string): void {
     this.printed.delete(kind);

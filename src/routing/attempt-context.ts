@@ -121,16 +121,35 @@ export function armAttemptTimer(a: AttemptContext, attemptMs: number, totalMs: n
 
 /** The adapter's view of one attempt: the same for `complete` and `stream`. */
 export function providerCall(rc: RequestContext, a: AttemptContext): ProviderCall {
-  const call = {
-    provider: callProvider(a.candidate.provider),
-    model: a.candidate.model,
-    key: { id: a.keyId },
-    request: rc.request,
-    signal: a.signal,
-  } as ProviderCall;
-  // Readable by the adapter, invisible to `util.inspect` and `JSON.stringify` (an adapter that logs its call).
-  Object.defineProperty(call, 'apiKey', { value: a.apiKey, enumerable: false });
-  return call;
+  return new AdapterCall(callProvider(a.candidate.provider), a.candidate.model, rc.request, a);
+}
+
+/**
+ * A `ProviderCall`. `apiKey` and `signal` are read through the attempt: the key is readable by the
+ * adapter yet invisible to `util.inspect` and `JSON.stringify` (an adapter that logs its call), and
+ * the signal is only made if the adapter reads it.
+ */
+class AdapterCall implements ProviderCall {
+  readonly key: { id: string };
+  readonly #attempt: AttemptContext;
+
+  constructor(
+    readonly provider: ProviderCall['provider'],
+    readonly model: ProviderCall['model'],
+    readonly request: ProviderCall['request'],
+    attempt: AttemptContext,
+  ) {
+    this.key = { id: attempt.keyId };
+    this.#attempt = attempt;
+  }
+
+  get apiKey(): string {
+    return this.#attempt.apiKey;
+  }
+
+  get signal(): AbortSignal {
+    return this.#attempt.signal;
+  }
 }
 
 /**

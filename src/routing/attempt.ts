@@ -6,6 +6,7 @@ import type { AttemptSummary, Usage } from '../types/result.js';
 import type { UsageRecord } from '../types/usage-record.js';
 import type { AttemptBody, RequestContext } from './attempt-context.js';
 import { InterruptedAttempt } from './attempt-context.js';
+import { AttemptControl } from './attempt-control.js';
 import { failureSummary, usageRecord } from './attempt-records.js';
 import { normalizeError } from './normalize-error.js';
 import type { Runtime } from './runtime.js';
@@ -51,48 +52,18 @@ export async function runAttempt<T, R extends object>(
   }
   const clock = rt.options.clock;
   const startedAt = clock.now();
-  const controller = new AbortController();
+  const a = new AttemptControl(attemptNo, candidate, lease.keyId, startedAt, rc.deadline);
   const signal = rc.signal;
-  // Rejects the race in progress, if any (see AttemptContext.race).
-  let rejectRace: ((reason: unknown) => void) | undefined;
-  const abort = (reason: unknown) => {
-    if (controller.signal.aborted) return;
-    controller.abort(reason);
-    rejectRace?.(reason);
-  };
-  const race = <R>(promise: Promise<R>): Promise<R> => {
-    if (controller.signal.aborted) {
-      promise.catch(() => {}); // the adapter's late failure is not ours to report
-      return Promise.reject(controller.signal.reason);
-    }
-    return new Promise<R>((resolve, reject) => {
-      rejectRace = (reason) => {
-        promise.catch(() => {});
-        reject(reason);
-      };
-      promise.then(
-        (v) => {
-          rejectRace = undefined;
-          resolve(v);
-        },
-        (e) => {
-          rejectRace = undefined;
-          reject(e);
-        },
-      );
-    });
-  };
-  const onCallerAbort = () => abort(abortedError(signal?.reason));
+  const onCallerAbort = signal ? () => a.abort(abortedError(signal.reason)) : undefined;
   rt.counters.inFlight++;
   rt.stats.begin(candidate.ref);
   let settle: SettleInput = { tokens: 0 };
   let succeeded = false;
-  let apiKey = '';
   try {
     // Inside the try: whatever happens from here on, the finally below releases the lease.
-    signal?.addEventListener('abort', onCallerAbort, { once: true });
+    if (signal) signal.addEventListener('abort', onCallerAbort!, { once: true });
     if (signal?.aborted) throw abortedError(signal.reason);
-    const key = candidate.keys.find((k) => k.keyId === lease.keyId);
+    const key = keyOf(candidate, lease.keyId);
     if (!key) throw new RouterError('VALIDATION', `Key "${lease.keyId}" left the catalog`);
     if (rt.emitter.has('attempt')) {
       rt.emitter.emit('attempt', {
@@ -104,20 +75,11 @@ export async function runAttempt<T, R extends object>(
         stream: rc.stream,
       });
     }
-    apiKey = apiKeys?.get(lease.keyId) ?? (await resolveKey(rt, key.entry));
-    const ok = await body(rc, {
-      attempt: attemptNo,
-      candidate,
-      keyId: lease.keyId,
-      apiKey,
-      signal: controller.signal,
-      abort,
-      race,
-      startedAt,
-      deadline: rc.deadline,
-    });
+    a.apiKey = apiKeys?.get(lease.keyId) ?? (await resolveKey(rt, key.entry));
+    const ok = await body(rc, a);
     succeeded = true;
-    settle = { tokens: ok.usage.totalTokens, ...(ok.rateLimit ? { rateLimit: ok.rateLimit } : {}) };
+    const tokens = ok.usage.totalTokens;
+    settle = ok.rateLimit ? { tokens, rateLimit: ok.rateLimit } : { tokens };
     const finishedAt = clock.now();
     rt.breakers.success(candidate.ref, finishedAt);
     rt.demotions.lift(candidate.ref);
@@ -137,7 +99,7 @@ export async function runAttempt<T, R extends object>(
   } catch (thrown) {
     const finishedAt = clock.now();
     const interrupted = thrown instanceof InterruptedAttempt ? thrown : undefined;
-    const error = normalizeError(interrupted ? interrupted.error : thrown, candidate, lease.keyId, apiKey);
+    const error = normalizeError(interrupted ? interrupted.error : thrown, candidate, lease.keyId, a.apiKey);
     const usage = interrupted ? interrupted.usage : ZERO_USAGE;
     settle = { tokens: usage.totalTokens };
     if (ProviderError.isProviderError(error) && error.rateLimit) settle.rateLimit = error.rateLimit;
@@ -159,10 +121,10 @@ export async function runAttempt<T, R extends object>(
       summary,
     };
   } finally {
-    signal?.removeEventListener('abort', onCallerAbort);
+    if (signal) signal.removeEventListener('abort', onCallerAbort!);
     // After a failure, cancel whatever the adapter may still be doing. (A success needs nothing:
     // the adapter has answered; and an Error per request would cost a stack trace on the hot path.)
-    if (!succeeded) abort(ATTEMPT_ENDED);
+    if (!succeeded) a.abort(ATTEMPT_ENDED);
     rt.counters.inFlight--;
     rt.stats.end(candidate.ref);
     // Awaited: when complete() returns (or a stream ends) the slot is back in the store — a shared
@@ -195,6 +157,11 @@ function spend(rc: RequestContext<object>, record: UsageRecord): UsageRecord {
   rc.spent.tokens += record.totalTokens;
   if (record.costUsd !== undefined) rc.spent.usd += record.costUsd;
   return record;
+}
+
+function keyOf(candidate: CandidateEntry, keyId: string): PoolKey | undefined {
+  for (const k of candidate.keys) if (k.keyId === keyId) return k;
+  return undefined;
 }
 
 /** Release a lease; a store failure is reported, never thrown into the request. */

@@ -1,7 +1,7 @@
 import { ProviderError } from '../errors/provider-error.js';
 import type { CompletionResult } from '../types/result.js';
 import { completeUsage, tokensForChars } from '../usage/estimate.js';
-import { type AttemptBody, armAttemptTimer, providerCall } from './attempt-context.js';
+import { type AttemptBody, type AttemptSuccess, armAttemptTimer, providerCall } from './attempt-context.js';
 import type { Runtime } from './runtime.js';
 
 /** The attempt body of `complete()`: one adapter call bounded by `attemptMs` and the total deadline. */
@@ -22,16 +22,14 @@ export function completeBody(rt: Runtime): AttemptBody<CompletionResult> {
       if (toolCalls) for (const t of toolCalls) completionChars += t.name.length + t.arguments.length;
       if (reasoning) for (const r of reasoning) completionChars += r.text?.length ?? 0;
       const usage = completeUsage(res.usage, rc.promptEstimate, tokensForChars(completionChars));
+      const message: CompletionResult['message'] = { role: 'assistant', content };
+      if (toolCalls?.length) message.toolCalls = toolCalls;
+      if (reasoning?.length) message.reasoning = reasoning;
       const value: CompletionResult = {
         id: res.id ?? rc.requestId,
         requestId: rc.requestId,
         model: { providerId: candidate.providerId, modelId: candidate.modelId },
-        message: {
-          role: 'assistant',
-          content,
-          ...(toolCalls?.length ? { toolCalls } : {}),
-          ...(reasoning?.length ? { reasoning } : {}),
-        },
+        message,
         finishReason: res.finishReason ?? { unified: 'other' },
         usage,
         attempts: [],
@@ -42,7 +40,9 @@ export function completeBody(rt: Runtime): AttemptBody<CompletionResult> {
       if (res.warnings?.length) value.warnings = res.warnings;
       if (res.raw !== undefined) value.raw = res.raw;
       if (res.wire !== undefined) value.wire = res.wire;
-      return { value, usage, ...(res.rateLimit ? { rateLimit: res.rateLimit } : {}) };
+      const ok: AttemptSuccess<CompletionResult> = { value, usage };
+      if (res.rateLimit) ok.rateLimit = res.rateLimit;
+      return ok;
     } finally {
       clearTimeout(timer);
     }

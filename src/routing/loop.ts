@@ -69,9 +69,12 @@ async function loop<T, R extends object>(
   const clock = options.clock;
   rt.budget.request(rc.startedAt);
   const attempts: AttemptSummary[] = [];
-  const skipped = skipList(rt, rc);
-  // Secrets resolved in this request, per provider (a provider's pool is the same for all its models).
-  const secrets = new Map<string, Promise<PoolSecrets>>();
+  const skipped = new SkipList(rt, rc.requestId);
+  // Secrets resolved in this request, per provider (a provider's pool is the same for all its models):
+  // the first provider's in two variables, any other's in a map made when needed.
+  let firstProvider: string | undefined;
+  let firstSecrets: PoolSecrets | Promise<PoolSecrets> | undefined;
+  let secrets: Map<string, PoolSecrets | Promise<PoolSecrets>> | undefined;
   // `providerId\0keyId` of keys that failed in this request → clock time until which they stay out
   // (a 429's cooldown; an auth failure: for good).
   let failedKeys: Map<string, number> | undefined;
@@ -88,13 +91,16 @@ async function loop<T, R extends object>(
 
   // What the request rules out (its tags, its cost ceiling) goes before the strategy and affinity.
   const size = { promptTokens: rc.promptEstimate, maxTokens: rc.maxOutputTokens };
-  const filtered = filterCandidates(
-    rc.target,
-    { size, maxCostUsd: rc.maxCostUsd, tags: rc.tags },
-    options.defaultMaxOutputTokens,
-  );
-  if (filtered.skipped.length > 0) skipped.push(...filtered.skipped);
-  const target = filtered.target;
+  let target = rc.target;
+  if (rc.maxCostUsd !== undefined || rc.tags !== undefined) {
+    const filtered = filterCandidates(
+      target,
+      { size, maxCostUsd: rc.maxCostUsd, tags: rc.tags },
+      options.defaultMaxOutputTokens,
+    );
+    if (filtered.skipped.length > 0) skipped.push(...filtered.skipped);
+    target = filtered.target;
+  }
   let queue = target.active.length > 0 ? orderCandidates(rt, target, rc.startedAt, false, size) : [];
   // Affinity: a layer in front of the strategy — the session's candidate (and key) first, if it can serve.
   let affinity: AffinityDecision | undefined;
@@ -148,12 +154,18 @@ async function loop<T, R extends object>(
       }
       let probeUsed = false;
       try {
-        let pending = secrets.get(cand.providerId);
+        let pending = cand.providerId === firstProvider ? firstSecrets : secrets?.get(cand.providerId);
         if (!pending) {
           pending = resolvePoolSecrets(rt, cand.keys);
-          secrets.set(cand.providerId, pending);
+          if (firstProvider === undefined) {
+            firstProvider = cand.providerId;
+            firstSecrets = pending;
+          } else {
+            secrets ??= new Map();
+            secrets.set(cand.providerId, pending);
+          }
         }
-        const { apiKeys, unavailable } = await pending;
+        const { apiKeys, unavailable } = pending instanceof Promise ? await pending : pending;
         if (unavailable.length > 0) {
           // Named in the final error even when another key of the pool serves or fails.
           skipped.push({
@@ -372,7 +384,7 @@ async function loop<T, R extends object>(
       if (Number.isFinite(until)) cooledMs = Math.min(cooledMs ?? until - end, Math.max(0, until - end));
     }
   }
-  throw finalError(rt, attempts, skipped, lastError, stopReason, queueTimedOut, cooledMs, end);
+  throw finalError(rt, attempts, skipped.list, lastError, stopReason, queueTimedOut, cooledMs, end);
 }
 
 /**
@@ -435,13 +447,21 @@ function earliestBack(cand: CandidateEntry, failedKeys: Map<string, number>): nu
  * a candidate passed over (exhausted, cooling, circuit open…) is visible when it happens, with when
  * it may serve again.
  */
-function skipList(rt: Runtime, rc: { requestId: string }): Skip[] {
-  const list: Skip[] = [];
-  const push = (...items: Skip[]) => {
-    if (rt.emitter.has('skip')) {
+class SkipList {
+  /** What reaches the final error's `details.skipped`: a plain array. */
+  readonly list: Skip[] = [];
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly requestId: string,
+  ) {}
+
+  push(...items: Skip[]): void {
+    const emitter = this.rt.emitter;
+    if (emitter.has('skip')) {
       for (const s of items) {
-        rt.emitter.emit('skip', {
-          requestId: rc.requestId,
+        emitter.emit('skip', {
+          requestId: this.requestId,
           providerId: s.providerId,
           modelId: s.modelId,
           reason: s.reason,
@@ -450,9 +470,6 @@ function skipList(rt: Runtime, rc: { requestId: string }): Skip[] {
         });
       }
     }
-    return Array.prototype.push.apply(list, items);
-  };
-  // Not enumerable: the list reaches the final error's `details.skipped` as a plain array.
-  Object.defineProperty(list, 'push', { value: push, enumerable: false });
-  return list;
+    for (const s of items) this.list.push(s);
+  }
 }
