@@ -213,6 +213,55 @@ describe('invalid requests → VALIDATION, and nothing happens', () => {
       { model: async () => 7, messages: [{ role: 'user', content: 'hi' }] },
       'request.model',
     ],
+    // Text-only requests are checked without the schema: each bound of that check is a case.
+    [
+      'a model name of 641 characters',
+      { model: 'm'.repeat(641), messages: [{ role: 'user', content: 'hi' }] },
+      'request.model',
+    ],
+    [
+      'a text of 10,000,001 characters',
+      { model: 'coding', messages: [{ role: 'user', content: 'x'.repeat(10_000_001) }] },
+      'request.messages[0].content',
+    ],
+    ['a null message', { model: 'coding', messages: [null] }, 'request.messages[0]'],
+    [
+      'a user name that is not text',
+      { model: 'coding', messages: [{ role: 'user', content: 'hi', name: 42 }] },
+      'request.messages[0].name',
+    ],
+    [
+      'a system cacheControl of an unknown type',
+      {
+        model: 'coding',
+        messages: [
+          { role: 'system', content: 'be brief', cacheControl: { type: 'forever' } },
+          { role: 'user', content: 'hi' },
+        ],
+      },
+      'request.messages[0].cacheControl.type',
+    ],
+    [
+      'assistant toolCalls that are not a list',
+      {
+        model: 'coding',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'ok', toolCalls: 'all' },
+        ],
+      },
+      'request.messages[1].toolCalls',
+    ],
+    [
+      'a tool message without toolCallId',
+      { model: 'coding', messages: [{ role: 'tool', content: 'result' }] },
+      'request.messages[0].toolCallId',
+    ],
+    [
+      '100,001 messages',
+      { model: 'coding', messages: Array.from({ length: 100_001 }, () => ({ role: 'user', content: 'hi' })) },
+      'request.messages',
+    ],
   ];
 
   it.each(cases)('%s', async (_what, request, field) => {
