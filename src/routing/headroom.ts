@@ -121,11 +121,13 @@ export function poolState(
   }
   const headroom = sum.value();
   if (headroom <= 0) {
+    // Capacity returns with the first window that frees or the first cooling key that comes back.
+    const back = Math.min(freeIn, earliest);
     return {
       headroom: 0,
       usableKeys: usable,
       skip: 'exhausted',
-      ...(Number.isFinite(freeIn) ? { retryAfterMs: freeIn } : {}),
+      ...(Number.isFinite(back) ? { retryAfterMs: back } : {}),
     };
   }
   return { headroom, usableKeys: usable };

@@ -81,6 +81,29 @@ describe('router.plan()', () => {
     expect((await router.plan('coding')).find((c) => c.providerId === 'a')?.skip).toBeUndefined();
   });
 
+  it('exhausted while another key cools: back when the first of them returns, and it does', async () => {
+    const { router, a, clock } = setup({
+      catalog: twoProviderCatalog({
+        strategy: 'priority',
+        aKeys: [
+          { id: 'a1', secret: 's', rpm: 2 },
+          { id: 'a2', secret: 's', rpm: 2 },
+        ],
+      }),
+      a: { script: [{ error: { status: 429, retryAfterMs: 5_000 } }] },
+    });
+    await router.complete({ model: 'a/model-a', messages: hi }); // a1: 429, cools 5 s; a2 serves
+    await router.complete({ model: 'a/model-a', messages: hi }); // a2 has spent its rpm
+    const planned = (await router.plan('coding')).find((c) => c.providerId === 'a')!;
+    // a2's window frees in a minute; a1, with a request left, is back in 5 s: that is when a returns.
+    expect(planned).toMatchObject({ skip: 'exhausted', usableKeys: 1, retryAfterMs: 5_000 });
+    clock.advance(planned.retryAfterMs!);
+    expect((await router.plan('coding')).find((c) => c.providerId === 'a')?.skip).toBeUndefined();
+    const res = await router.complete({ model: 'coding', messages: hi });
+    expect(res.model.providerId).toBe('a');
+    expect(a.calls.at(-1)?.keyId).toBe('a1');
+  });
+
   it('disabled (member) and no_adapter (provider whose adapter is missing)', async () => {
     const catalog: CatalogInput = {
       providers: [
