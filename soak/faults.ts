@@ -169,11 +169,9 @@ export function sentChunks(plan: ReplyPlan): string[] {
     case 'mid_reset':
     case 'malformed':
     case 'huge_line':
-      return plan.chunks.slice(0, plan.failAfter);
     case 'huge_tool_index':
-      // Adapters that number calls themselves (anthropic, bedrock) take the call as the next one:
-      // its name and arguments then count in the estimate like one more delta.
-      return [...plan.chunks.slice(0, plan.failAfter), 'freeze{}'];
+      // Every adapter refuses the index (anthropic and bedrock check their block indexes too).
+      return plan.chunks.slice(0, plan.failAfter);
     case 'endless': {
       // Cycles through its parts until the router's output cap (one part past it at most).
       const parts = Math.ceil(ROUTER_LIMITS.maxOutputChars / ENDLESS_PART_CHARS) + 1;

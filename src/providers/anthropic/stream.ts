@@ -1,4 +1,5 @@
 import type { AdapterStreamPart } from '../../types/stream.js';
+import { BlockIndexes } from '../shared/block-index.js';
 import { type CallContext, protocolError } from '../shared/context.js';
 import { errorFromBody } from '../shared/http.js';
 import { isObject, str } from '../shared/json.js';
@@ -24,6 +25,7 @@ export function messagesDecoder(ctx: CallContext): SseDecoder {
   const toolIndex = new Map<number, number>();
   // Content-block index → reasoning index, likewise.
   const thinkingIndex = new Map<number, number>();
+  const blocks = new BlockIndexes(ctx, 'content block index');
   // A client of the same wire format gets every event as it came (faithful pass-through).
   const passOn = ctx.call.request.wire?.format === 'anthropic-messages';
 
@@ -60,7 +62,7 @@ export function messagesDecoder(ctx: CallContext): SseDecoder {
         }
         case 'content_block_start': {
           const block = isObject(json.content_block) ? json.content_block : {};
-          const index = typeof json.index === 'number' ? json.index : toolIndex.size;
+          const index = blocks.read(json.index, toolIndex.size);
           if (block.type === 'tool_use') {
             const call = toolIndex.size;
             toolIndex.set(index, call);
@@ -97,16 +99,17 @@ export function messagesDecoder(ctx: CallContext): SseDecoder {
         }
         case 'content_block_delta': {
           const delta = isObject(json.delta) ? json.delta : {};
+          const index = blocks.read(json.index, -1);
           if (delta.type === 'text_delta' && typeof delta.text === 'string' && delta.text !== '') {
             parts.push({ type: 'text-delta', text: delta.text });
           } else if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string') {
-            const call = typeof json.index === 'number' ? toolIndex.get(json.index) : undefined;
+            const call = toolIndex.get(index);
             if (call === undefined)
               throw protocolError(ctx, 'input_json_delta for a block that is not a tool_use');
             if (delta.partial_json !== '')
               parts.push({ type: 'tool-call-delta', index: call, argumentsDelta: delta.partial_json });
           } else if (delta.type === 'thinking_delta' || delta.type === 'signature_delta') {
-            const r = typeof json.index === 'number' ? thinkingIndex.get(json.index) : undefined;
+            const r = thinkingIndex.get(index);
             if (r === undefined) throw protocolError(ctx, `${delta.type} for a block that is not thinking`);
             const text = delta.type === 'thinking_delta' ? str(delta.thinking) : undefined;
             const signature = delta.type === 'signature_delta' ? str(delta.signature) : undefined;
@@ -133,11 +136,14 @@ export function messagesDecoder(ctx: CallContext): SseDecoder {
           readTokens(json.usage, tokens);
           break;
         }
+        case 'content_block_stop':
+          blocks.read(json.index, -1);
+          break;
         case 'message_stop':
           parts.push(finish());
           return { parts, done: true };
         default:
-          // ping, content_block_stop, and event types added after this was written.
+          // ping, and event types added after this was written.
           break;
       }
       return { parts, done: false };

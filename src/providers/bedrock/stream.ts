@@ -1,5 +1,6 @@
 import type { AdapterStreamPart } from '../../types/stream.js';
 import type { AdapterUsage } from '../adapter.js';
+import { BlockIndexes } from '../shared/block-index.js';
 import { type CallContext, protocolError } from '../shared/context.js';
 import { isObject, str } from '../shared/json.js';
 import { streamException } from './errors.js';
@@ -32,6 +33,7 @@ export function converseStreamDecoder(ctx: CallContext, family: string): EventDe
   const toolIndex = new Map<number, number>();
   // Content-block index → reasoning-block index (text and signature arrive in deltas apart).
   const reasoningIndex = new Map<number, number>();
+  const blocks = new BlockIndexes(ctx, 'contentBlockIndex');
 
   const finish = (): FinishPart => ({
     type: 'finish',
@@ -52,7 +54,7 @@ export function converseStreamDecoder(ctx: CallContext, family: string): EventDe
       }
       const json = payload(ctx, message);
       if (!isObject(json)) throw protocolError(ctx, 'an event payload is not a JSON object');
-      const block = typeof json.contentBlockIndex === 'number' ? json.contentBlockIndex : 0;
+      const block = blocks.read(json.contentBlockIndex, 0);
       const parts: AdapterStreamPart[] = [];
       switch (message.headers[':event-type']) {
         case 'contentBlockStart': {
