@@ -91,7 +91,10 @@ export interface CircuitBreakerOptions {
    * provider costs one request per flap, not `failureThreshold`). @default 30000
    */
   probationMs?: number;
-  /** @deprecated the name of `probeIntervalMs` before it was jittered; used when that is not given. */
+  /**
+   * @deprecated the name of `probeIntervalMs` before it was jittered; used when that is not given.
+   * @default none (`probeIntervalMs`)
+   */
   openMs?: number;
   /**
    * A candidate whose attempt timed out (no answer within `attemptMs`, no first chunk within
@@ -124,7 +127,7 @@ export interface CooldownOptions {
 }
 
 export interface ModelRouterOptions {
-  /** Seeds the default memory storage; ignored when `storage` is given. */
+  /** Seeds the default memory storage; ignored when `storage` is given. @default an empty catalog */
   catalog?: CatalogInput;
   /** Where the catalog and usage ledger live. @default memoryStorage({ catalog }) */
   storage?: RouterStorage;
@@ -134,17 +137,39 @@ export interface ModelRouterOptions {
   adapters: Record<string, ProviderAdapter>;
   /** Strategy for groups that name none, and for direct models. @default 'quota_aware' */
   defaultStrategy?: StrategyName;
-  /** Custom strategies by name, usable as a group's `failoverStrategy`. */
+  /** Custom strategies by name, usable as a group's `failoverStrategy`. @default {} (the built-in ones only) */
   strategies?: Record<string, Strategy>;
   /** Most attempts per request, failovers included. @default 5 */
   maxAttempts?: number;
+  /**
+   * Deadlines of an attempt, a stream, a request, a wait for capacity and `close()` (see `TimeoutOptions`).
+   * @default { attemptMs: 120_000, firstChunkMs: 60_000, idleMs: 60_000, totalMs: 300_000, queueWaitMs: 10_000, closeMs: 10_000 }
+   */
   timeouts?: TimeoutOptions;
-  /** Memory bounds per attempt and per stream (see `RouterLimits`). */
+  /**
+   * Memory bounds per attempt and per stream (see `RouterLimits`).
+   * @default { maxOutputChars: 4_194_304, maxToolCalls: 128, streamBufferBytes: 1_048_576 }
+   */
   limits?: RouterLimits;
+  /**
+   * Bounds failovers across all requests, so that an outage does not multiply the load on the
+   * providers left (see `RetryBudgetOptions`). @default { ratio: 0.5, minPerSecond: 10, windowMs: 10_000 }
+   */
   retryBudget?: RetryBudgetOptions;
+  /**
+   * When a candidate that keeps failing is set aside, and how it is probed back (see `CircuitBreakerOptions`).
+   * @default { failureThreshold: 5, probeIntervalMs: 5_000, probationMs: 30_000, demoteAfterTimeoutMs: 15_000 }
+   */
   circuitBreaker?: CircuitBreakerOptions;
-  /** Backoff of same-candidate retries (see `RetryOptions`); `maxAttempts` and `retryBudget` bound them. */
+  /**
+   * Backoff of same-candidate retries (see `RetryOptions`); `maxAttempts` and `retryBudget` bound them.
+   * @default { baseMs: 250, maxMs: 4_000 }
+   */
   retry?: RetryOptions;
+  /**
+   * How long a rate-limited or rejected key stays out of rotation (see `CooldownOptions`).
+   * @default { defaultMs: 30_000, minMs: 1_000, maxMs: 600_000, quarantineMs: 900_000 }
+   */
   cooldown?: CooldownOptions;
   /** Prompt-token estimate used for TPM reservation. @default characters / 4 + 4 per message */
   estimateTokens?: (request: ChatRequest) => number;
@@ -161,9 +186,12 @@ export interface ModelRouterOptions {
   virtualKeyPepper?: string | Uint8Array;
   /** Decide admin writes. @default actor?.role === 'admin' */
   authorize?: (actor: unknown, action: string) => boolean | Promise<boolean>;
-  /** Model used when a request names none. */
+  /** Model used when a request names none. @default none (such a request fails with `VALIDATION`) */
   defaultModel?: string | (() => string | Promise<string>);
-  /** Called once per attempt with its usage record. May be async; never changes the request's outcome. */
+  /**
+   * Called once per attempt with its usage record. May be async; never changes the request's outcome.
+   * @default none (the `usage` event and the storage's usage ledger still get every record)
+   */
   onUsage?: (record: UsageRecord) => void | Promise<void>;
   /**
    * Where internal trouble is reported (a throwing `onUsage` hook, usage records the ledger could not

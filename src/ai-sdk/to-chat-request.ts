@@ -16,11 +16,13 @@ import { toBase64 } from './base64.js';
 
 /** `providerOptions.modelRouter` of an AI SDK call: what the router takes beyond the prompt. */
 export interface RouterCallOptions {
-  /** Becomes the `requestId` of the result, events and usage records. */
+  /** Becomes the `requestId` of the result, events and usage records. @default `req_` and a random UUID */
   requestId?: string;
+  /** The end user (`ChatRequest.user`); prompt-cache affinity keeps a user's requests together. @default none */
   user?: string;
+  /** String pairs for the request (`ChatRequest.metadata`; `user_id` is an affinity key). @default none */
   metadata?: Record<string, string>;
-  /** Passed to the adapter of the provider with that id (`ChatRequest.providerOptions`). */
+  /** Passed to the adapter of the provider with that id (`ChatRequest.providerOptions`). @default none */
   providerOptions?: Record<string, Record<string, unknown>>;
 }
 

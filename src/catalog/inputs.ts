@@ -122,10 +122,11 @@ export const catalogInputSchema = z.strictObject({
   groups: z.array(groupInputSchema).default([]),
 });
 
-export type KeyInput = z.input<typeof keyInputSchema>;
-export type ProviderInput = z.input<typeof providerInputSchema>;
-export type ModelInput = z.input<typeof modelInputSchema>;
-export type MemberInput = z.input<typeof memberInputSchema>;
-export type GroupInput = z.input<typeof groupInputSchema>;
-/** The catalog as written in `ModelRouterOptions.catalog`. */
-export type CatalogInput = z.input<typeof catalogInputSchema>;
+export type {
+  CatalogInput,
+  GroupInput,
+  KeyInput,
+  MemberInput,
+  ModelInput,
+  ProviderInput,
+} from './input-types.js';

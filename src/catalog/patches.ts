@@ -55,7 +55,4 @@ export const groupPatchSchema = z.strictObject({
   failoverStrategy: providerIdSchema.nullable().optional(),
 });
 
-export type ProviderPatch = z.input<typeof providerPatchSchema>;
-export type KeyPatch = z.input<typeof keyPatchSchema>;
-export type ModelPatch = z.input<typeof modelPatchSchema>;
-export type GroupPatch = z.input<typeof groupPatchSchema>;
+export type { GroupPatch, KeyPatch, ModelPatch, ProviderPatch } from './input-types.js';

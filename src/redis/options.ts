@@ -27,7 +27,7 @@ export interface RedisQuotaOptions {
    * @default 'fail-open'
    */
   onStoreError?: StoreErrorMode;
-  /** Told about every Redis failure (at most once per `outageRetryMs` while it lasts). Must not throw. */
+  /** Told about every Redis failure (at most once per `outageRetryMs` while it lasts). Must not throw. @default none */
   onError?: (error: RouterError) => void;
   /**
    * Sliding window of rpm/tpm, in ms. Every instance sharing a prefix must use the same. Shorten it only in tests.

@@ -16,6 +16,7 @@ export interface PlanOptions {
   /**
    * The request to plan for (its `messages`, and `maxTokens`): candidates whose context window
    * cannot hold its prompt estimate plus the output reserve show `skip: 'context_window'`.
+   * @default none (no context-window, cost-ceiling, tag or affinity check)
    */
   request?: Pick<ChatRequest, 'messages'> & Partial<ChatRequest>;
 }

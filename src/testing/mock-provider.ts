@@ -61,9 +61,9 @@ export interface MockCall {
 export interface MockProviderOptions {
   /** @default 'mock' */
   name?: string;
-  /** Steps used in order, one per call; after they run out, `fallback` answers. */
+  /** Steps used in order, one per call; after they run out, `fallback` answers. @default [] */
   script?: MockStep[];
-  /** Decide each call's step from the call itself (wins over `script`). */
+  /** Decide each call's step from the call itself (wins over `script`); `undefined` falls through to it. @default none */
   respond?: (call: MockCall, index: number) => MockStep | undefined;
   /** @default { text: 'ok' } */
   fallback?: MockStep;

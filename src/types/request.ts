@@ -166,12 +166,14 @@ export interface ChatRequest {
 }
 
 export interface RequestOptions {
+  /** Aborts the request: the upstream call is cancelled, everything released, and it fails with `ABORTED`. @default none */
   signal?: AbortSignal;
-  /** Becomes the `requestId` of the result, the events and every usage record. */
+  /** Becomes the `requestId` of the result, the events and every usage record. @default `req_` and a random UUID */
   requestId?: string;
   /**
    * The tenant and virtual key the request comes from (`router.authenticateKey()` returns it): its
    * allowed models, limits and budgets apply, and its usage records carry `tenantId` / `virtualKeyId`.
+   * @default none (no tenant limits)
    */
   tenant?: TenantPrincipal;
 }

@@ -97,7 +97,11 @@ describe('invalid options → VALIDATION naming the field', () => {
     ],
     [
       'an unknown key field (typo)',
-      { catalog: catalogWith((c) => ((c.providers![0]!.keys![0] as Record<string, unknown>).rpmLimit = 5)) },
+      {
+        catalog: catalogWith(
+          (c) => ((c.providers![0]!.keys![0] as unknown as Record<string, unknown>).rpmLimit = 5),
+        ),
+      },
       'catalog.providers[0].keys[0].rpmLimit',
     ],
     ['attemptMs 0', { timeouts: { attemptMs: 0 } }, 'options.timeouts.attemptMs'],

@@ -14,6 +14,7 @@ export interface AnthropicOptions {
    * Extra headers on every request (`anthropic-beta`, …). `x-api-key` is set from the call's key
    * and wins over a header given here. A header given here also wins over the same header a relay
    * client sent (a pinned `anthropic-beta`).
+   * @default none
    */
   headers?: Record<string, string>;
   /**
@@ -37,13 +38,14 @@ export interface AnthropicOptions {
    * @default 4096
    */
   defaultMaxTokens?: number;
-  /** Size caps on lines, events and bodies (see `AdapterLimits`). */
+  /** Size caps on lines, events and bodies (see `AdapterLimits`). @default { maxLineBytes: 1_048_576, maxEventBytes: 1_048_576, maxBodyBytes: 16_777_216 } */
   limits?: AdapterLimits;
   /**
    * Serve Claude through Vertex AI: POST `…/publishers/anthropic/models/{model}:rawPredict`
    * (`:streamRawPredict` for streams) on the location's endpoint, the call's secret sent as an
    * OAuth access token (`Authorization: Bearer`; have `resolveSecret` return one — see
    * `cachedToken`), `anthropic_version: 'vertex-2023-10-16'` in the body and no `model` field.
+   * @default none (the Anthropic API, with `x-api-key`)
    */
   vertex?: VertexLocation;
   /**

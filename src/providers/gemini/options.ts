@@ -17,9 +17,10 @@ export interface GeminiOptions {
    * `projects/{project}/locations/{location}/publishers/google/models/{model}` and the call's
    * secret is sent as an OAuth access token (`Authorization: Bearer`), not as `x-goog-api-key`.
    * Have `resolveSecret` return a fresh token (see `cachedToken`).
+   * @default none (the Gemini API, with `x-goog-api-key`)
    */
   vertex?: VertexLocation;
-  /** Extra headers on every request. The auth header is set from the call's key and wins. */
+  /** Extra headers on every request. The auth header is set from the call's key and wins. @default none */
   headers?: Record<string, string>;
   /**
    * The fetch to use for every call (msw, a tracing wrapper, a proxy-aware fetch…). Without it the
@@ -29,7 +30,7 @@ export interface GeminiOptions {
    * @default node:http(s), or `globalThis.fetch` once replaced
    */
   fetch?: typeof globalThis.fetch;
-  /** Size caps on lines, events and bodies (see `AdapterLimits`). */
+  /** Size caps on lines, events and bodies (see `AdapterLimits`). @default { maxLineBytes: 1_048_576, maxEventBytes: 1_048_576, maxBodyBytes: 16_777_216 } */
   limits?: AdapterLimits;
   /**
    * Gemini 3 refuses (400) a history whose model function calls lack the `thoughtSignature` it

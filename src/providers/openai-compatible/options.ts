@@ -9,6 +9,7 @@ export interface OpenAICompatibleOptions {
    * `http://localhost:11434/v1`). A trailing slash is fine. A catalog provider's `baseUrl`, when
    * set, wins — so one adapter can serve several OpenAI-compatible providers. Required unless a
    * `preset` gives it.
+   * @default the preset's base URL (none without a preset)
    */
   baseURL?: string;
   /**
@@ -16,16 +17,19 @@ export interface OpenAICompatibleOptions {
    * data (`groq` strips `logprobs`, `logit_bias`, `top_logprobs`, `messages[].name` and pins
    * `n` to 1; `deepseek` sends `reasoning_content` back on tool-call turns; `mistral` maps tool-call
    * ids to its 9-character form; local servers need no key). See the README's adapter table.
+   * @default none (plain OpenAI chat completions)
    */
   preset?: PresetName;
   /**
    * Body fields sent on every request, before the request's own fields and `providerOptions`
    * (OpenRouter's `provider` routing preferences, a `seed`, …).
+   * @default none
    */
   body?: Record<string, unknown>;
   /**
    * Extra headers on every request (`OpenAI-Organization`, OpenRouter's `HTTP-Referer`, …).
    * `Authorization: Bearer <key>` is set from the call's key and wins over a header given here.
+   * @default none
    */
   headers?: Record<string, string>;
   /**
@@ -36,7 +40,7 @@ export interface OpenAICompatibleOptions {
    * @default node:http(s), or `globalThis.fetch` once replaced
    */
   fetch?: typeof globalThis.fetch;
-  /** Size caps on lines, events and bodies (see `AdapterLimits`). */
+  /** Size caps on lines, events and bodies (see `AdapterLimits`). @default { maxLineBytes: 1_048_576, maxEventBytes: 1_048_576, maxBodyBytes: 16_777_216 } */
   limits?: AdapterLimits;
   /**
    * Send `stream_options: { include_usage: true }` on streams, so usage arrives in a last chunk.
