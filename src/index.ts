@@ -215,3 +215,11 @@ export type { Clock } from './util/clock.js';
 export { attachTelemetry } from './telemetry/attach.js';
 export type { TelemetryOptions } from './telemetry/options.js';
 export type { MeterProviderLike, TracerProviderLike } from './telemetry/otel-types.js';
+export type {
+  BudgetCounter,
+  BudgetCounters,
+  BudgetLease,
+  BudgetReserveInput,
+  BudgetReserveResult,
+  LedgerSpend,
+} from './budgets/budget-store.js';

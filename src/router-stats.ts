@@ -40,6 +40,8 @@ export interface RouterStats {
   candidates: CandidateStatsView[];
   /** Leases taken and released by the quota store, when it counts them. */
   leases?: QuotaAccounting;
+  /** Budget holds (#18) taken and not settled yet, when the quota store enforces budgets. */
+  budgetLeases?: number;
 }
 
 export function collectStats(rt: Runtime, cache: CatalogCache | undefined): RouterStats {
@@ -88,5 +90,7 @@ export function collectStats(rt: Runtime, cache: CatalogCache | undefined): Rout
   const stats: RouterStats = { inFlight: rt.counters.inFlight, queued: rt.counters.queued, keys, candidates };
   const leases = rt.quota.accounting?.();
   if (leases) stats.leases = leases;
+  const budgetLeases = rt.quota.budgetLeases?.();
+  if (budgetLeases !== undefined) stats.budgetLeases = budgetLeases;
   return stats;
 }

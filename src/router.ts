@@ -46,6 +46,7 @@ import { Reporter } from './logging/reporter.js';
 import { affinityStoreOf } from './affinity/store-of.js';
 import { affinityId } from './affinity/derive-key.js';
 import { authenticateKey } from './tenants/authenticate.js';
+import { LedgerSeeds } from './budgets/ledger-seed.js';
 import { hashKey } from './tenants/key-secret.js';
 import type { TenantPrincipal } from './tenants/types.js';
 
@@ -129,6 +130,7 @@ export class ModelRouter {
       strategies,
       counters: { inFlight: 0, queued: 0 },
       affinity: this.options.affinity ? affinityStoreOf(this.quota, clock) : undefined,
+      ledgerSeeds: new LedgerSeeds(this.storage.tenants),
       cache: () => this.catalog.cache!,
     };
     this.catalog = new CatalogHolder(this.storage, this.quota, this.emitter);

@@ -20,6 +20,7 @@ export const ROUTER_ERROR_CODES = [
   'CLOSED',
   'COST_LIMIT_EXCEEDED',
   'UNAUTHENTICATED',
+  'BUDGET_EXCEEDED',
 ] as const;
 
 export type RouterErrorCode = (typeof ROUTER_ERROR_CODES)[number];

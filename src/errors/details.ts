@@ -49,6 +49,17 @@ export interface RouterErrorDetailsMap {
   NOT_FOUND: { entity?: string; id?: string };
   CONFLICT: { entity?: string };
   MISSING_DEPENDENCY: { package?: string };
+  BUDGET_EXCEEDED: {
+    /** Whose budget: the tenant's (all its keys) or the virtual key's own. */
+    scope?: 'tenant' | 'virtual_key';
+    period?: 'day' | 'month' | 'rolling' | 'total';
+    limitUsd?: number;
+    /** Settled spend in the period, and what requests in flight hold, in USD. */
+    spentUsd?: number;
+    heldUsd?: number;
+    /** ISO time the period ends (day, month). */
+    resetsAt?: string;
+  };
   COST_LIMIT_EXCEEDED: { maxCostUsd?: number; cheapestUsd?: number; skipped?: SkippedCandidateDetail[] };
 }
 

@@ -29,6 +29,8 @@ export const RELAY_STATUS: Readonly<Record<RouterErrorCode, number>> = {
   COST_LIMIT_EXCEEDED: 400,
   // A virtual key that is missing, unknown, expired or revoked.
   UNAUTHENTICATED: 401,
+  // 429 with Retry-After at the period's end, as providers answer an exhausted quota.
+  BUDGET_EXCEEDED: 429,
 };
 
 /** What `relayStatus` reads of an error (structural: the error classes import this file). */

@@ -64,6 +64,11 @@ const RULES: Record<RouterErrorCode, CodeRule> = {
     details: ['maxCostUsd', 'cheapestUsd', 'skipped'],
   },
   UNAUTHENTICATED: { type: 'authentication_error' },
+  // OpenAI's own type for a spent quota (its 429 insufficient_quota).
+  BUDGET_EXCEEDED: {
+    type: 'insufficient_quota',
+    details: ['scope', 'period', 'limitUsd', 'spentUsd', 'heldUsd', 'resetsAt'],
+  },
 };
 
 /** A `QUEUE_TIMEOUT` carries no capacity estimate: ask the client to come back shortly. */
@@ -110,7 +115,9 @@ export function describeError(error: unknown): ErrorInfo {
   // Tell clients that honour it (the openai SDKs) whether a retry can help: only capacity that
   // returns (429) or another instance (503 while closing) can; everything else the router has
   // already retried or failed over, or it is the request itself.
-  info.headers = { 'x-should-retry': RETRYABLE.has(info.status) ? 'true' : 'false' };
+  // A spent budget comes back at its period's end (Retry-After), not on a client's quick retry.
+  const retryable = RETRYABLE.has(info.status) && error.code !== 'BUDGET_EXCEEDED';
+  info.headers = { 'x-should-retry': retryable ? 'true' : 'false' };
   return info;
 }
 

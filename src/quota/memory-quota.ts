@@ -17,6 +17,7 @@ import { describeBlock } from './describe-block.js';
 import { rateLimitBlockMs } from './rate-limit-block.js';
 import { KeyState } from './key-state.js';
 import { affinityMap } from '../affinity/affinity-map.js';
+import { memoryBudgets } from '../budgets/memory-budgets.js';
 import { failAll, waitInQueues, wakeFirst, wakeOneOf } from './waiters.js';
 
 export interface MemoryQuotaOptions {
@@ -146,6 +147,7 @@ export function memoryQuota(options: MemoryQuotaOptions = {}): QuotaStore {
   }
 
   return {
+    ...memoryBudgets(clock),
     reserve(input: ReserveInput): Promise<ReserveResult> {
       if (closed) return Promise.reject(new RouterError('CLOSED', 'The quota store is closed'));
       const now = clock.now();

@@ -1,4 +1,5 @@
 import type { AffinityTarget } from '../affinity/affinity-entry.js';
+import type { BudgetCounters } from '../budgets/budget-store.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
 
 /** A key as the quota store sees it: identity plus limits (absent = unlimited). */
@@ -82,9 +83,11 @@ export interface QuotaAccounting {
 
 /**
  * Per-key quota: sliding one-minute rpm/tpm windows, concurrency slots, cooldowns, quarantine.
- * Designed for a shared store: one round trip to reserve, one to settle.
+ * Designed for a shared store: one round trip to reserve, one to settle. Budgets (#18): a store that
+ * implements `BudgetCounters` (memory and Redis do) enforces tenants' and keys' USD budgets; the
+ * router refuses a request with budgets on a store that does not.
  */
-export interface QuotaStore {
+export interface QuotaStore extends Partial<BudgetCounters> {
   /** All or nothing: check every limit of a key and take one request, the tokens and a slot. */
   reserve(input: ReserveInput): Promise<ReserveResult>;
   /** Exactly once per lease: reconcile tokens, apply the provider's rate-limit view, free the slot. */

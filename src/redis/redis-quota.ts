@@ -26,6 +26,8 @@ import { resolveRedisQuotaOptions } from './resolve-options.js';
 import { runScript, type Script } from './script-runner.js';
 import { BLOCK, RENEW, RESERVE, SETTLE } from './scripts.js';
 import { redisAffinity } from './affinity.js';
+import { redisBudgets } from './redis-budgets.js';
+import type { BudgetCounters } from '../budgets/budget-store.js';
 
 const REASONS = ['quarantined', 'cooling', 'rpm', 'tpm', 'concurrency'] as const;
 /** Values per refused candidate in the reserve script's reply: reason, wait, then the six state values. */
@@ -33,7 +35,8 @@ const PER_KEY = 8;
 
 /** The Redis store: a `QuotaStore` plus `renew`, for a caller that wants to push a lease's expiry itself. */
 export type RedisQuotaStore = QuotaStore &
-  Required<Pick<QuotaStore, 'renew' | 'clear' | 'accounting' | 'close'>>;
+  Required<Pick<QuotaStore, 'renew' | 'clear' | 'accounting' | 'close'>> &
+  BudgetCounters;
 
 /**
  * A `QuotaStore` shared by every instance that points at the same Redis and prefix: rpm/tpm windows,
@@ -106,6 +109,8 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
   });
 
   const affinity = redisAffinity(config.prefix, run);
+  // Budgets fail closed: a failure rejects (the router refuses the request), never a local fallback.
+  const budgets = redisBudgets(config.prefix, run, timeArg);
 
   const upkeep = startUpkeep({ config, keys, live, run, timeArg, sawTime, healthy, failed, report });
 
@@ -219,6 +224,32 @@ export function redisQuota(options: RedisQuotaOptions): RedisQuotaStore {
   const closedError = (): RouterError => new RouterError('CLOSED', 'The quota store is closed');
 
   return {
+    async reserveBudget(input) {
+      if (closed) throw closedError();
+      try {
+        return await budgets.reserveBudget(input);
+      } catch (error) {
+        throw failed(error);
+      }
+    },
+    async settleBudget(lease, actual) {
+      try {
+        await budgets.settleBudget(lease, actual);
+      } catch (error) {
+        // The hold comes back when its lease expires (the request's deadline): erring on the safe side.
+        throw failed(error);
+      }
+    },
+    async seedBudget(scope, counter, spend) {
+      if (closed) throw closedError();
+      try {
+        return await budgets.seedBudget(scope, counter, spend);
+      } catch (error) {
+        throw failed(error);
+      }
+    },
+    budgetLeases: budgets.budgetLeases,
+
     async reserve(input: ReserveInput): Promise<ReserveResult> {
       if (closed) throw closedError();
       if (!healthy()) {

@@ -23,6 +23,8 @@ import {
 import { type PoolSecrets, resolvePoolSecrets } from './pool-secrets.js';
 import type { Runtime } from './runtime.js';
 import { reserveTenant, settleTenant } from './tenant-gate.js';
+import { reserveBudgets, settleBudgets } from './budget-gate.js';
+import type { BudgetLease } from '../budgets/budget-store.js';
 
 export interface LoopSuccess<T> {
   value: T;
@@ -45,11 +47,15 @@ export async function runLoop<T, R extends object>(
   const wake: WakeState = { keys: undefined };
   // Taken before the first attempt, given back in the finally below whatever happens.
   const tenantLease = rc.tenant ? await reserveTenant(rt, rc) : undefined;
+  let budgetLease: BudgetLease | undefined;
   try {
+    // The worst case held on the tenant's and key's budgets, settled with the real cost below.
+    if (rc.tenant) budgetLease = await reserveBudgets(rt, rc);
     return await loop(rt, rc, body, wake);
   } finally {
     // Woken for a slot and never tried to take it: hand the wake-up on to the next waiter.
     if (wake.keys) rt.quota.passCapacity?.(wake.keys);
+    if (budgetLease) await settleBudgets(rt, rc, budgetLease);
     if (tenantLease) await settleTenant(rt, rc, tenantLease);
   }
 }

@@ -10,6 +10,7 @@ import type { Demotions } from './demotion.js';
 import type { RetryBudget } from './retry-budget.js';
 import type { RouterStrategyContext } from './order.js';
 import type { Strategy } from './strategy.js';
+import type { LedgerSeeds } from '../budgets/ledger-seed.js';
 
 /** Router-wide counters that `stats()` reports and tests drive to zero. */
 export interface Counters {
@@ -36,5 +37,7 @@ export interface Runtime {
   readonly counters: Counters;
   /** Where affinity entries live (the quota store's, else the router's own); undefined when off. */
   readonly affinity: AffinityStore | undefined;
+  /** Budget counters rebuilt from the ledger, once per counter (#18). */
+  readonly ledgerSeeds: LedgerSeeds;
   cache(): CatalogCache;
 }

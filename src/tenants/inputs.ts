@@ -8,7 +8,8 @@ const iso = z.string().datetime({ offset: true });
 
 export const budgetSchema = z
   .strictObject({
-    usd: z.number().positive().finite().max(1e12),
+    // Counted in integer nano-USD: $9M keeps every counter an exact integer (below 2^53).
+    usd: z.number().positive().finite().max(9_000_000),
     period: z.enum(['day', 'month', 'rolling', 'total']),
     windowMs: z
       .number()

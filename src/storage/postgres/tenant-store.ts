@@ -81,7 +81,7 @@ function columns(patch: Record<string, unknown>, map: Record<string, string>): R
   return out;
 }
 
-/** Tenants and virtual keys in Postgres (migration 0004); spend summed from `usage_records`. */
+/** Tenants and virtual keys in Postgres (migration 0005); spend summed from `usage_records`. */
 export function tenantStore(ctx: PgContext): TenantStore {
   const { t } = ctx;
   const read = async <T>(what: string, fn: (sql: Awaited<ReturnType<PgContext['client']>>) => Promise<T>) => {
