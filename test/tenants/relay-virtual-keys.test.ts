@@ -352,6 +352,49 @@ describe('relay virtualKeys: the tenant applies to routing', () => {
   });
 });
 
+describe('relay virtualKeys: budgets (#18 part 2)', () => {
+  it('a request whose worst case does not fit the budget is 429 in each API’s shape, Retry-After at the period’s end', async () => {
+    // 23:00 UTC: the day budget starts again in an hour.
+    const { router, admin, openai, anthropic, up } = await setup(upstreamHandler, {
+      clock: { now: () => Date.UTC(2026, 11, 5, 23) },
+    });
+    // gpt-small: $2 per million output tokens; 50 tokens of output reserve alone is $0.0001.
+    const t = await router.admin.createTenant(
+      { name: 'acme', budgets: [{ usd: 0.00005, period: 'day' }] },
+      admin,
+    );
+    const key = (await router.admin.createVirtualKey(t.id, {}, admin)).key;
+
+    const o = await rejection(
+      openai(key).chat.completions.create({ model: 'coding', messages: hi, max_tokens: 50 }),
+    );
+    expect(o).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(o.error).toMatchObject({
+      type: 'insufficient_quota',
+      code: 'BUDGET_EXCEEDED',
+      details: { scope: 'tenant', period: 'day', limitUsd: 0.00005, resetsAt: '2026-12-06T00:00:00.000Z' },
+    });
+    const headers = o.headers as Headers;
+    expect(headers.get('retry-after')).toBe('3600');
+    expect(headers.get('x-should-retry')).toBe('false');
+    const a = await rejection(
+      anthropic(key).messages.create({ model: 'coding', max_tokens: 50, messages: hi }),
+    );
+    expect(a).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(a.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    expect((a.headers as Headers).get('retry-after')).toBe('3600');
+    const r = await rejection(
+      openai(key).responses.create({ model: 'coding', input: 'hi', max_output_tokens: 50 }),
+    );
+    expect(r).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(up.requests).toHaveLength(0);
+    // A request small enough to fit is served: 5 output tokens reserve $0.00001.
+    await openai(key).chat.completions.create({ model: 'coding', messages: hi, max_tokens: 5 });
+    expect(up.requests).toHaveLength(1);
+    expect(router.stats().budgetLeases).toBe(0);
+  });
+});
+
 describe('admin REST for tenants and keys', () => {
   it('creates a tenant and a key (shown once), lists keys by preview, revokes; writes need authorize', async () => {
     const { router, openai } = await setup();
