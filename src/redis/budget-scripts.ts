@@ -55,9 +55,10 @@ local function add(C, W, at, amount)
   if W > 0 then redis.call('HINCRBY', C, 'b:' .. int(math.floor(at / size_of(W))), int(amount))
   else redis.call('HINCRBY', C, 's', int(amount)) end
 end
--- A calendar counter lives an hour past its period; a rolling one two windows past its last write.
-local function keep(C, W, ends)
-  if ends > 0 then redis.call('PEXPIREAT', C, int(ends + 3600000))
+-- A calendar counter lives an hour past its period (on the script's clock); a rolling one two windows
+-- past its last write.
+local function keep(C, W, ends, now)
+  if ends > 0 then redis.call('PEXPIRE', C, int(math.max(ends - now, 0) + 3600000))
   elseif W > 0 then redis.call('PEXPIRE', C, int(W * 2 + 3600000)) end
 end
 `;
@@ -87,7 +88,7 @@ local taken = { ARGV[3] }
 for i = 3, #KEYS do
   local a = 5 + (i - 3) * 3
   redis.call('HINCRBY', KEYS[i], 'h', ARGV[3])
-  keep(KEYS[i], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]))
+  keep(KEYS[i], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), now)
   taken[#taken + 1] = KEYS[i]
 end
 local ttl = tonumber(ARGV[4])
@@ -120,7 +121,7 @@ if actual > 0 then
     local a = 4 + (i - 3) * 2
     local W, ends = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
     add(KEYS[i], W, now, actual)
-    keep(KEYS[i], W, ends)
+    keep(KEYS[i], W, ends, now)
   end
 end
 if v then return { 1 } end
@@ -128,17 +129,18 @@ return { 0 }
 `);
 
 /**
- * KEYS: one counter. ARGV: window ms (-1: none), period end (-1: none), then pairs of epoch ms and
+ * KEYS: one counter. ARGV: now, window ms (-1: none), period end (-1: none), then pairs of epoch ms and
  * nano-USD. Seeds a counter that does not exist yet; one that does (another instance's) stays as it is.
  */
 export const BUDGET_SEED: Script = script(`${HELPERS}
 if redis.call('EXISTS', KEYS[1]) == 1 then return { 0 } end
-local W, ends = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now = now_ms(ARGV[1])
+local W, ends = tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'seed', '1')
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   local amount = tonumber(ARGV[i + 1])
   if amount > 0 then add(KEYS[1], W, tonumber(ARGV[i]), amount) end
 end
-keep(KEYS[1], W, ends)
+keep(KEYS[1], W, ends, now)
 return { 1 }
 `);

@@ -74,7 +74,7 @@ export function redisBudgets(prefix: string, run: Run, timeArg: () => string): B
     },
 
     async seedBudget(scope: string, counter: BudgetCounter, spend: LedgerSpend): Promise<boolean> {
-      const args: Array<string | number> = [counter.windowMs ?? -1, counter.endsAt ?? -1];
+      const args: Array<string | number> = [timeArg(), counter.windowMs ?? -1, counter.endsAt ?? -1];
       for (const [at, amount] of spend) args.push(Math.floor(at), Math.max(0, Math.round(amount)));
       const reply = await run(BUDGET_SEED, [counterKey(scope, counter)], args);
       return reply[0] === 1;
