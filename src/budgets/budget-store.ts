@@ -20,6 +20,7 @@ export interface BudgetCounter {
 export interface BudgetReserveInput {
   /** Whose counters (the tenant id): on Redis, the hash tag that keeps them in one slot. */
   readonly scope: string;
+  /** Every budget that applies to the request (its tenant's and its key's): all must have room. */
   readonly counters: readonly BudgetCounter[];
   /** The worst case to hold, in nano-USD. */
   readonly amount: number;
