@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type { RouterError } from './errors/router-error.js';
+import type { EmbeddingResult } from './types/embed.js';
 import type { CompletionResult } from './types/result.js';
 import type { UsageRecord } from './types/usage-record.js';
 import type { Reporter } from './logging/reporter.js';
@@ -10,6 +11,22 @@ export interface AttemptRef {
   keyId: string;
 }
 
+/** What a routed request does: a chat completion (`complete()`, `stream()`) or `embed()`. */
+export type RouterOperation = 'chat' | 'embed';
+
+interface SuccessBase {
+  requestId: string;
+  /** The name the request asked for, resolved (as in the `request` event). */
+  model: string;
+  /** Time the request waited for capacity (a concurrency slot, a cooldown, a window), in ms. */
+  queueWaitMs: number;
+}
+
+/** The `success` event's payload: a chat result or an embedding result, told apart by `operation`. */
+export type SuccessEvent =
+  | (SuccessBase & { operation: 'chat'; result: CompletionResult })
+  | (SuccessBase & { operation: 'embed'; result: EmbeddingResult });
+
 /** Payload of every event, by name. Events are per router instance. */
 export interface RouterEvents {
   /** A request was accepted and its model resolved. */
@@ -19,6 +36,8 @@ export interface RouterEvents {
     kind: 'group' | 'direct';
     groupName?: string;
     stream: boolean;
+    /** `chat` for `complete()` and `stream()`, `embed` for `embed()`. */
+    operation: RouterOperation;
   };
   /** An attempt is about to call a provider. */
   attempt: AttemptRef & { requestId: string; attempt: number; stream: boolean };
@@ -52,19 +71,18 @@ export interface RouterEvents {
     until: number;
     reason: 'rate_limited' | 'auth' | 'rate_limit_headers';
   };
-  /** A chat request succeeded (`complete()`, or a stream that ended normally). */
-  success: {
-    requestId: string;
-    /** The name the request asked for, resolved (as in the `request` event). */
-    model: string;
-    result: CompletionResult;
-    /** Time the request waited for capacity (a concurrency slot, a cooldown, a window), in ms. */
-    queueWaitMs: number;
-  };
+  /**
+   * A request succeeded: `operation: 'chat'` for `complete()` or a stream that ended normally (its
+   * `result` a `CompletionResult`), `operation: 'embed'` for `embed()` (an `EmbeddingResult`).
+   * Narrow on `operation` before reading `result`.
+   */
+  success: SuccessEvent;
   /** A request failed with a `RouterError`. */
   failure: {
     requestId: string;
     error: RouterError;
+    /** `chat` for `complete()` and `stream()`, `embed` for `embed()`. */
+    operation: RouterOperation;
     /**
      * The name the request asked for, once it resolved (as in the `request` event); absent when the
      * request was refused before that (an unknown name, an invalid request), so that a metric

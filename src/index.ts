@@ -71,7 +71,14 @@ export type { UsageRecord } from './types/usage-record.js';
 export type { RateLimitInfo } from './types/rate-limit.js';
 
 // Events and introspection
-export type { RouterEvents, RouterEventName, RouterListener, AttemptRef } from './events.js';
+export type {
+  RouterEvents,
+  RouterEventName,
+  RouterListener,
+  AttemptRef,
+  RouterOperation,
+  SuccessEvent,
+} from './events.js';
 export type { Resolution, ResolvedCandidate } from './catalog/resolution.js';
 export type { PlannedCandidate, PlanOptions } from './routing/plan.js';
 export type { Operation } from './routing/attempt-context.js';

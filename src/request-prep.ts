@@ -119,7 +119,7 @@ export class RequestPreparer {
     requestId: string,
     startedAt = this.options.clock.now(),
   ): RequestContext<EmbedCall['request']> {
-    const target = this.begin(cache, name, options, requestId, false, true);
+    const target = this.begin(cache, name, options, requestId, false, true, 'embed');
     const input = typeof req.input === 'string' ? [req.input] : req.input;
     const request = { ...req, model: name, input };
     let chars = 0;
@@ -147,7 +147,7 @@ export class RequestPreparer {
     announce: boolean,
     startedAt = this.options.clock.now(),
   ): RequestContext {
-    const target = this.begin(cache, name, options, requestId, stream, announce);
+    const target = this.begin(cache, name, options, requestId, stream, announce, 'chat');
     const resolved: ChatRequest = req.model === name ? req : { ...req, model: name };
     const affinity = this.options.affinity;
     const id = affinity ? affinityId(resolved, target.name, affinity) : undefined;
@@ -177,6 +177,7 @@ export class RequestPreparer {
     requestId: string,
     stream: boolean,
     announce: boolean,
+    operation: RequestContext['operation'],
   ) {
     const target = cache.target(name);
     if (options.tenant) checkAllowedModel(options.tenant, name, target);
@@ -187,6 +188,7 @@ export class RequestPreparer {
         kind: target.kind,
         ...(target.group ? { groupName: target.group.name } : {}),
         stream,
+        operation,
       });
     }
     return target;

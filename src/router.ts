@@ -4,7 +4,7 @@ import { opaque } from './util/opaque.js';
 import type { Resolution } from './catalog/resolution.js';
 import { RouterError } from './errors/router-error.js';
 import { invalid } from './errors/validation.js';
-import { RouterEmitter, type RouterEventName, type RouterListener } from './events.js';
+import { RouterEmitter, type RouterEventName, type RouterListener, type RouterOperation } from './events.js';
 import { type ModelRouterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { memoryQuota } from './quota/memory-quota.js';
 import type { QuotaStore } from './quota/quota-store.js';
@@ -210,9 +210,18 @@ export class ModelRouter {
       const result = out.value;
       result.attempts = out.attempts;
       result.latencyMs = this.options.clock.now() - rc.startedAt;
+      if (this.emitter.has('success')) {
+        this.emitter.emit('success', {
+          requestId: rc.requestId,
+          model: rc.target.name,
+          operation: 'embed',
+          result,
+          queueWaitMs: rc.waited.queueMs,
+        });
+      }
       return result;
     } catch (error) {
-      throw this.failed(requestId, error, rc, calledAt);
+      throw this.failed(requestId, error, rc, calledAt, 'embed');
     } finally {
       this.release();
     }
@@ -423,6 +432,7 @@ export class ModelRouter {
     this.emitter.emit('success', {
       requestId: rc.requestId,
       model: rc.target.name,
+      operation: 'chat',
       result,
       queueWaitMs: rc.waited.queueMs,
     });
@@ -434,11 +444,13 @@ export class ModelRouter {
     error: unknown,
     rc: RequestContext<object> | undefined,
     calledAt: number,
+    operation: RouterOperation = 'chat',
   ): unknown {
     if (RouterError.isInstance(error) && this.emitter.has('failure')) {
       this.emitter.emit('failure', {
         requestId,
         error,
+        operation,
         ...(rc ? { model: rc.target.name } : {}),
         ...(rc?.target.group ? { groupName: rc.target.group.name } : {}),
         latencyMs: Math.max(0, this.options.clock.now() - calledAt),

@@ -1,7 +1,10 @@
+import type { RouterOperation } from '../events.js';
 import type { ModelRouter } from '../router.js';
 import type { OtelMeter, OtelObservableResult } from './otel-types.js';
 
 const CIRCUIT: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
+/** The GenAI semantic conventions' operation names. */
+export const GEN_AI_OPERATION: Record<RouterOperation, string> = { chat: 'chat', embed: 'embeddings' };
 
 /**
  * OpenTelemetry metrics from the router's events and `stats()`: the GenAI client metrics
@@ -58,22 +61,24 @@ export function meterRouter(router: ModelRouter, meter: OtelMeter): () => void {
         'model_router.failover.reason': e.error.kind ?? e.error.code,
       }),
     ),
-    router.on('success', ({ model, result, queueWaitMs }) => {
+    router.on('success', (e) => {
+      const { model, result, queueWaitMs } = e;
+      const served = e.operation === 'chat' ? e.result.model : e.result;
       opDuration.record(result.latencyMs / 1000, {
-        'gen_ai.operation.name': 'chat',
+        'gen_ai.operation.name': GEN_AI_OPERATION[e.operation],
         'gen_ai.request.model': model,
-        'gen_ai.provider.name': result.model.providerId,
-        'gen_ai.response.model': result.model.modelId,
+        'gen_ai.provider.name': served.providerId,
+        'gen_ai.response.model': served.modelId,
       });
       queueWait.record(queueWaitMs / 1000, {
         'gen_ai.request.model': model,
         'model_router.outcome': 'success',
       });
     }),
-    router.on('failure', ({ model, error, latencyMs, queueWaitMs }) => {
+    router.on('failure', ({ model, error, latencyMs, queueWaitMs, operation }) => {
       if (model === undefined) return; // refused before resolution: no model to attribute it to
       opDuration.record(latencyMs / 1000, {
-        'gen_ai.operation.name': 'chat',
+        'gen_ai.operation.name': GEN_AI_OPERATION[operation],
         'gen_ai.request.model': model,
         'error.type': error.code,
       });

@@ -1,10 +1,13 @@
 import type { ModelRouter } from '../router.js';
+import { GEN_AI_OPERATION } from './metrics.js';
 import type { RouterEvents } from '../events.js';
 import type { UsageRecord } from '../types/usage-record.js';
 import type { OtelApi, OtelSpan, OtelTracer } from './otel-types.js';
 
 interface Open {
   span: OtelSpan;
+  /** The GenAI operation name: `chat` or `embeddings`. */
+  operation: string;
   context: unknown;
   attempts: Map<number, OtelSpan>;
 }
@@ -23,12 +26,13 @@ export function traceRouter(router: ModelRouter, api: OtelApi, tracer: OtelTrace
   const offs = [
     router.on('request', (e) => {
       if (open.size >= MAX_OPEN) return;
+      const operation = GEN_AI_OPERATION[e.operation];
       const span = tracer.startSpan(
-        `chat ${e.model}`,
+        `${operation} ${e.model}`,
         {
           kind: api.SpanKind.CLIENT,
           attributes: {
-            'gen_ai.operation.name': 'chat',
+            'gen_ai.operation.name': operation,
             'gen_ai.request.model': e.model,
             'model_router.request_id': e.requestId,
             'model_router.resolution': e.kind,
@@ -40,6 +44,7 @@ export function traceRouter(router: ModelRouter, api: OtelApi, tracer: OtelTrace
       );
       open.set(e.requestId, {
         span,
+        operation,
         context: api.trace.setSpan(api.context.active(), span),
         attempts: new Map(),
       });
@@ -48,11 +53,11 @@ export function traceRouter(router: ModelRouter, api: OtelApi, tracer: OtelTrace
       const req = open.get(e.requestId);
       if (!req) return;
       const span = tracer.startSpan(
-        `chat ${e.modelId}`,
+        `${req.operation} ${e.modelId}`,
         {
           kind: api.SpanKind.CLIENT,
           attributes: {
-            'gen_ai.operation.name': 'chat',
+            'gen_ai.operation.name': req.operation,
             'gen_ai.provider.name': e.providerId,
             'gen_ai.request.model': e.modelId,
             'model_router.key_id': e.keyId,
@@ -73,15 +78,22 @@ export function traceRouter(router: ModelRouter, api: OtelApi, tracer: OtelTrace
     router.on('failover', (e) => {
       open.get(e.requestId)?.span.addEvent('model_router.failover', failoverAttributes(e));
     }),
-    router.on('success', ({ requestId, result, queueWaitMs }) => {
+    router.on('success', (e) => {
+      const { requestId, result, queueWaitMs } = e;
       const req = take(requestId);
       if (!req) return;
+      // An embedding has no id and no finish reason: only what both results carry, then the chat extras.
+      const served = e.operation === 'chat' ? e.result.model : e.result;
+      if (e.operation === 'chat') {
+        req.span.setAttributes({
+          'gen_ai.response.id': e.result.id,
+          'gen_ai.response.finish_reasons': e.result.finishReason.raw ?? e.result.finishReason.unified,
+        });
+      }
       req.span.setAttributes({
         'model_router.queue_wait_ms': queueWaitMs,
-        'gen_ai.provider.name': result.model.providerId,
-        'gen_ai.response.model': result.responseModel ?? result.model.modelId,
-        'gen_ai.response.id': result.id,
-        'gen_ai.response.finish_reasons': result.finishReason.raw ?? result.finishReason.unified,
+        'gen_ai.provider.name': served.providerId,
+        'gen_ai.response.model': result.responseModel ?? served.modelId,
         'gen_ai.usage.input_tokens': result.usage.promptTokens,
         'gen_ai.usage.output_tokens': result.usage.completionTokens,
         'model_router.usage.estimated': result.usage.estimated,

@@ -24,7 +24,7 @@ interface Told {
   failovers: RouterEvents['failover'][];
   cooldowns: Array<RouterEvents['cooldown'] & { at: number }>;
   usage: UsageRecord[];
-  served?: RouterEvents['success']['result'];
+  served?: Extract<RouterEvents['success'], { operation: 'chat' }>['result'];
 }
 
 const secs = (ms: number) => `${Math.ceil(ms / 1000)} s`;
@@ -66,7 +66,7 @@ describe('npm run example: the router narrated, every line checked against what 
     router.on('cooldown', (e) => now().cooldowns.push({ ...e, at: clock.now() }));
     router.on('usage', (r) => now().usage.push(r));
     router.on('success', (e) => {
-      now().served = e.result;
+      if (e.operation === 'chat') now().served = e.result;
     });
     const plans: Array<{ at: number; plan: PlannedCandidate[] }> = [];
     const plan = router.plan.bind(router);

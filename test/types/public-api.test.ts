@@ -2,6 +2,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import {
   type ChatRequest,
   type CompletionResult,
+  type EmbeddingResult,
   ModelRouter,
   type PlannedCandidate,
   type ProviderError,
@@ -64,7 +65,15 @@ describe('public types', () => {
     >();
     expectTypeOf<RouterEvents['usage']>().toEqualTypeOf<UsageRecord>();
     expectTypeOf<RouterEvents['failure']['error']>().toEqualTypeOf<RouterError>();
-    expectTypeOf<RouterEvents['success']['result']>().toEqualTypeOf<CompletionResult>();
+    // success: narrowed by operation — a chat result or an embedding result.
+    expectTypeOf<
+      Extract<RouterEvents['success'], { operation: 'chat' }>['result']
+    >().toEqualTypeOf<CompletionResult>();
+    expectTypeOf<
+      Extract<RouterEvents['success'], { operation: 'embed' }>['result']
+    >().toEqualTypeOf<EmbeddingResult>();
+    expectTypeOf<RouterEvents['request']['operation']>().toEqualTypeOf<'chat' | 'embed'>();
+    expectTypeOf<RouterEvents['failure']['operation']>().toEqualTypeOf<'chat' | 'embed'>();
     const off = router.on('cooldown', (e) => {
       expectTypeOf(e.until).toEqualTypeOf<number>();
       expectTypeOf(e.reason).toEqualTypeOf<'rate_limited' | 'auth' | 'rate_limit_headers'>();

@@ -60,13 +60,15 @@ export class Activity {
           ...(e.error.status !== undefined ? { status: e.error.status } : {}),
         });
       }),
-      router.on('success', ({ requestId, model, result, queueWaitMs }) => {
+      router.on('success', (e) => {
+        const { requestId, model, result, queueWaitMs } = e;
+        const served = e.operation === 'chat' ? e.result.model : e.result;
         // A request with failovers made several attempts: point its failovers at what finally served.
         if (result.attempts.length > 1) {
-          const to = `${result.model.providerId}/${result.model.modelId}`;
+          const to = `${served.providerId}/${served.modelId}`;
           for (const item of this.items) if (item.requestId === requestId) Object.assign(item, { model, to });
         }
-        this.count(model, result.model.providerId, result.usage.totalTokens, 0, true, queueWaitMs);
+        this.count(model, served.providerId, result.usage.totalTokens, 0, true, queueWaitMs);
       }),
       router.on('usage', (r) => {
         if (r.costUsd)

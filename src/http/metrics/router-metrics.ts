@@ -146,12 +146,11 @@ export function registerRouterMetrics(
         reason: e.error.kind ?? e.error.code,
       }),
     ),
-    router.on('success', ({ model, result, queueWaitMs }) => {
+    router.on('success', (e) => {
+      const { model, result, queueWaitMs } = e;
+      const provider = e.operation === 'chat' ? e.result.model.providerId : e.result.providerId;
       requests.inc({ model, outcome: 'success', code: '' });
-      requestSeconds.observe(
-        { model, provider: result.model.providerId, outcome: 'success' },
-        result.latencyMs / 1000,
-      );
+      requestSeconds.observe({ model, provider, outcome: 'success' }, result.latencyMs / 1000);
       queueWait.observe({ model, outcome: 'success' }, queueWaitMs / 1000);
     }),
     router.on('failure', ({ model, error, latencyMs, queueWaitMs }) => {
