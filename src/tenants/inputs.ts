@@ -71,10 +71,4 @@ export const virtualKeyPatchSchema = z.strictObject({
   expiresAt: iso.nullable().optional(),
 });
 
-export type TenantInput = z.input<typeof tenantInputSchema>;
-export type TenantPatch = z.input<typeof tenantPatchSchema>;
-export type VirtualKeyInput = z.input<typeof virtualKeyInputSchema>;
-export type VirtualKeyPatch = z.input<typeof virtualKeyPatchSchema> & {
-  /** Set by `revokeVirtualKey` only. */
-  revokedAt?: string;
-};
+export type { TenantInput, TenantPatch, VirtualKeyInput, VirtualKeyPatch } from './input-types.js';

@@ -71,7 +71,7 @@ const KEY_COLUMNS: Record<string, string> = {
 };
 const JSON_COLUMNS = new Set(['allowed_models', 'tags', 'budgets', 'metadata']);
 
-function columns(patch: Record<string, unknown>, map: Record<string, string>): Record<string, unknown> {
+function columns(patch: object, map: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(patch)) {
     const column = map[field];
