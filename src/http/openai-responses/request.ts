@@ -11,17 +11,16 @@ import {
 import { z } from 'zod';
 import { wireValidationError } from '../openai/request.js';
 import { droppedFields } from '../relay/warnings.js';
+import { fromReasoningItem } from './reasoning-items.js';
 
 /*
  * OpenAI's Responses API request, as clients (and coding agents) send it, mapped to a `ChatRequest`.
  * The relay is stateless: `previous_response_id` and item references are refused with a 400 (there
  * is no stored conversation to continue); the client sends the whole conversation with `store: false`.
- * Reasoning items come back as `reasoning` parts of family `openai` (their `encrypted_content` in
- * `data`), which only a Responses upstream can read; other adapters drop them with a warning.
+ * Reasoning items come back as `reasoning` parts: of family `openai` (their `encrypted_content` in
+ * `data`), which only a Responses upstream can read, or of the family the relay sealed into them
+ * (reasoning-items.ts); an adapter of another family drops them with a warning.
  */
-
-/** The reasoning family of OpenAI's Responses API (encrypted reasoning items). */
-export const OPENAI_RESPONSES_FAMILY = 'openai';
 
 const text = z.string().max(10_000_000);
 const inputText = z.object({ type: z.enum(['input_text', 'output_text', 'text']), text });
@@ -341,13 +340,7 @@ function appendItems(items: readonly Item[], messages: ChatMessage[]): void {
       return;
     }
     if (type === 'reasoning') {
-      const r = raw as z.output<typeof reasoning>;
-      const summary = (r.summary ?? []).map((s) => s.text).join('\n\n');
-      const part: ReasoningPart = { type: 'reasoning', family: OPENAI_RESPONSES_FAMILY };
-      if (r.id) part.id = r.id;
-      if (summary) part.text = summary;
-      if (r.encrypted_content) part.data = r.encrypted_content;
-      pendingReasoning.push(part);
+      pendingReasoning.push(fromReasoningItem(raw as z.output<typeof reasoning>));
       lastAssistant = undefined;
       return;
     }

@@ -1,4 +1,5 @@
 import type { CompletionResult, RouterWarning, Usage } from 'model-router';
+import { toReasoningItem, wantsEncrypted } from './reasoning-items.js';
 import type { ResponsesWireRequest } from './request.js';
 
 /** What every event and the final object of one response share. */
@@ -57,6 +58,7 @@ export function responseShell(
 
 export const messageItemId = (meta: ResponseMeta) => `msg_${meta.id.slice(5)}`;
 export const callItemId = (meta: ResponseMeta, index: number) => `fc_${meta.id.slice(5)}_${index}`;
+export const reasoningItemId = (meta: ResponseMeta, index: number) => `rs_${meta.id.slice(5)}_${index}`;
 
 /** A whole (non-streamed) `response` object from a router result. */
 export function toResponseObject(
@@ -65,7 +67,12 @@ export function toResponseObject(
   warnings: readonly RouterWarning[],
 ): Record<string, unknown> {
   const output: Record<string, unknown>[] = [];
-  const { content, toolCalls } = result.message;
+  const { content, toolCalls, reasoning } = result.message;
+  // Reasoning precedes the answer it led to, as in OpenAI's own output.
+  const encrypted = wantsEncrypted(meta.request.include);
+  reasoning?.forEach((part, i) => {
+    output.push(toReasoningItem(part, reasoningItemId(meta, i), encrypted));
+  });
   if (content !== '' || !toolCalls?.length) {
     output.push({
       type: 'message',

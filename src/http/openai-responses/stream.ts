@@ -1,15 +1,26 @@
-import type { RouterStream, RouterWarning, StreamPart, Usage } from 'model-router';
+import type { ReasoningPart, RouterStream, RouterWarning, StreamPart, Usage } from 'model-router';
 import { describeError } from '../error-info.js';
 import { partsToSse } from '../relay/parts-sse.js';
 import { sseFrame } from '../relay/sse-headers.js';
 import type { SseReply } from '../relay/types.js';
-import { type ResponseMeta, callItemId, messageItemId, responseShell, responsesUsage } from './response.js';
+import { toReasoningItem, wantsEncrypted } from './reasoning-items.js';
+import {
+  type ResponseMeta,
+  callItemId,
+  messageItemId,
+  reasoningItemId,
+  responseShell,
+  responsesUsage,
+} from './response.js';
 
 interface OpenItem {
   outputIndex: number;
   item: Record<string, unknown>;
-  kind: 'message' | 'function_call';
+  kind: 'message' | 'function_call' | 'reasoning';
   text: string;
+  /** For reasoning: the part as it builds up (text, signature, data), and its stream index. */
+  reasoning?: ReasoningPart;
+  index?: number;
 }
 
 /**
@@ -33,12 +44,66 @@ export function responsesEventStream(
   const output: Record<string, unknown>[] = [];
   let current: OpenItem | undefined;
   const calls = new Map<number, OpenItem>();
+  const encrypted = wantsEncrypted(meta.request.include);
+  let reasoningItems = 0;
+
+  /** A reasoning delta: into the open reasoning item of its index, else a new one. */
+  const reasoningDelta = (part: Extract<StreamPart, { type: 'reasoning-delta' }>): string[] => {
+    const out: string[] = [];
+    if (current?.kind !== 'reasoning' || current.index !== part.index) {
+      out.push(...closeCurrent());
+      const id = reasoningItemId(meta, reasoningItems++);
+      const item = { type: 'reasoning', id, summary: [], status: 'in_progress' };
+      const reasoning: ReasoningPart = { type: 'reasoning', family: part.family };
+      current = {
+        outputIndex: output.length,
+        item,
+        kind: 'reasoning',
+        text: '',
+        reasoning,
+        index: part.index,
+      };
+      output.push(item);
+      out.push(event('response.output_item.added', { output_index: current.outputIndex, item }));
+    }
+    const open = current!;
+    const r = open.reasoning!;
+    if (part.id) r.id = part.id;
+    if (part.signature) r.signature = (r.signature ?? '') + part.signature;
+    if (part.data) r.data = (r.data ?? '') + part.data;
+    if (part.text) {
+      const at = { item_id: open.item.id, output_index: open.outputIndex, summary_index: 0 };
+      if (open.text === '')
+        out.push(
+          event('response.reasoning_summary_part.added', { ...at, part: { type: 'summary_text', text: '' } }),
+        );
+      open.text += part.text;
+      r.text = open.text;
+      out.push(event('response.reasoning_summary_text.delta', { ...at, delta: part.text }));
+    }
+    return out;
+  };
 
   const closeCurrent = (): string[] => {
     const open = current;
     if (!open) return [];
     current = undefined;
     const itemId = open.item.id as string;
+    if (open.kind === 'reasoning') {
+      const item = { ...toReasoningItem(open.reasoning!, itemId, encrypted), status: 'completed' };
+      output[open.outputIndex] = item;
+      const at = { item_id: itemId, output_index: open.outputIndex, summary_index: 0 };
+      const out: string[] = [];
+      if (open.text !== '') {
+        const part = { type: 'summary_text', text: open.text };
+        out.push(
+          event('response.reasoning_summary_text.done', { ...at, text: open.text }),
+          event('response.reasoning_summary_part.done', { ...at, part }),
+        );
+      }
+      out.push(event('response.output_item.done', { output_index: open.outputIndex, item }));
+      return out;
+    }
     if (open.kind === 'message') {
       const part = { type: 'output_text', text: open.text, annotations: [], logprobs: [] };
       const item = { ...open.item, status: 'completed', content: [part] };
@@ -155,6 +220,8 @@ export function responsesEventStream(
             }
             return out;
           }
+          case 'reasoning-delta':
+            return reasoningDelta(part);
           case 'finish': {
             const out = closeCurrent();
             const status = part.finishReason.unified === 'length' ? 'incomplete' : 'completed';
