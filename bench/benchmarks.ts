@@ -1,5 +1,6 @@
 import type { BenchFn } from './lib/result.js';
 import { run as affinity } from './affinity.js';
+import { run as features } from './features.js';
 import { run as ledger } from './ledger.js';
 import { run as loopback } from './loopback.js';
 import { run as memory } from './memory.js';
@@ -14,6 +15,7 @@ import { run as streaming } from './streaming.js';
 /** Every benchmark, by the name `--only` takes, in the order the runner runs them. */
 export const BENCHMARKS: Record<string, BenchFn> = {
   overhead,
+  features,
   streaming,
   loopback,
   relay,

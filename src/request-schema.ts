@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalid, parseOrThrow } from './errors/validation.js';
-import { tagsSchema } from './catalog/inputs.js';
+import { isTag, tagsSchema } from './catalog/inputs.js';
 import type { ChatRequest } from './types/request.js';
 import { MAX_JSON_DEPTH, tooDeep } from './util/json-depth.js';
 
@@ -127,14 +127,22 @@ export function validateRequest(request: unknown): ChatRequest {
 }
 
 /**
- * The common request — a model name and text messages (system, user, assistant), nothing else —
- * checked without zod. Only says yes to what the schema accepts: anything else (another field, a
- * part array, a tool message, a bound exceeded) goes to the schema, which names the field.
+ * The common request — a model name, text messages (system, user, assistant) and the scalar
+ * options (maxTokens, temperature, topP, user, affinityKey, maxCostUsd, tags) — checked without
+ * zod. Only says yes to what the schema accepts: anything else (another field, a part array, a tool
+ * message, a bound exceeded) goes to the schema, which names the field.
  */
 function plainChat(request: unknown): request is ChatRequest {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) return false;
   const r = request as Record<string, unknown>;
-  for (const key in r) if (key !== 'model' && key !== 'messages') return false;
+  for (const key in r) {
+    if (key === 'model' || key === 'messages') continue;
+    // An unknown key is the schema's to refuse, even when its value is undefined.
+    const check = SCALARS[key];
+    if (check === undefined) return false;
+    const v = r[key];
+    if (v !== undefined && !check(v)) return false;
+  }
   const model = r.model;
   if (model !== undefined && (typeof model !== 'string' || model.length < 1 || model.length > 640))
     return false;
@@ -154,6 +162,30 @@ function plainChat(request: unknown): request is ChatRequest {
   }
   return true;
 }
+
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+const textUpTo = (min: number, max: number) => (v: unknown) =>
+  typeof v === 'string' && v.length >= min && v.length <= max;
+
+/** The schema's scalar fields, as plain checks (NaN fails every comparison, as zod refuses it). */
+const SCALARS: Record<string, (v: unknown) => boolean> = {
+  __proto__: null as never,
+  maxTokens: (v) => isNumber(v) && Number.isInteger(v) && v > 0 && v <= 100_000_000,
+  temperature: (v) => isNumber(v) && v >= 0 && v <= 10,
+  topP: (v) => isNumber(v) && v >= 0 && v <= 1,
+  user: textUpTo(0, 500),
+  affinityKey: textUpTo(1, 1000),
+  maxCostUsd: (v) => isNumber(v) && v > 0 && v <= 1_000_000,
+  tags: (v) => {
+    if (!Array.isArray(v) || v.length > 64) return false;
+    // Index by index: a hole is undefined to the schema, which refuses it.
+    for (let i = 0; i < v.length; i++) {
+      const t: unknown = v[i];
+      if (typeof t !== 'string' || t.length < 1 || t.length > 100 || !isTag(t)) return false;
+    }
+    return true;
+  },
+};
 
 /** The open-ended fields (free JSON) must not nest deeper than `MAX_JSON_DEPTH`. */
 function checkDepth(request: ChatRequest): void {

@@ -14,6 +14,11 @@ export function instantAdapter(options: { streamParts?: number; name?: string } 
       usage: { promptTokens: 5, completionTokens: 1, totalTokens: 6 },
     }),
     stream: async () => ({ parts: textParts(streamParts) }),
+    // Small vectors: the router's own cost, not a copy of 1536 floats, is what is measured.
+    embed: async (call) => ({
+      embeddings: call.request.input.map(() => [0.25, -0.5, 0.75, 1]),
+      usage: { promptTokens: call.request.input.length * 2, totalTokens: call.request.input.length * 2 },
+    }),
   };
 }
 

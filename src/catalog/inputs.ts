@@ -31,7 +31,7 @@ const limit = z.number().int().positive().max(1e12);
  * Tags of models and group members (`region:eu`, `zdr`, `tier:premium`): at most 64, each 1–100
  * printable characters without spaces. A request's `tags` keep only candidates that carry all of them.
  */
-function isTag(s: string): boolean {
+export function isTag(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c <= 0x20 || c === 0x7f || c === 0x85 || c === 0xa0 || (c >= 0x2000 && c <= 0x200a)) return false;

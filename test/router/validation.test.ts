@@ -262,6 +262,64 @@ describe('invalid requests → VALIDATION, and nothing happens', () => {
       'request.messages[0].toolCallId',
     ],
     [
+      'temperature above 10',
+      { model: 'coding', messages: [{ role: 'user', content: 'hi' }], temperature: 10.5 },
+      'request.temperature',
+    ],
+    [
+      'maxTokens of 0',
+      { model: 'coding', messages: [{ role: 'user', content: 'hi' }], maxTokens: 0 },
+      'request.maxTokens',
+    ],
+    [
+      'a maxCostUsd of 0',
+      { model: 'coding', messages: [{ role: 'user', content: 'hi' }], maxCostUsd: 0 },
+      'request.maxCostUsd',
+    ],
+    [
+      'an infinite maxCostUsd',
+      { model: 'coding', messages: [{ role: 'user', content: 'hi' }], maxCostUsd: Number.POSITIVE_INFINITY },
+      'request.maxCostUsd',
+    ],
+    [
+      'an empty affinityKey',
+      { model: 'coding', messages: [{ role: 'user', content: 'hi' }], affinityKey: '' },
+      'request.affinityKey',
+    ],
+    [
+      'a user of 501 characters',
+      { model: 'coding', messages: [{ role: 'user', content: 'hi' }], user: 'u'.repeat(501) },
+      'request.user',
+    ],
+    [
+      'a tag with a space',
+      { model: 'coding', messages: [{ role: 'user', content: 'hi' }], tags: ['eu west'] },
+      'request.tags[0]',
+    ],
+    [
+      'a tag list with a hole',
+      {
+        model: 'coding',
+        messages: [{ role: 'user', content: 'hi' }],
+        tags: Object.assign(['eu'], { 2: 'zdr' }),
+      },
+      'request.tags[1]',
+    ],
+    [
+      '65 tags',
+      {
+        model: 'coding',
+        messages: [{ role: 'user', content: 'hi' }],
+        tags: Array.from({ length: 65 }, (_, i) => `t${i}`),
+      },
+      'request.tags',
+    ],
+    [
+      'an unknown field set to undefined',
+      { model: 'coding', messages: [{ role: 'user', content: 'hi' }], temprature: undefined },
+      'request.temprature',
+    ],
+    [
       '100,001 messages',
       { model: 'coding', messages: Array.from({ length: 100_001 }, () => ({ role: 'user', content: 'hi' })) },
       'request.messages',
