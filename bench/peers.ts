@@ -2,7 +2,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, streamText } from 'ai';
 import { createFallback } from 'ai-fallback';
 import { createRetryableModel, error as retryOn } from 'ai-retry/language-model';
-import { ModelRouter, openaiCompatible } from '../src/index.js';
+import { importBuiltRouter } from './lib/build.js';
 import { benchRequest, smallCatalog } from './lib/catalogs.js';
 import { firstJsonLine, spawnTs, stopChild } from './lib/child.js';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
@@ -15,6 +15,8 @@ const BENCH = 'peers';
  * ai-retry, ai-fallback and the AI SDK's own generateText/streamText — and a plain `fetch`, all
  * against the same mock OpenAI server in its own process, interleaved in one run (order rotating).
  * Every peer is a devDependency: nothing is installed at run time. Each figure is a ratio to `fetch`.
+ * The relay hop's floor — a plain node:http forwarding proxy — is in `relay`, which the same
+ * command (`npm run bench -- --peers`) runs: every figure of #19 from one command.
  */
 export async function run({ quick }: BenchOptions): Promise<Result[]> {
   const rounds = quick ? 2 : 5;
@@ -23,7 +25,9 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
   const burst = quick ? 64 : 4_000;
 
   const server = spawnTs('mock-openai-server.ts');
-  let router: ModelRouter | undefined;
+  // The bundle as the package ships it (the peers run as their packages ship them too).
+  const { ModelRouter, openaiCompatible } = await importBuiltRouter();
+  let router: InstanceType<typeof ModelRouter> | undefined;
   try {
     const { port } = await firstJsonLine<{ port: number }>(server);
     const baseURL = `http://127.0.0.1:${port}/v1`;

@@ -4,19 +4,14 @@
  * function, with its source file:line.
  *   npx tsx bench/profile-alloc.ts [--src] [--requests 20000] [--top 20]
  */
-import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import * as source from '../src/index.js';
 import { importBuiltRouter } from './lib/build.js';
 import { benchRequest, smallCatalog } from './lib/catalogs.js';
 import { instantAdapter } from './lib/instant-adapter.js';
-import { type CallFrame, frameLocation } from './lib/position-map.js';
-
-interface HeapNode {
-  callFrame: CallFrame;
-  selfSize: number;
-  children: HeapNode[];
-}
+import { sampleAllocations } from './lib/alloc-sample.js';
+import type { HeapNode } from './lib/alloc-sample.js';
+import { frameLocation } from './lib/position-map.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,18 +25,9 @@ const mod = values.src ? source : await importBuiltRouter();
 const router = new mod.ModelRouter({ catalog: smallCatalog(), adapters: { instant: instantAdapter() } });
 for (let i = 0; i < 20_000; i++) await router.complete(benchRequest());
 
-const session = new Session();
-session.connect();
-await session.post('HeapProfiler.startSampling', {
-  samplingInterval: 512,
-  includeObjectsCollectedByMajorGC: true,
-  includeObjectsCollectedByMinorGC: true,
+const { head } = await sampleAllocations(async () => {
+  for (let i = 0; i < requests; i++) await router.complete(benchRequest());
 });
-for (let i = 0; i < requests; i++) await router.complete(benchRequest());
-const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
-  profile: { head: HeapNode };
-};
-session.disconnect();
 await router.close();
 
 const byFunction = new Map<string, { bytes: number; name: string; where: string }>();
@@ -58,7 +44,7 @@ const walk = (node: HeapNode) => {
   }
   for (const child of node.children) walk(child);
 };
-walk(profile.head);
+walk(head);
 
 console.log(
   `${values.src ? 'src via tsx' : 'built'}: ~${Math.round(total / requests)} bytes allocated per request (sampled)\n`,
