@@ -78,7 +78,6 @@ const NOT_SETTINGS: Record<string, string> = {
   RouterErrorOptions: 'the fields of a RouterError, not a setting',
   ReserveInput: 'what the router hands a QuotaStore implementation, not a setting',
   SettleInput: 'what the router hands a QuotaStore implementation, not a setting',
-  BudgetReserveInput: 'what the router hands a BudgetStore implementation, not a setting',
   VirtualKeyInput:
     'derived from its zod schema (src/tenants/inputs.ts); to be written as a documented interface',
   VirtualKeyPatch:
