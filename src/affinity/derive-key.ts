@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { type Hash, createHash } from 'node:crypto';
 import type { ChatMessage, ChatRequest } from '../types/request.js';
 import { tokensForChars } from '../usage/estimate.js';
@@ -14,7 +15,17 @@ export function affinityId(
 ): string | undefined {
   const key = affinityKeyOf(request, options);
   if (key === undefined) return undefined;
-  return createHash('sha256').update(targetName).update('\0').update(key).digest('base64url').slice(0, 24);
+  return sha256(`${targetName}\0${key}`).slice(0, 24);
+}
+
+/** One-shot `crypto.hash` where Node has it (20.12+): no Hash object per request; the same digest. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string })
+  .hash;
+
+function sha256(data: string): string {
+  return oneShot
+    ? oneShot('sha256', data, 'base64url')
+    : createHash('sha256').update(data).digest('base64url');
 }
 
 function affinityKeyOf(request: ChatRequest, options: ResolvedAffinity): string | undefined {
