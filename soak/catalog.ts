@@ -7,6 +7,8 @@ export const CANARY = 'canary-secret-7f3a';
 export const PROVIDERS = ['alpha', 'beta', 'gamma'] as const;
 export type SoakProvider = (typeof PROVIDERS)[number];
 export const WIRE_PROVIDER: SoakProvider = 'gamma';
+/** The group `embed()` requests name. */
+export const EMBED_GROUP = 'soak-embed';
 
 /** Secret of each key; gamma's first key holds the canary (its secret travels over the wire). */
 export function secretOf(providerId: string, keyIndex: number): string {
@@ -42,6 +44,12 @@ export function soakCatalog(): CatalogInput {
       {
         name: 'soak',
         members: PROVIDERS.map((id, i) => ({ providerId: id, modelId: `m-${id}`, priority: i })),
+      },
+      {
+        // Embeddings: the mocks embed; the wire provider's adapter has no embed, so it is skipped.
+        name: EMBED_GROUP,
+        failoverStrategy: 'priority',
+        members: PROVIDERS.map((id, i) => ({ providerId: id, modelId: `m-${id}`, priority: 2 - i })),
       },
       {
         name: 'soak-rr',

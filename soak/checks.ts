@@ -44,6 +44,8 @@ export interface RequestState {
   partsAfterFinish: boolean;
   /** Sent through the HTTP relay: what its caller saw (the fields above are the router's side). */
   relay?: RelayState;
+  /** An `embed()` request (its `result` is then an `EmbeddingResult`): no output tokens. */
+  embed?: boolean;
 }
 
 export function observePart(st: RequestState, part: StreamPart): void {
@@ -286,11 +288,9 @@ function checkTokens(st: RequestState, r: UsageRecord, plan: ReplyPlan, ctx: Che
       if (plan.usage) {
         t.reportedPromptTokens += plan.usage.prompt;
         t.reportedCompletionTokens += plan.usage.completion;
-        if (
-          r.estimated ||
-          r.promptTokens !== plan.usage.prompt ||
-          r.completionTokens !== plan.usage.completion
-        ) {
+        // Embeddings produce no output: 0 completion tokens, whatever the provider said.
+        const completion = st.embed ? 0 : plan.usage.completion;
+        if (r.estimated || r.promptTokens !== plan.usage.prompt || r.completionTokens !== completion) {
           ctx.violate(
             'tokens',
             `${id}: ${r.promptTokens}/${r.completionTokens} ≠ reported ${plan.usage.prompt}/${plan.usage.completion}`,
@@ -298,9 +298,11 @@ function checkTokens(st: RequestState, r: UsageRecord, plan: ReplyPlan, ctx: Che
         }
       } else {
         // A stream's estimate counts every delivered delta as at least one token.
-        const completion = r.stream
-          ? Math.max(plan.chunks.length, estimatedCompletion(plan.text.length))
-          : estimatedCompletion(plan.text.length);
+        const completion = st.embed
+          ? 0
+          : r.stream
+            ? Math.max(plan.chunks.length, estimatedCompletion(plan.text.length))
+            : estimatedCompletion(plan.text.length);
         if (!r.estimated || r.promptTokens !== st.estimate || r.completionTokens !== completion) {
           ctx.violate(
             'tokens',

@@ -1,5 +1,6 @@
 import type { ChatRequest, CompletionResult, QuotaAccounting, TimeoutOptions } from '../src/index.js';
-import { CANARY, MODELS, WIRE_PROVIDER, secretOf } from './catalog.js';
+import { tokensForChars } from '../src/usage/estimate.js';
+import { CANARY, EMBED_GROUP, MODELS, WIRE_PROVIDER, secretOf } from './catalog.js';
 import {
   type CallSeen,
   type RequestState,
@@ -52,6 +53,13 @@ export interface SoakOptions {
    */
   relayShare?: number;
   /**
+   * Share of requests (0..1) that call `router.embed()` on the embeddings group (the in-process
+   * providers embed under the same fault plan as their chat calls; the wire provider's adapter has
+   * none and is skipped), with the same invariants: settled once, a record per attempt, tokens
+   * (completion 0), every slot released. @default 0.1
+   */
+  embedShare?: number;
+  /**
    * Weights of the wire faults, replacing the defaults (e.g. `{ endless: 10 }` to meet endless
    * streams often in a short run). @default the menu of `faults.ts`
    */
@@ -100,6 +108,8 @@ export interface SoakReport {
   failoverEvents: number;
   outcomes: Record<string, number>;
   behaviours: Record<string, number>;
+  /** `embed()` requests, by outcome (`ok` or the error code). */
+  embeds: Record<string, number>;
   providerCalls: Record<string, number>;
   serverHits: number;
   tallies: Tallies;
@@ -160,6 +170,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   const quotaKind = options.quota ?? 'memory';
   const relayShare = options.relayShare ?? 0;
+  const embedShare = options.embedShare ?? 0.1;
   // The Redis client connects before the probes are installed: its connection is not the router's.
   let redis: SoakRedis | undefined =
     quotaKind === 'redis'
@@ -205,6 +216,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     const outcomes: Record<string, number> = {};
     const behaviours: Record<string, number> = {};
+    const embeds: Record<string, number> = {};
     const providerCalls: Record<string, number> = {};
     const tallies = newTallies();
     const inTransit = new Set<string>();
@@ -227,6 +239,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         providerOptions: { [WIRE_PROVIDER]: { soak_req: idx } },
         ...(plan.maxTokens ? { maxTokens: plan.maxTokens } : {}),
       };
+      if (rng(seed, idx, 'embed').chance(embedShare)) return runEmbed(idx, plan, signal);
       const st = newRequestState(idx, plan, estimateTokens(request), signal);
       harness.requests.set(idx, st);
       if (relaySrv && rng(seed, idx, 'via relay').chance(relayShare)) {
@@ -286,6 +299,44 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         st.iterationEnds++;
       }
       await done;
+    };
+
+    /**
+     * An `embed()` request: the chat plan's texts as inputs, called directly (never streamed; the
+     * caller may abort before sending or give up after a while, as for complete()).
+     */
+    const runEmbed = async (
+      idx: number,
+      chatPlan: ReturnType<typeof planRequest>,
+      signal: ReturnType<typeof trackedController>,
+    ): Promise<void> => {
+      const input = chatPlan.messages.map((m) => (typeof m.content === 'string' ? m.content : ''));
+      const behaviour = chatPlan.stream ? 'normal' : chatPlan.behaviour;
+      const plan = { ...chatPlan, stream: false, behaviour };
+      const st = newRequestState(idx, plan, tokensForChars(input.join('').length), signal);
+      st.embed = true;
+      harness.requests.set(idx, st);
+      const opts = { signal: signal.signal, requestId: st.requestId };
+      if (behaviour === 'pre_aborted') signal.controller.abort(new Error('soak: aborted before sending'));
+      const timer =
+        behaviour === 'abort_after'
+          ? setTimeout(() => signal.controller.abort(new Error('soak: caller gave up')), plan.param)
+          : undefined;
+      await router.embed({ model: EMBED_GROUP, input }, opts).then(
+        (v) => {
+          st.settles++;
+          st.result = v as unknown as CompletionResult; // the checks read its attempts only
+          embeds.ok = (embeds.ok ?? 0) + 1;
+        },
+        (e: unknown) => {
+          st.settles++;
+          st.error = e;
+          canary.scan('caller error', e);
+          const code = (e as { code?: string }).code ?? 'other';
+          embeds[code] = (embeds[code] ?? 0) + 1;
+        },
+      );
+      clearTimeout(timer);
     };
 
     const checkpoint = async (index: number, count: number, last: boolean): Promise<void> => {
@@ -600,6 +651,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       failoverEvents: harness.failoverEvents,
       outcomes,
       behaviours,
+      embeds,
       providerCalls,
       serverHits: srv.totalHits,
       tallies,

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   ModelRouter,
   type ProviderAdapter,
+  type ProviderCall,
   type QuotaStore,
   type RouterEventName,
   type TimeoutOptions,
@@ -85,6 +86,22 @@ export class SoakHarness {
           },
         }),
       );
+    }
+    // embed() of the mocks: the same planned reply as a chat call of that request at that key —
+    // errors, 429s with Retry-After, hangs (abort honoured or not), delays, usage absent or garbage —
+    // run by the mock's own complete(), which records the call; a success becomes one vector per input.
+    for (const [id, mock] of this.mocks) {
+      mock.embed = async (call) => {
+        const idx = requestScope.getStore() ?? -1;
+        const chat = { ...call, request: { messages: [], metadata: { soak: String(idx) } } };
+        const res = await mock.complete(chat as unknown as ProviderCall);
+        const u = res.usage;
+        return {
+          embeddings: call.request.input.map((_, i) => [i, idx % 97, id.length]),
+          ...(u ? { usage: { promptTokens: u.promptTokens, totalTokens: u.promptTokens } } : {}),
+          ...(res.responseModel ? { responseModel: res.responseModel } : {}),
+        };
+      };
     }
     const http = WIRE[format].adapter(baseURL, LIMITS);
     const wire: ProviderAdapter = {

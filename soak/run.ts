@@ -88,6 +88,7 @@ out(
 );
 out(`outcomes ${JSON.stringify(report.outcomes)}`);
 out(`behaviours ${JSON.stringify(report.behaviours)}`);
+out(`embed() requests by outcome ${JSON.stringify(report.embeds)}`);
 out(`provider calls ${JSON.stringify(report.providerCalls)}, server hits ${report.serverHits}`);
 out(`record statuses ${JSON.stringify(report.tallies.statuses)}`);
 out(`faults served ${JSON.stringify(report.tallies.faults)}`);

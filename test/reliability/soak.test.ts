@@ -51,6 +51,10 @@ describe('chaos soak (short)', () => {
       interrupted: expect.any(Number),
     });
     expect(report.injected.hookFailures + report.injected.listenerFailures).toBeGreaterThan(0);
+    // A tenth of the requests are embed() calls, under the same faults and the same invariants.
+    const embeds = Object.values(report.embeds).reduce((n, v) => n + v, 0);
+    expect(embeds).toBeGreaterThan(report.requests * 0.05);
+    expect(report.embeds.ok).toBeGreaterThan(0);
   }, 60_000);
 
   it('the hostile upstreams of #11 (huge tool-call index, endless stream and body, big parts, mangled key echoes) under load: every invariant holds', async () => {
