@@ -3,7 +3,8 @@ import { settledNano, toNano } from '../budgets/budget-store.js';
 import { activeBudgets } from '../budgets/periods.js';
 import { RouterError } from '../errors/router-error.js';
 import type { RequestContext } from './attempt-context.js';
-import { expectedCostUsd } from './expected-cost.js';
+import { outputReserve } from './expected-cost.js';
+import { costUsd } from '../usage/cost.js';
 import { filterCandidates } from './request-filter.js';
 import type { Runtime } from './runtime.js';
 
@@ -12,8 +13,10 @@ const HOLD_GRACE_MS = 60_000;
 
 /**
  * The request's worst case in USD: its prompt estimate plus its whole output reserve at the most
- * expensive candidate it may reach (the candidates its tags and cost ceiling leave). A candidate
- * without prices costs nothing in the ledger either, so it adds nothing here.
+ * expensive candidate it may reach (the candidates its tags and cost ceiling leave). The prompt is
+ * priced at the dearer of the input and cache-write prices (a prompt written to the provider's cache
+ * costs more than a plain one on Anthropic). A candidate without prices costs nothing in the ledger
+ * either, so it adds nothing here.
  */
 export function worstCaseUsd(rt: Runtime, rc: RequestContext<object>): number {
   const size = { promptTokens: rc.promptEstimate, maxTokens: rc.maxOutputTokens };
@@ -25,7 +28,15 @@ export function worstCaseUsd(rt: Runtime, rc: RequestContext<object>): number {
     false,
   );
   let worst = 0;
-  for (const c of target.active) worst = Math.max(worst, expectedCostUsd(c, size, max) ?? 0);
+  for (const c of target.active) {
+    const { inputCostPerMTok = 0, cacheWriteCostPerMTok = 0 } = c.model;
+    const cost = costUsd(c.model, {
+      promptTokens: size.promptTokens,
+      completionTokens: outputReserve(c, size, max),
+      ...(cacheWriteCostPerMTok > inputCostPerMTok ? { cacheWriteTokens: size.promptTokens } : {}),
+    });
+    worst = Math.max(worst, cost ?? 0);
+  }
   return worst;
 }
 

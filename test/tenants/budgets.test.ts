@@ -43,6 +43,15 @@ async function setup(steps: { a?: (i: number) => MockStep; b?: (i: number) => Mo
         { providerId: 'pa', modelId: 'm', ...price },
         // Twice the price: the worst case is taken at the most expensive candidate a request may reach.
         { providerId: 'pb', modelId: 'm', inputCostPerMTok: 0, outputCostPerMTok: 2000 },
+        // Prompt prices only: $0.001 a plain input token, $0.0001 read from the cache, $0.002 written to it.
+        {
+          providerId: 'pa',
+          modelId: 'cached',
+          inputCostPerMTok: 1000,
+          cacheReadCostPerMTok: 100,
+          cacheWriteCostPerMTok: 2000,
+          outputCostPerMTok: 0,
+        },
       ],
       groups: [
         { name: 'one', members: [{ providerId: 'pa', modelId: 'm' }] },
@@ -190,6 +199,28 @@ describe('budgets: reserve the worst case, settle the real cost', () => {
     // $0.008 for the failover, plus the interrupted stream's estimate (2 chunks of 4 characters ≥ 2 tokens).
     expect(e.details.spentUsd).toBeGreaterThanOrEqual(0.008 + 0.002 - 1e-12);
     expect(e.details.spentUsd).toBeLessThan(0.008 + 0.01);
+  });
+
+  it('cache prices are settled as billed: reads at the read price, writes at the write price', async () => {
+    const { router, tenant } = await setup({
+      a: (i) => ({
+        text: 'x',
+        usage: {
+          promptTokens: 100,
+          completionTokens: 0,
+          totalTokens: 100,
+          ...(i === 0 ? { cachedPromptTokens: 100 } : { cacheWriteTokens: 100 }),
+        },
+      }),
+    });
+    const p = await tenant([{ usd: 1, period: 'total' }]);
+    // 100 tokens read from the cache ($0.01), then 100 written to it ($0.2): $0.21, not 2 × $0.1.
+    await router.complete({ model: 'pa/cached', messages: hi, maxTokens: 10 }, { tenant: p });
+    await router.complete({ model: 'pa/cached', messages: hi, maxTokens: 10 }, { tenant: p });
+    const e = await budgetRefusal(
+      router.complete({ model: 'one', messages: hi, maxTokens: 1_000_000 }, { tenant: p }),
+    );
+    expect(e.details.spentUsd).toBeCloseTo(0.21, 9);
   });
 
   it('every path gives the hold back exactly once: success, failure, abort, refusal by another budget', async () => {
