@@ -146,6 +146,10 @@ describe('embeddings are visible like completions', () => {
     const { resourceMetrics } = await reader.collect();
     const duration = metric({ resourceMetrics, errors: [] }, 'gen_ai.client.operation.duration');
     expect(duration?.dataPoints.map((p) => p.attributes['gen_ai.operation.name'])).toEqual(['embeddings']);
+    const tokens = metric({ resourceMetrics, errors: [] }, 'gen_ai.client.token.usage');
+    expect(new Set(tokens?.dataPoints.map((p) => p.attributes['gen_ai.operation.name']))).toEqual(
+      new Set(['embeddings']),
+    );
   });
 
   it('a failed embed() is a failure event with operation embed, and its attempts are in the ledger', async () => {
