@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BudgetCounter, QuotaStore } from '../../src/index.js';
+import { ModelRouter, RouterError } from '../../src/index.js';
+import type { Budget, BudgetCounter, QuotaStore, TenantPrincipal } from '../../src/index.js';
+import { mockProvider } from '../../src/testing/mock-provider.js';
 import { memoryQuota } from '../../src/quota/memory-quota.js';
 import { redisQuota } from '../../src/redis/index.js';
 import { manualClock } from '../../src/testing/manual-clock.js';
@@ -132,4 +134,39 @@ describe.skipIf(!REDIS_URL)('on Redis', () => {
     },
     true,
   );
+});
+
+describe('budgets on an unreachable Redis', () => {
+  it('fail closed: a request with budgets is refused (STORAGE_ERROR), one without is served from the local fallback', async () => {
+    // A client that is offline (ioredis status 'end'): every script fails fast, nothing is sent.
+    const offline = {
+      status: 'end',
+      evalsha: () => Promise.reject(new Error('offline')),
+      eval: () => Promise.reject(new Error('offline')),
+    };
+    const router = new ModelRouter({
+      catalog: {
+        providers: [{ id: 'p', adapter: 'mock', keys: [{ id: 'k', secret: 'sk-test-0123456789' }] }],
+        models: [{ providerId: 'p', modelId: 'm', inputCostPerMTok: 0, outputCostPerMTok: 1000 }],
+      },
+      adapters: { mock: mockProvider() },
+      quota: redisQuota({ client: offline }),
+    });
+    const at = new Date(0).toISOString();
+    const principal = (budgets: Budget[]): TenantPrincipal => ({
+      tenant: { id: 't', name: 't', enabled: true, budgets, createdAt: at, updatedAt: at },
+      key: { id: 'k', tenantId: 't', preview: 'mr-…', createdAt: at, updatedAt: at },
+    });
+    const request = { model: 'p/m', messages: [{ role: 'user' as const, content: 'hi' }], maxTokens: 5 };
+    const refused = await router.complete(request, { tenant: principal([{ usd: 10, period: 'day' }]) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(RouterError.isInstance(refused, 'STORAGE_ERROR')).toBe(true);
+    await expect(router.complete(request, { tenant: principal([]) })).resolves.toMatchObject({
+      model: { providerId: 'p', modelId: 'm' },
+    });
+    expect(router.stats().budgetLeases).toBe(0);
+    await router.close();
+  });
 });
