@@ -325,6 +325,7 @@ describe('running out', () => {
       {
         requestId: 'rq',
         error: err,
+        operation: 'chat',
         model: 'coding',
         groupName: 'coding',
         latencyMs: expect.any(Number),

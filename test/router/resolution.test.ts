@@ -181,8 +181,15 @@ describe('resolution', () => {
     await router.complete({ messages: hi }, { requestId: 'r-1' });
     await router.complete({ model: 'a/model-a', messages: hi }, { requestId: 'r-2' });
     expect(seen).toEqual([
-      { requestId: 'r-1', model: 'coding', kind: 'group', groupName: 'coding', stream: false },
-      { requestId: 'r-2', model: 'a/model-a', kind: 'direct', stream: false },
+      {
+        requestId: 'r-1',
+        model: 'coding',
+        kind: 'group',
+        groupName: 'coding',
+        stream: false,
+        operation: 'chat',
+      },
+      { requestId: 'r-2', model: 'a/model-a', kind: 'direct', stream: false, operation: 'chat' },
     ]);
   });
 });
