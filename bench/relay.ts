@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
-import { firstJsonLine, spawnTs, stopChild } from './lib/child.js';
+import { buildScriptBundle } from './lib/build.js';
+import { firstJsonLine, spawnNode, spawnTs, stopChild } from './lib/child.js';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
 
 const BENCH = 'relay';
@@ -62,9 +63,9 @@ const upstreamBody = JSON.stringify({ model: 'gpt-4o-mini', messages: hello });
 /**
  * The relay hop over loopback: a client sends the same chat request (1) straight to a mock OpenAI
  * server, (2) through a plain node:http forwarding proxy, (3) through `createRelayHandler` on its
- * node:http door and (4) on its web door — the servers in a child process, the mock in another,
- * requests interleaved (order rotating) so that drift of the machine hits all alike. Then throughput
- * at concurrency 32, direct vs through the relay.
+ * node:http door and (4) on its web door — the servers in a child process, bundled as the package
+ * ships (esbuild, no tsx), the mock in another, requests interleaved (order rotating) so that drift
+ * of the machine hits all alike. Then throughput at concurrency 32 of the same four, in turn.
  */
 export async function run({ quick }: BenchOptions): Promise<Result[]> {
   const rounds = quick ? 2 : 5;
@@ -76,27 +77,27 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
   let servers: ReturnType<typeof spawnTs> | undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   try {
-    const { port } = await firstJsonLine<{ port: number }>(upstream);
-    servers = spawnTs('relay-servers.ts', [String(port)]);
+    const [{ port }, bundle] = await Promise.all([
+      firstJsonLine<{ port: number }>(upstream),
+      buildScriptBundle('relay-servers.ts', 'relay-servers.js'),
+    ]);
+    servers = spawnNode(bundle, [String(port)]);
     const ports = await firstJsonLine<{ proxy: number; relay: number; relayWeb: number }>(servers);
     const post = (p: number, path: string, body: string) => timedPost(agent, p, path, body);
-
-    const sides: Array<[string, () => Promise<number>]> = [
+    const chat = RELAY_ROUTES[0]!;
+    // The four ways to the upstream, for the chat request: what the hop and throughput compare.
+    const ways: Array<[string, () => Promise<number>]> = [
       ['direct', () => post(port, '/v1/chat/completions', upstreamBody)],
       ['proxy', () => post(ports.proxy, '/v1/chat/completions', upstreamBody)],
-      ...RELAY_ROUTES.flatMap(
-        (r): Array<[string, () => Promise<number>]> => [
-          [`relay ${r.name}`, () => post(ports.relay, r.path, r.body)],
-          ...(r.name === 'chat'
-            ? [
-                ['relay chat (web door)', () => post(ports.relayWeb, r.path, r.body)] as [
-                  string,
-                  () => Promise<number>,
-                ],
-              ]
-            : []),
-        ],
-      ),
+      ['relay chat', () => post(ports.relay, chat.path, chat.body)],
+      ['relay chat (web door)', () => post(ports.relayWeb, chat.path, chat.body)],
+    ];
+    const sides: Array<[string, () => Promise<number>]> = [
+      ...ways,
+      ...RELAY_ROUTES.slice(1).map((r): [string, () => Promise<number>] => [
+        `relay ${r.name}`,
+        () => post(ports.relay, r.path, r.body),
+      ]),
       ...RELAY_ROUTES.flatMap((r): Array<[string, () => Promise<number>]> => {
         const d = r.direct;
         return d ? [[`direct ${r.name}`, () => post(port, d.path, d.body)]] : [];
@@ -132,39 +133,57 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
           `${name} hop ÷ plain proxy hop`,
           '×',
           added.map((a, i) => a / proxyAdded[i]!),
-          {
-            ...(name === 'relay chat' ? { target: { op: '<=' as const, value: 1.2 } } : {}),
-          },
+          name === 'relay chat' ? { target: { op: '<=', value: 1.2 } } : {},
         ),
       );
     }
 
-    // Throughput at concurrency 32: the same number of requests straight and through the relay.
-    const rps = async (p: number, path: string, body: string) => {
+    // Throughput at concurrency 32: the same number of requests each way, in turn (order rotating).
+    const rps = async (send: () => Promise<number>) => {
       let next = 0;
       const t0 = performance.now();
       await Promise.all(
         Array.from({ length: 32 }, async () => {
-          while (next++ < burst) await post(p, path, body);
+          while (next++ < burst) await send();
         }),
       );
       return burst / ((performance.now() - t0) / 1000);
     };
-    const ratio: number[] = [];
-    const directRps: number[] = [];
-    const relayRps: number[] = [];
+    const throughput = new Map<string, number[]>(ways.map(([n]) => [n, []]));
     for (let round = 0; round < rounds; round++) {
-      const d = await rps(port, '/v1/chat/completions', upstreamBody);
-      const r = await rps(ports.relay, RELAY_ROUTES[0]!.path, RELAY_ROUTES[0]!.body);
-      directRps.push(d);
-      relayRps.push(r);
-      ratio.push(r / d);
+      for (let j = 0; j < ways.length; j++) {
+        const [name, send] = ways[(round + j) % ways.length]!;
+        throughput.get(name)!.push(await rps(send));
+      }
     }
-    out.push(
-      figure(BENCH, 'throughput direct, c=32', 'req/s', directRps),
-      figure(BENCH, 'throughput through the relay, c=32', 'req/s', relayRps),
-      figure(BENCH, 'relay throughput ÷ direct, c=32', '×', ratio, { target: { op: '>=', value: 0.5 } }),
-    );
+    const directRps = throughput.get('direct')!;
+    const proxyRps = throughput.get('proxy')!;
+    for (const [name, values] of throughput) {
+      const label = name === 'direct' ? 'direct' : name === 'proxy' ? 'plain node:http proxy' : name;
+      out.push(figure(BENCH, `throughput ${label}, c=32`, 'req/s', values));
+    }
+    for (const [name, values] of throughput) {
+      if (name === 'direct') continue;
+      const label = name === 'proxy' ? 'plain node:http proxy' : name;
+      out.push(
+        figure(
+          BENCH,
+          `throughput ${label} ÷ direct, c=32`,
+          '×',
+          values.map((v, i) => v / directRps[i]!),
+          name === 'relay chat' ? { target: { op: '>=', value: 0.5 } } : {},
+        ),
+      );
+      if (name !== 'proxy')
+        out.push(
+          figure(
+            BENCH,
+            `throughput ${label} ÷ plain proxy, c=32`,
+            '×',
+            values.map((v, i) => v / proxyRps[i]!),
+          ),
+        );
+    }
     return out;
   } finally {
     agent.destroy();

@@ -14,15 +14,27 @@ export type RouterModule = typeof import('../../src/index.js');
  * from source, transforms with `keepNames` — every closure the router creates then pays an
  * `Object.defineProperty` — so the built figures are what users get.
  */
-export async function buildRouterBundle(): Promise<string> {
+export function buildRouterBundle(): Promise<string> {
+  return bundle(`${ROOT}src/index.ts`, 'index.js');
+}
+
+/**
+ * A bench script (one that imports `src/`) bundled the same way, into `.build/<name>`: run it with
+ * plain `node` to measure the code as shipped (the relay's servers).
+ */
+export function buildScriptBundle(script: string, name: string): Promise<string> {
+  return bundle(fileURLToPath(new URL(`../${script}`, import.meta.url)), name);
+}
+
+async function bundle(entry: string, name: string): Promise<string> {
   const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
     dependencies?: Record<string, string>;
     peerDependencies?: Record<string, string>;
   };
-  const outfile = `${BUILD_DIR}index.js`;
+  const outfile = `${BUILD_DIR}${name}`;
   const result = await build({
     write: false,
-    entryPoints: [`${ROOT}src/index.ts`],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     format: 'esm',

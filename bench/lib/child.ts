@@ -16,6 +16,14 @@ export function spawnTs(script: string, args: string[] = [], nodeArgs: string[] 
   );
 }
 
+/** Start `node [nodeArgs] <file> [args]` (a bundled script), with stdout piped and stderr inherited. */
+export function spawnNode(file: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, file, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
 /** The first stdout line of `child` parsed as JSON (the child's handshake), within `timeoutMs`. */
 export function firstJsonLine<T>(child: ChildProcess, timeoutMs = 20_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
