@@ -35,7 +35,9 @@ export function serveNode(core: RelayCore, req: IncomingMessage, res: ServerResp
   core
     .serve(input)
     .then((reply) => {
-      if (body.started && !body.ended) {
+      // A body left half read, or refused by its Content-Length before a byte was read (413): not
+      // worth reading to keep the connection, so close it after the answer.
+      if ((body.started && !body.ended) || (reply.status === 413 && !req.complete)) {
         res.setHeader('connection', 'close');
         req.resume();
       }
