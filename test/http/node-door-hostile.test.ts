@@ -1,4 +1,5 @@
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { createRelayHandler } from 'model-router/http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -81,5 +82,32 @@ describe('relay node door: hostile request bodies', () => {
     expect(answered.toLowerCase()).toContain('connection: close');
     expect(setup.a.calls).toHaveLength(0);
     expectReleased(setup.router);
+  });
+});
+
+describe('relay node door: a body another handler consumed', () => {
+  it('answers 500 BODY_CONSUMED at once instead of waiting forever for a body already read', async () => {
+    setup.a.reset();
+    const relay = createRelayHandler(setup.router);
+    // What Fastify's own JSON parser leaves: the stream read to its end, no `req.body` on the raw request.
+    const consumed = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => relay.node(req, res));
+    });
+    await new Promise<void>((resolve) => consumed.listen(0, '127.0.0.1', resolve));
+    const { port } = consumed.address() as AddressInfo;
+    const error = await new OpenAI({
+      apiKey: 'k',
+      baseURL: `http://127.0.0.1:${port}/v1`,
+      maxRetries: 0,
+    }).chat.completions
+      .create({ model: 'coding', messages: hi })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(error).toMatchObject({ status: 500, code: 'BODY_CONSUMED' });
+    expect(setup.a.calls).toHaveLength(0);
+    expectReleased(setup.router);
+    consumed.closeAllConnections();
+    await new Promise<void>((resolve) => consumed.close(() => resolve()));
   });
 });

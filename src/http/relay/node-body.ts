@@ -16,6 +16,18 @@ export function readNodeJson(req: IncomingMessage, maxBytes: number, state: Body
     if (parsed instanceof Uint8Array) return Promise.resolve(parseJsonText(decode(parsed)));
     return Promise.resolve(parsed);
   }
+  if (req.readableEnded) {
+    // Read to its end by something else (Fastify's body parser) with nothing left behind: no more
+    // data will come, so say so instead of waiting forever.
+    return Promise.reject(
+      new HttpProblem(
+        500,
+        'BODY_CONSUMED',
+        'The request body was read before the relay got it: mount the relay before body parsers, or set req.body',
+        { type: 'server_error' },
+      ),
+    );
+  }
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(tooLarge(maxBytes));
   state.started = true;
