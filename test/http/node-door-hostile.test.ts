@@ -111,3 +111,52 @@ describe('relay node door: a body another handler consumed', () => {
     await new Promise<void>((resolve) => consumed.close(() => resolve()));
   });
 });
+
+describe('relay node door: a client that never reads its stream', () => {
+  it('stops pulling the upstream once the socket is full (bounded), and its disconnect releases everything', async () => {
+    // The router's own output cap (4 MiB by default) lifted, so that only backpressure can stop the pull.
+    const own = relayRouter({ router: { limits: { maxOutputChars: 1_000_000_000 } } });
+    const relay = await serve(createRelayHandler(own.router));
+    // An endless upstream stream of 64 KiB parts that counts how many the relay pulled.
+    const part = 'x'.repeat(64 * 1024);
+    let pulled = 0;
+    const endless: string[] = [];
+    endless[Symbol.iterator] = function* () {
+      for (;;) {
+        pulled++;
+        yield part;
+      }
+    };
+    own.a.push({ chunks: endless });
+    const { port } = new URL(relay.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const body = JSON.stringify({ model: 'a/model-a', messages: hi, stream: true });
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    // Read the first bytes (the stream began), then never read again.
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.pause();
+    // Without backpressure the relay would pull without end; with it, the count stops growing.
+    let last = -1;
+    await vi.waitFor(
+      () => {
+        const now = pulled;
+        const still = now === last;
+        last = now;
+        expect(still).toBe(true);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    // What the socket buffers hold at most (kernel send and receive buffers, a few MiB each).
+    expect(pulled * part.length).toBeLessThan(64 * 1024 * 1024);
+    expect(own.a.calls.at(-1)).toMatchObject({ settled: false, aborted: false }); // still streaming
+    expect(own.router.stats().inFlight).toBe(1);
+    socket.destroy();
+    await vi.waitFor(() => expect(own.a.calls.at(-1)).toMatchObject({ aborted: true, settled: true }));
+    await vi.waitFor(() => expectReleased(own.router));
+    await relay.close();
+    await own.router.close();
+  }, 20_000);
+});
