@@ -4,6 +4,10 @@
  * - `proxy`: a plain node:http forwarding proxy (the floor any relay hop costs: one more HTTP hop),
  * - `relay`: `createRelayHandler` on its direct node:http door (`toNodeListener(relay)`),
  * - `relayWeb`: the same relay through the web `Request → Response` door,
+ * - `floor`: a hand-written JSON relay — parse the body, forward it, parse the answer, re-serialize
+ *   it (what any relay that reads the JSON costs at least),
+ * - `bare`: `router.complete()` behind a bare node:http handler (the router and its adapter, no relay
+ *   route: what the relay's HTTP layer adds is `relay` minus this),
  * and prints `{"proxy":N,"relay":N,"relayWeb":N}` once all accept connections.
  */
 import { Agent, type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
@@ -29,6 +33,45 @@ function forward(req: IncomingMessage, res: ServerResponse): void {
   req.pipe(up);
 }
 
+/** A body's JSON, then `then(json)`. */
+function readJson(req: IncomingMessage, then: (body: Record<string, unknown>) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => then(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>));
+}
+
+function sendJson(res: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function floor(req: IncomingMessage, res: ServerResponse): void {
+  readJson(req, (body) => {
+    const out = Buffer.from(JSON.stringify({ ...body, model: 'gpt-4o-mini' }));
+    const headers = { 'content-type': 'application/json', 'content-length': out.byteLength };
+    const up = request(
+      { host: '127.0.0.1', port: upstreamPort, method: 'POST', path: '/v1/chat/completions', headers, agent },
+      (upRes) => {
+        const got: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => got.push(c));
+        upRes.on('end', () => sendJson(res, { ...JSON.parse(Buffer.concat(got).toString('utf8')), id: 'x' }));
+      },
+    );
+    up.on('error', () => res.destroy());
+    up.end(out);
+  });
+}
+
+function bare(req: IncomingMessage, res: ServerResponse): void {
+  readJson(req, (body) => {
+    router.complete({ model: String(body.model), messages: body.messages as never }).then(
+      (r) => sendJson(res, { content: r.message.content, usage: r.usage }),
+      () => res.destroy(),
+    );
+  });
+}
+
 // `bench` (three OpenAI-compatible members) plus `bench-claude`: one Anthropic provider on the same
 // mock, which the Messages route passes the client's body through to.
 const catalog = smallCatalog('openai');
@@ -50,6 +93,8 @@ const servers = {
   proxy: createServer(forward),
   relay: createServer(toNodeListener(relay)),
   relayWeb: createServer(toNodeListener((r: Request) => relay(r))),
+  floor: createServer(floor),
+  bare: createServer(bare),
 };
 const ports: Record<string, number> = {};
 for (const [name, server] of Object.entries(servers)) {

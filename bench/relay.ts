@@ -82,7 +82,13 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       buildScriptBundle('relay-servers.ts', 'relay-servers.js'),
     ]);
     servers = spawnNode(bundle, [String(port)]);
-    const ports = await firstJsonLine<{ proxy: number; relay: number; relayWeb: number }>(servers);
+    const ports = await firstJsonLine<{
+      proxy: number;
+      relay: number;
+      relayWeb: number;
+      floor: number;
+      bare: number;
+    }>(servers);
     const post = (p: number, path: string, body: string) => timedPost(agent, p, path, body);
     const chat = RELAY_ROUTES[0]!;
     // The four ways to the upstream, for the chat request: what the hop and throughput compare.
@@ -94,6 +100,10 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     ];
     const sides: Array<[string, () => Promise<number>]> = [
       ...ways,
+      // Where the relay's hop goes: a hand-written JSON relay (the floor of any relay that parses),
+      // and router.complete() behind a bare handler (the router and adapter without the relay route).
+      ['floor: parse, forward, re-serialize', () => post(ports.floor, chat.path, chat.body)],
+      ['router.complete() behind a bare handler', () => post(ports.bare, chat.path, chat.body)],
       ...RELAY_ROUTES.slice(1).map((r): [string, () => Promise<number>] => [
         `relay ${r.name}`,
         () => post(ports.relay, r.path, r.body),
