@@ -30,8 +30,8 @@ const completion = (extra: Record<string, unknown> = {}) => ({
   ],
   usage: {
     prompt_tokens: 12,
-    completion_tokens: 5,
-    total_tokens: 17,
+    completion_tokens: 70,
+    total_tokens: 82,
     completion_tokens_details: { reasoning_tokens: 64 },
   },
   system_fingerprint: 'fp_abc123',

@@ -1,3 +1,4 @@
+import { isJsonObject } from '../json-object.js';
 import type { CompletionResult, FinishReason, RouterWarning, Usage } from 'model-router';
 
 type Json = Record<string, unknown>;
@@ -38,6 +39,37 @@ export function toAnthropicUsage(usage: Usage): Json {
   };
 }
 
+/**
+ * The `usage` of a passed-through answer: the upstream's object (server tool use, service tier kept)
+ * with each count it sent written over by the router's validated one, so a garbage count never
+ * passes on.
+ */
+export function passedAnthropicUsage(upstream: unknown, usage: Usage): Json {
+  const ours = toAnthropicUsage(usage);
+  if (!isJsonObject(upstream)) return ours;
+  // Only the counts the upstream sent: the event stays as it came, shape for shape.
+  const out: Json = { ...upstream };
+  for (const key of COUNTS) if (key in upstream) out[key] = ours[key];
+  return out;
+}
+
+const COUNTS = ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'];
+
+/**
+ * `message_start`'s usage, before the router knows the final counts: a count that is not a
+ * non-negative integer becomes 0 (the placeholder Anthropic itself sends; message_delta's counts,
+ * the router's, overwrite it in every client).
+ */
+export function saneStartUsage(upstream: unknown): unknown {
+  if (!isJsonObject(upstream)) return upstream;
+  const out: Json = { ...upstream };
+  for (const key of COUNTS) {
+    const v = out[key];
+    if (v !== undefined && v !== null && !(Number.isSafeInteger(v) && (v as number) >= 0)) out[key] = 0;
+  }
+  return out;
+}
+
 /** Tool input is an object on Anthropic's side; arguments that are not a JSON object become `{}`. */
 export function toolInput(args: string): Json {
   try {
@@ -49,12 +81,13 @@ export function toolInput(args: string): Json {
 }
 
 /**
- * The Message a client gets. From an Anthropic upstream it is the upstream's own body, unchanged
- * (blocks, signatures, cache usage, `stop_sequence`); from any other it is built from the result:
+ * The Message a client gets. From an Anthropic upstream it is the upstream's own body (blocks,
+ * signatures, `stop_sequence`), its usage counts the router's validated ones; from any other it is built from the result:
  * Anthropic-family reasoning as thinking blocks, text, then tool_use blocks.
  */
 export function toAnthropicMessage(result: CompletionResult, id: string): Json {
-  if (result.wire?.format === 'anthropic-messages' && isMessage(result.wire.body)) return result.wire.body;
+  if (result.wire?.format === 'anthropic-messages' && isMessage(result.wire.body))
+    return { ...result.wire.body, usage: passedAnthropicUsage(result.wire.body.usage, result.usage) };
   const content: Json[] = [];
   for (const r of result.message.reasoning ?? []) {
     if (r.family !== 'anthropic') continue; // another family's reasoning means nothing to this client

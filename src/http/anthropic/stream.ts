@@ -1,9 +1,10 @@
+import { isJsonObject } from '../json-object.js';
 import type { RouterStream, StreamPart, Usage } from 'model-router';
 import { partsToSse, type SseFraming } from '../relay/parts-sse.js';
 import { sseFrame } from '../relay/sse-headers.js';
 import type { SseReply } from '../relay/types.js';
 import { anthropicErrorBody, describeAnthropicError } from './errors.js';
-import { toAnthropicUsage, toStopReason } from './response.js';
+import { passedAnthropicUsage, saneStartUsage, toAnthropicUsage, toStopReason } from './response.js';
 
 export interface MessageStreamOptions {
   /** `msg_…`, for a message built here. */
@@ -40,11 +41,42 @@ export function anthropicEventStream(
 
 function passThroughFraming(error: SseFraming['error']): SseFraming {
   let stopped = false;
+  // message_delta (and message_stop) wait for the finish: its usage goes out with the router's
+  // validated counts over the upstream's, so a garbage count never reaches the client.
+  let held: Record<string, unknown> | undefined;
+  let heldStop: Record<string, unknown> | undefined;
   return {
     part(part) {
+      if (part.type === 'finish') {
+        const out: string[] = [];
+        if (held)
+          out.push(
+            sseFrame({ ...held, usage: passedAnthropicUsage(held.usage, part.usage) }, 'message_delta'),
+          );
+        if (heldStop) {
+          stopped = true;
+          out.push(sseFrame(heldStop, 'message_stop'));
+        }
+        held = heldStop = undefined;
+        return out;
+      }
       if (part.type !== 'wire' || part.format !== 'anthropic-messages') return [];
-      if (part.event === 'message_stop') stopped = true;
-      return [sseFrame(part.data, part.event)];
+      const data = part.data as Record<string, unknown>;
+      if (part.event === 'message_delta') {
+        held = data;
+        return [];
+      }
+      if (part.event === 'message_stop') {
+        heldStop = data;
+        return [];
+      }
+      const message = data.message;
+      if (part.event === 'message_start' && isJsonObject(message)) {
+        return [
+          sseFrame({ ...data, message: { ...message, usage: saneStartUsage(message.usage) } }, part.event),
+        ];
+      }
+      return [sseFrame(data, part.event)];
     },
     // An upstream that closed after message_delta lost only the terminator.
     close: () => (stopped ? [] : [ev('message_stop', {})]),

@@ -1,3 +1,4 @@
+import { isJsonObject } from '../json-object.js';
 import type { CompletionResult, RouterWarning, Usage } from 'model-router';
 import { toReasoningItem, wantsEncrypted } from './reasoning-items.js';
 import type { ResponsesWireRequest } from './request.js';
@@ -20,6 +21,21 @@ export function responsesUsage(usage: Usage): Record<string, unknown> {
     output_tokens_details: { reasoning_tokens: usage.reasoningTokens ?? 0 },
     total_tokens: usage.totalTokens,
   };
+}
+
+/**
+ * The `usage` of a passed-through response: the upstream's object with every count written over by
+ * the router's validated one (details' other fields kept), so a garbage count never passes on.
+ */
+export function passedResponsesUsage(upstream: unknown, usage: Usage): Record<string, unknown> {
+  const ours = responsesUsage(usage);
+  if (!isJsonObject(upstream)) return ours;
+  const out: Record<string, unknown> = { ...upstream };
+  for (const [key, value] of Object.entries(ours)) {
+    const theirs = upstream[key];
+    out[key] = isJsonObject(theirs) && isJsonObject(value) ? { ...theirs, ...value } : value;
+  }
+  return out;
 }
 
 /** The `response` object without its output: what `response.created` and the final object share. */

@@ -1,4 +1,5 @@
-import type { ChatRequest, StreamPart } from 'model-router';
+import type { ChatRequest, StreamPart, Usage } from 'model-router';
+import { isJsonObject } from '../json-object.js';
 import { prepend } from '../relay/prepend.js';
 import type { TransformRequest } from '../openai/chat-route.js';
 import { renderOpenAIError } from '../openai/errors.js';
@@ -6,14 +7,14 @@ import { openCommittedStream, servedBy } from '../relay/committed-stream.js';
 import type { RelayRoute, RouteContext } from '../relay/types.js';
 import { warningHeaders } from '../relay/warnings.js';
 import { parseResponsesRequest } from './request.js';
-import { type ResponseMeta, toResponseObject } from './response.js';
+import { type ResponseMeta, passedResponsesUsage, toResponseObject } from './response.js';
 import { responsesEventStream, responsesPassThrough } from './stream.js';
 import { requestOptions } from '../relay/request-options.js';
 
 /**
  * `POST /v1/responses`: OpenAI's Responses API, stateless, non-streamed and streamed, translated
  * to the router's request (so any candidate of any format can serve it); a Responses upstream
- * (`openaiResponses`) gets the client's body and its answer passes on unchanged. `transformRequest`
+ * (`openaiResponses`) gets the client's body and its answer passes on, its usage counts the router's. `transformRequest`
  * applies as on the chat route.
  */
 export function responsesRoute(transformRequest: TransformRequest | undefined): RelayRoute {
@@ -45,14 +46,15 @@ async function responses(context: RouteContext, transformRequest: TransformReque
   const routeOptions = requestOptions(context);
   if (!parsed.stream) {
     const result = await router.complete(chat, routeOptions);
-    // A Responses upstream's own object passes on unchanged (encrypted reasoning items included).
+    // A Responses upstream's own object passes on (encrypted reasoning items included), its usage
+    // counts the router's validated ones.
     if (result.wire?.format === 'openai-responses') {
       const warnings = result.warnings ?? [];
       return {
         kind: 'json' as const,
         status: 200,
         headers: { ...servedBy(result.model), ...warningHeaders(warnings) },
-        body: result.wire.body,
+        body: passedResponse(result.wire.body, result.usage),
       };
     }
     const warnings = [...parsed.warnings, ...(result.warnings ?? [])];
@@ -86,4 +88,9 @@ async function responses(context: RouteContext, transformRequest: TransformReque
     ...servedBy(served),
     ...warningHeaders(warnings),
   });
+}
+
+function passedResponse(body: unknown, usage: Usage): unknown {
+  if (!isJsonObject(body)) return body;
+  return { ...body, usage: passedResponsesUsage(body.usage, usage) };
 }

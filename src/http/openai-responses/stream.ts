@@ -1,3 +1,4 @@
+import { isJsonObject } from '../json-object.js';
 import type { ReasoningPart, RouterStream, RouterWarning, StreamPart, Usage } from 'model-router';
 import { describeError } from '../error-info.js';
 import { partsToSse } from '../relay/parts-sse.js';
@@ -9,6 +10,7 @@ import {
   callItemId,
   messageItemId,
   reasoningItemId,
+  passedResponsesUsage,
   responseShell,
   responsesUsage,
 } from './response.js';
@@ -264,14 +266,32 @@ export function responsesPassThrough(
   headers: Record<string, string>,
 ): SseReply {
   let last = -1;
+  // The terminal event waits for the finish: its usage goes out with the router's validated counts.
+  let terminal: { event: string | undefined; data: Record<string, unknown> } | undefined;
   return partsToSse(
     stream,
     parts,
     {
       part(part) {
+        if (part.type === 'finish' && terminal) {
+          const { event, data } = terminal;
+          terminal = undefined;
+          const response = isJsonObject(data.response) ? data.response : {};
+          return [
+            sseFrame(
+              { ...data, response: { ...response, usage: passedResponsesUsage(response.usage, part.usage) } },
+              event,
+            ),
+          ];
+        }
         if (part.type !== 'wire' || part.format !== 'openai-responses') return [];
-        const n = (part.data as { sequence_number?: unknown } | null)?.sequence_number;
+        const data = part.data as Record<string, unknown>;
+        const n = data?.sequence_number;
         if (typeof n === 'number') last = n;
+        if (part.event === 'response.completed' || part.event === 'response.incomplete') {
+          terminal = { event: part.event, data };
+          return [];
+        }
         return [sseFrame(part.data, part.event)];
       },
       error(error) {

@@ -5,7 +5,7 @@ import { openCommittedStream, type Served, servedBy } from '../relay/committed-s
 import type { RelayRoute, RouteContext } from '../relay/types.js';
 import { renderOpenAIError } from './errors.js';
 import { MODELLED_CHAT_FIELDS, parseOpenAIRequest } from './request.js';
-import { type CompletionMeta, toOpenAICompletion, wireUsage } from './response.js';
+import { type CompletionMeta, passedUsage, toOpenAICompletion } from './response.js';
 import { openAIEventStream } from './stream.js';
 import { requestOptions } from '../relay/request-options.js';
 
@@ -85,12 +85,11 @@ async function chatCompletions(
         object: 'chat.completion',
         model: m.model,
       };
-      if (result.usage.estimated) {
-        // Never present the router's estimate as the provider's numbers.
-        const usage = wireUsage(result.usage, m);
-        if (usage) body.usage = usage;
-        else delete body.usage;
-      }
+      // The router's validated counts over the upstream's (an estimate is never presented as the
+      // provider's numbers; garbage counts never pass on).
+      const usage = passedUsage(body.usage, result.usage, m);
+      if (usage) body.usage = usage;
+      else delete body.usage;
       return {
         kind: 'json' as const,
         status: 200,

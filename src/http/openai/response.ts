@@ -1,3 +1,4 @@
+import { isJsonObject } from '../json-object.js';
 import type { CompletionResult, ToolCall, UnifiedFinishReason, Usage } from 'model-router';
 
 /** What every completion object and chunk of one response shares. */
@@ -53,6 +54,37 @@ export function wireUsage(usage: Usage, meta: CompletionMeta): ReturnType<typeof
   if (usage.estimated && meta.estimatedUsage === 'omit') return undefined;
   return toOpenAIUsage(usage);
 }
+
+/**
+ * The `usage` of a passed-through answer: the upstream's object with every count the router read
+ * written over by the router's validated numbers — so garbage (`"NaN"`, negative counts) never reaches
+ * the client, and fields the router does not model (audio tokens, a gateway's cost) still do. An
+ * estimate replaces the upstream's object entirely (left out or marked, per `estimatedUsage`).
+ */
+export function passedUsage(
+  upstream: unknown,
+  usage: Usage,
+  meta: CompletionMeta,
+): Record<string, unknown> | undefined {
+  const ours: Record<string, unknown> | undefined = wireUsage(usage, meta);
+  if (!ours || usage.estimated || !isJsonObject(upstream)) return ours;
+  const out: Record<string, unknown> = { ...upstream, ...ours };
+  for (const [details, field] of DETAIL_COUNTS) {
+    const theirs = upstream[details];
+    if (!isJsonObject(theirs)) continue;
+    const merged: Record<string, unknown> = { ...theirs };
+    const mine = ours[details] as Record<string, unknown> | undefined;
+    if (mine) merged[field] = mine[field];
+    else delete merged[field];
+    out[details] = merged;
+  }
+  return out;
+}
+
+const DETAIL_COUNTS = [
+  ['prompt_tokens_details', 'cached_tokens'],
+  ['completion_tokens_details', 'reasoning_tokens'],
+] as const;
 
 export function toOpenAIToolCalls(calls: readonly ToolCall[]) {
   return calls.map((c) => ({

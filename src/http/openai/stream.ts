@@ -3,7 +3,7 @@ import { describeError, errorBody } from '../error-info.js';
 import { partsToSse } from '../relay/parts-sse.js';
 import { sseFrame } from '../relay/sse-headers.js';
 import type { SseReply } from '../relay/types.js';
-import { type CompletionMeta, toOpenAIFinishReason, wireUsage } from './response.js';
+import { type CompletionMeta, passedUsage, toOpenAIFinishReason, wireUsage } from './response.js';
 
 export interface SseOptions extends CompletionMeta {
   /** `stream_options.include_usage`: `usage: null` on every chunk, then a usage chunk before `[DONE]`. */
@@ -40,6 +40,11 @@ export function openAIEventStream(
       ...extra,
     });
 
+  // The upstream's usage, held back: it goes out once, at the finish, in the upstream's usage chunk
+  // (or one built here) with the router's validated counts written over it — a garbage or estimated
+  // count never passes on.
+  let upstreamUsage: unknown;
+  let usageChunk: Record<string, unknown> | undefined;
   return partsToSse(
     stream,
     parts,
@@ -54,29 +59,33 @@ export function openAIEventStream(
 
   function passOn(part: StreamPart): string[] {
     if (part.type === 'finish') {
-      // The upstream reported no usage: the estimate goes out only marked, and only if asked.
-      const usage = part.usage.estimated && options.includeUsage ? wireUsage(part.usage, options) : undefined;
-      return usage ? [chunk(undefined, { usage })] : [];
+      const usage = options.includeUsage ? passedUsage(upstreamUsage, part.usage, options) : undefined;
+      if (!usage) return [];
+      if (!usageChunk) return [chunk(undefined, { usage })];
+      return [sseFrame({ ...envelope(usageChunk), usage })];
     }
     if (part.type !== 'wire' || part.format !== 'openai-chat') return [];
     const data = part.data as Record<string, unknown>;
-    // The relay answers in its own envelope: its id, the served model, and the chunk's object type
-    // (some OpenAI-compatible servers leave `object` out).
-    const out: Record<string, unknown> = {
-      ...data,
-      id: options.id,
-      object: 'chat.completion.chunk',
-      model: options.model,
-    };
-    if (!options.includeUsage) {
-      // The adapter asks for usage; a client that did not gets no usage chunk, as from OpenAI.
-      if (Array.isArray(data.choices) && data.choices.length === 0) return [];
-      delete out.usage;
-    } else {
-      // `include_usage`: every chunk carries `usage`, null until the usage chunk (as OpenAI sends it).
-      out.usage ??= null;
+    const carriesUsage = data.usage !== undefined && data.usage !== null;
+    if (carriesUsage) upstreamUsage = data.usage;
+    // Other choice-less chunks (Azure's prompt_filter_results) go only to a client that asked for
+    // usage chunks, as before.
+    if (Array.isArray(data.choices) && data.choices.length === 0) {
+      if (carriesUsage) usageChunk = data;
+      if (carriesUsage || !options.includeUsage) return [];
     }
+    const out = envelope(data);
+    // `include_usage`: every chunk carries `usage: null` until the usage chunk (as OpenAI sends it);
+    // a client that did not ask gets no usage at all, as from OpenAI.
+    if (options.includeUsage) out.usage = null;
+    else delete out.usage;
     return [sseFrame(out)];
+  }
+
+  // The relay answers in its own envelope: its id, the served model, and the chunk's object type
+  // (some OpenAI-compatible servers leave `object` out).
+  function envelope(data: Record<string, unknown>): Record<string, unknown> {
+    return { ...data, id: options.id, object: 'chat.completion.chunk', model: options.model };
   }
 
   function translate(part: StreamPart): string[] {
