@@ -1,7 +1,7 @@
 import type { CandidateEntry, RouteTarget } from '../catalog/cache.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RouterError } from '../errors/router-error.js';
-import type { ProviderAdapter, ProviderCall } from '../providers/adapter.js';
+import type { ProviderAdapter, ProviderCall, ProviderCallBase } from '../providers/adapter.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
 import type { ChatRequest } from '../types/request.js';
 import type { Usage } from '../types/result.js';
@@ -121,34 +121,53 @@ export function armAttemptTimer(a: AttemptContext, attemptMs: number, totalMs: n
 
 /** The adapter's view of one attempt: the same for `complete` and `stream`. */
 export function providerCall(rc: RequestContext, a: AttemptContext): ProviderCall {
-  return new AdapterCall(callProvider(a.candidate.provider), a.candidate.model, rc.request, a);
+  return adapterCall(a.candidate, rc.request, a);
+}
+
+/** Where a call's key id, secret and signal come from: an attempt, or a one-off call (countTokens). */
+export interface CallSource {
+  readonly keyId: string;
+  readonly apiKey: string;
+  readonly signal: AbortSignal;
 }
 
 /**
- * A `ProviderCall`. `apiKey` and `signal` are read through the attempt: the key is readable by the
- * adapter yet invisible to `util.inspect` and `JSON.stringify` (an adapter that logs its call), and
- * the signal is only made if the adapter reads it.
+ * Any adapter call (`complete`, `stream`, `embed`, `countTokens`) of a candidate with one key: the
+ * provider without its enumerable keys, and the secret readable but never printed.
  */
-class AdapterCall implements ProviderCall {
+export function adapterCall<R>(
+  candidate: { provider: ProviderCall['provider']; model: ProviderCall['model'] },
+  request: R,
+  source: CallSource,
+): ProviderCallBase & { request: R } {
+  return new AdapterCall(callProvider(candidate.provider), candidate.model, request, source);
+}
+
+/**
+ * An adapter call. `apiKey` and `signal` are read through the source: the key is readable by the
+ * adapter yet invisible to `util.inspect` and `JSON.stringify` (an adapter that logs its call), and
+ * an attempt's signal is only made if the adapter reads it.
+ */
+class AdapterCall<R> implements ProviderCallBase {
   readonly key: { id: string };
-  readonly #attempt: AttemptContext;
+  readonly #source: CallSource;
 
   constructor(
     readonly provider: ProviderCall['provider'],
     readonly model: ProviderCall['model'],
-    readonly request: ProviderCall['request'],
-    attempt: AttemptContext,
+    readonly request: R,
+    source: CallSource,
   ) {
-    this.key = { id: attempt.keyId };
-    this.#attempt = attempt;
+    this.key = { id: source.keyId };
+    this.#source = source;
   }
 
   get apiKey(): string {
-    return this.#attempt.apiKey;
+    return this.#source.apiKey;
   }
 
   get signal(): AbortSignal {
-    return this.#attempt.signal;
+    return this.#source.signal;
   }
 }
 

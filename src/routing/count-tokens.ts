@@ -1,6 +1,6 @@
 import type { CandidateEntry } from '../catalog/cache.js';
 import { RouterError } from '../errors/router-error.js';
-import type { RequestContext } from './attempt-context.js';
+import { type RequestContext, adapterCall } from './attempt-context.js';
 import { orderCandidates } from './order.js';
 import type { Runtime } from './runtime.js';
 
@@ -45,14 +45,9 @@ export async function countTokens(rt: Runtime, rc: RequestContext): Promise<Toke
       if (rc.signal?.aborted) throw rc.signal.reason;
       const secret = rt.options.resolveSecret(key.entry);
       const apiKey = typeof secret === 'string' ? secret : await secret;
-      const counted = await adapter.countTokens({
-        provider: cand.provider,
-        model: cand.model,
-        key: { id: key.keyId },
-        apiKey,
-        request: rc.request,
-        signal: controller.signal,
-      });
+      const counted = await adapter.countTokens(
+        adapterCall(cand, rc.request, { keyId: key.keyId, apiKey, signal: controller.signal }),
+      );
       if (Number.isSafeInteger(counted?.inputTokens) && counted.inputTokens >= 0) {
         return {
           inputTokens: counted.inputTokens,

@@ -3,7 +3,7 @@ import { toEncoding } from '../embed/vectors.js';
 import type { EmbedCall } from '../providers/adapter.js';
 import type { EmbeddingResult } from '../types/embed.js';
 import { completeUsage } from '../usage/estimate.js';
-import { type AttemptBody, armAttemptTimer } from './attempt-context.js';
+import { type AttemptBody, adapterCall, armAttemptTimer } from './attempt-context.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -20,14 +20,8 @@ export function embedBody(rt: Runtime): AttemptBody<EmbeddingResult, EmbedCall['
     const { attemptMs, totalMs } = rt.options.timeouts;
     const timer = armAttemptTimer(a, attemptMs, totalMs);
     try {
-      const call: EmbedCall = {
-        provider: candidate.provider,
-        model: candidate.model,
-        key: { id: a.keyId },
-        apiKey: a.apiKey,
-        request: rc.request,
-        signal: a.signal,
-      };
+      // The secret readable by the adapter, never printed by one that logs its call.
+      const call: EmbedCall = adapterCall(candidate, rc.request, a);
       const res = await a.race(adapter.embed(call));
       const raw = res?.embeddings;
       const count = rc.request.input.length;

@@ -251,7 +251,7 @@ describe('item 9: an upstream that echoes the key', () => {
     );
   });
 
-  it('an adapter that logs its call prints no key, yet reads call.apiKey', async () => {
+  it('an adapter that logs its call (complete, embed, countTokens) prints no key, yet reads call.apiKey', async () => {
     const printed: string[] = [];
     const r = new ModelRouter({
       storage: memoryStorage({
@@ -271,12 +271,25 @@ describe('item 9: an upstream that echoes the key', () => {
             };
           },
           stream: () => Promise.reject(new Error('unused')),
+          embed: async (call) => {
+            printed.push(inspect(call, { depth: 10 }), JSON.stringify({ ...call, signal: undefined }));
+            return { embeddings: call.request.input.map(() => [call.apiKey === SECRET ? 1 : 0]) };
+          },
+          countTokens: async (call) => {
+            printed.push(inspect(call, { depth: 10 }), JSON.stringify({ ...call, signal: undefined }));
+            return { inputTokens: call.apiKey === SECRET ? 7 : 0 };
+          },
         },
         unused: openaiCompatible({ baseURL: 'http://127.0.0.1:9/v1' }),
       },
     });
     const result = await r.complete({ model: 'p/m', messages: hi('x') });
     expect(result.message.content).toBe('key ok');
+    const embedded = await r.embed({ model: 'p/m', input: ['x'] });
+    expect(embedded.embeddings).toEqual([[1]]);
+    const counted = await r.countTokens({ model: 'p/m', messages: hi('x') });
+    expect(counted).toMatchObject({ inputTokens: 7, estimated: false });
+    expect(printed).toHaveLength(6);
     for (const text of printed) expect(leaks(text)).toEqual([]);
     await r.close();
   });
