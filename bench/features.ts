@@ -15,7 +15,8 @@ type Router = InstanceType<RouterModule['ModelRouter']>;
  * What each in-process route and feature costs, each as a ratio to the plain `complete()` of the
  * same bundle (as shipped) on an instant adapter, at c=1, interleaved in one run (blocks of requests
  * from each side in turn, the order rotating every round): affinity on a session key (and turned
- * off), telemetry on (an SDK tracer and meter provider that keep nothing) against off, tags, a cost
+ * off), telemetry on (an SDK tracer and meter provider that keep nothing) and turned on with no SDK
+ * registered (the API's no-op globals) against off (the default: nothing attached), tags, a cost
  * ceiling, and the embeddings route. The wire routes (messages, responses, embeddings over HTTP) are
  * in `relay`, as a hop ÷ the plain proxy's hop.
  */
@@ -36,6 +37,8 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     plain: make(),
     affinityOff: make({ affinity: false }),
     telemetry: make({ telemetry: { tracerProvider, meterProvider } }),
+    // `telemetry: true` with no OpenTelemetry SDK registered: the API's global no-op providers.
+    telemetryNoSdk: make({ telemetry: true }),
   };
   let session = 0;
   const sides: Array<[string, () => Promise<unknown>]> = [
@@ -46,6 +49,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     ],
     ['complete(), affinity: false', () => routers.affinityOff.complete(benchRequest())],
     ['complete(), telemetry on', () => routers.telemetry.complete(benchRequest())],
+    ['complete(), telemetry: true, no SDK registered', () => routers.telemetryNoSdk.complete(benchRequest())],
     ['complete() with tags', () => routers.plain.complete({ ...benchRequest(), tags: ['fast'] })],
     ['complete() with maxCostUsd', () => routers.plain.complete({ ...benchRequest(), maxCostUsd: 1 })],
     ['embed()', () => routers.plain.embed({ model: 'bench', input: ['hello', 'how are you?'] })],

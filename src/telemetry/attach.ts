@@ -2,7 +2,7 @@ import type { ModelRouter } from '../router.js';
 import { loadOptional } from './load-optional.js';
 import { meterRouter } from './metrics.js';
 import type { TelemetryOptions } from './options.js';
-import type { OtelApi } from './otel-types.js';
+import type { OtelApi, OtelMeter } from './otel-types.js';
 import { traceRouter } from './tracing.js';
 
 const SCOPE = 'model-router';
@@ -22,9 +22,16 @@ export function attachTelemetry(router: ModelRouter, options: TelemetryOptions |
   }
   if (o.metrics !== false) {
     const meter = (o.meterProvider ?? api.metrics).getMeter(SCOPE);
-    detach.push(meterRouter(router, meter));
+    // The global provider while no SDK is registered hands out the no-op meter, and a meter never
+    // switches to a provider registered later: its metrics would go nowhere, so none are computed.
+    if (o.meterProvider || !isNoopMeter(api, meter)) detach.push(meterRouter(router, meter));
   }
   return () => {
     for (const d of detach) d();
   };
+}
+
+function isNoopMeter(api: OtelApi, meter: OtelMeter): boolean {
+  const noop = api.createNoopMeter?.();
+  return noop !== undefined && meter.constructor === noop.constructor;
 }

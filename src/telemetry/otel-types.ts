@@ -10,6 +10,8 @@ export interface OtelSpan {
   addEvent(name: string, attributes?: Attributes, time?: number): unknown;
   setStatus(status: { code: number; message?: string }): unknown;
   end(endTime?: number): void;
+  /** False for a span nobody records (no SDK registered, or sampled out). */
+  isRecording?(): boolean;
 }
 
 export interface OtelTracer {
@@ -50,6 +52,8 @@ export interface OtelApi {
     setSpan(context: unknown, span: OtelSpan): unknown;
   };
   metrics: { getMeter(name: string, version?: string): OtelMeter };
+  /** The API's no-op meter: what the global provider hands out while no SDK is registered. */
+  createNoopMeter?(): OtelMeter;
   context: { active(): unknown; with<T>(context: unknown, fn: () => T): T };
   propagation: { extract(context: unknown, carrier: unknown, getter?: unknown): unknown };
   SpanKind: { CLIENT: number; INTERNAL: number };

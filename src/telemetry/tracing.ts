@@ -42,6 +42,9 @@ export function traceRouter(router: ModelRouter, api: OtelApi, tracer: OtelTrace
         },
         api.context.active(),
       );
+      // Nobody records it (no SDK registered, or sampled out): its attempts would not be recorded
+      // either, so the request is not followed — the router pays one no-op span per request.
+      if (span.isRecording?.() === false) return;
       open.set(e.requestId, {
         span,
         operation,

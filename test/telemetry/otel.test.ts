@@ -1,4 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
@@ -184,6 +184,30 @@ describe('telemetry: OpenTelemetry spans and metrics', () => {
     // Bounded labels: no request ids anywhere.
     expect(JSON.stringify(result)).not.toMatch(/req_|model_router\.request_id/);
     await router.close();
+  });
+
+  it('telemetry: true follows the global providers: nothing while no SDK is registered, spans once one is (even registered later), metrics from one registered first', async () => {
+    const { router } = setup({ telemetry: true });
+    await router.complete({ model: 'coding', messages: hi });
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
+    trace.setGlobalTracerProvider(tracerProvider);
+    const reader = new TestReader();
+    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+    try {
+      await router.complete({ model: 'coding', messages: hi });
+      expect(exporter.getFinishedSpans().map((s) => s.name)).toContain('chat coding');
+      // A meter is taken when telemetry attaches: the router made before the SDK records none.
+      expect(metric(await reader.collect(), 'gen_ai.client.operation.duration')).toBeUndefined();
+      const { router: later } = setup({ telemetry: true });
+      await later.complete({ model: 'coding', messages: hi });
+      const duration = metric(await reader.collect(), 'gen_ai.client.operation.duration')!;
+      expect(duration.dataPoints).toHaveLength(1);
+      await later.close();
+    } finally {
+      trace.disable();
+      metrics.disable();
+      await router.close();
+    }
   });
 
   it('off by default, and detached by close(): no span, no gauge callback after it', async () => {
