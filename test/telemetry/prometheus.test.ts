@@ -91,6 +91,10 @@ describe('createMetricsHandler: Prometheus exposition', () => {
       find(samples, 'model_router_requests_total', { model: 'coding', outcome: 'success' })[0]!.value,
     ).toBe(2);
     expect(
+      find(samples, 'model_router_requests_total', { model: 'coding', outcome: 'success' })[0]!.labels
+        .operation,
+    ).toBe('chat');
+    expect(
       find(samples, 'model_router_requests_total', { outcome: 'error', code: 'UNKNOWN_MODEL' })[0]!.labels
         .model,
     ).toBe('');

@@ -19,14 +19,14 @@ export function registerRouterMetrics(
   const n = (name: string) => `${prefix}${name}`;
   const requests = new prom.Counter({
     name: n('requests_total'),
-    help: 'Routed requests by logical model and outcome',
-    labelNames: ['model', 'outcome', 'code'],
+    help: 'Routed requests by logical model, operation (chat, embed) and outcome',
+    labelNames: ['model', 'operation', 'outcome', 'code'],
     registers,
   });
   const requestSeconds = new prom.Histogram({
     name: n('request_duration_seconds'),
     help: 'Duration of routed requests, all attempts included',
-    labelNames: ['model', 'provider', 'outcome'],
+    labelNames: ['model', 'operation', 'provider', 'outcome'],
     buckets: SECONDS,
     registers,
   });
@@ -147,17 +147,17 @@ export function registerRouterMetrics(
       }),
     ),
     router.on('success', (e) => {
-      const { model, result, queueWaitMs } = e;
+      const { model, result, queueWaitMs, operation } = e;
       const provider = e.operation === 'chat' ? e.result.model.providerId : e.result.providerId;
-      requests.inc({ model, outcome: 'success', code: '' });
-      requestSeconds.observe({ model, provider, outcome: 'success' }, result.latencyMs / 1000);
+      requests.inc({ model, operation, outcome: 'success', code: '' });
+      requestSeconds.observe({ model, operation, provider, outcome: 'success' }, result.latencyMs / 1000);
       queueWait.observe({ model, outcome: 'success' }, queueWaitMs / 1000);
     }),
-    router.on('failure', ({ model, error, latencyMs, queueWaitMs }) => {
+    router.on('failure', ({ model, error, latencyMs, queueWaitMs, operation }) => {
       // Refused before resolution (unknown names): no model label, so no unbounded label values.
-      requests.inc({ model: model ?? '', outcome: 'error', code: error.code });
+      requests.inc({ model: model ?? '', operation, outcome: 'error', code: error.code });
       if (model === undefined) return;
-      requestSeconds.observe({ model, provider: '', outcome: 'error' }, latencyMs / 1000);
+      requestSeconds.observe({ model, operation, provider: '', outcome: 'error' }, latencyMs / 1000);
       queueWait.observe({ model, outcome: 'error' }, queueWaitMs / 1000);
     }),
   ];
