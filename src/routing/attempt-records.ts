@@ -50,6 +50,7 @@ export function usageRecord(
   const record: UsageRecord = {
     requestId: rc.requestId,
     attempt: s.attempt,
+    operation: rc.operation,
     status: s.status,
     providerId: c.providerId,
     modelId: c.modelId,

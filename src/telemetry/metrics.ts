@@ -32,15 +32,10 @@ export function meterRouter(router: ModelRouter, meter: OtelMeter): () => void {
     unit: 's',
   });
 
-  // Usage records do not say their operation: the requests announced as embeddings, until they end.
-  const embedding = new Set<string>();
   const offs = [
-    router.on('request', (e) => {
-      if (e.operation === 'embed') embedding.add(e.requestId);
-    }),
     router.on('usage', (r) => {
       const attrs = {
-        'gen_ai.operation.name': embedding.has(r.requestId) ? GEN_AI_OPERATION.embed : GEN_AI_OPERATION.chat,
+        'gen_ai.operation.name': GEN_AI_OPERATION[r.operation ?? 'chat'],
         'gen_ai.provider.name': r.providerId,
         'gen_ai.request.model': r.modelId,
         ...(r.groupName ? { 'model_router.group': r.groupName } : {}),
@@ -67,7 +62,6 @@ export function meterRouter(router: ModelRouter, meter: OtelMeter): () => void {
       }),
     ),
     router.on('success', (e) => {
-      embedding.delete(e.requestId);
       const { model, result, queueWaitMs } = e;
       const served = e.operation === 'chat' ? e.result.model : e.result;
       opDuration.record(result.latencyMs / 1000, {
@@ -81,8 +75,7 @@ export function meterRouter(router: ModelRouter, meter: OtelMeter): () => void {
         'model_router.outcome': 'success',
       });
     }),
-    router.on('failure', ({ requestId, model, error, latencyMs, queueWaitMs, operation }) => {
-      embedding.delete(requestId);
+    router.on('failure', ({ model, error, latencyMs, queueWaitMs, operation }) => {
       if (model === undefined) return; // refused before resolution: no model to attribute it to
       opDuration.record(latencyMs / 1000, {
         'gen_ai.operation.name': GEN_AI_OPERATION[operation],

@@ -4,6 +4,11 @@ import type { ProviderErrorKind } from '../errors/provider-error.js';
 export interface UsageRecord {
   requestId: string;
   attempt: number;
+  /**
+   * What the request was: `'chat'` (`complete()` / `stream()`) or `'embed'` (`embed()`). The router
+   * sets it on every record; optional only so that records written before it existed still type-check.
+   */
+  operation?: 'chat' | 'embed';
   status: 'success' | 'error' | 'aborted' | 'interrupted';
   groupName?: string;
   providerId: string;

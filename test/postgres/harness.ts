@@ -49,6 +49,7 @@ export async function readUsage(sql: Sql, schema: string): Promise<UsageRecord[]
     const rec: Record<string, unknown> = {
       requestId: r.request_id,
       attempt: r.attempt,
+      operation: r.operation,
       status: r.status,
       groupName: r.group_name,
       providerId: r.provider_id,

@@ -50,6 +50,7 @@ describe('usage records and results', () => {
       {
         requestId: 'u1',
         attempt: 1,
+        operation: 'chat',
         status: 'error',
         groupName: 'coding',
         providerId: 'a',
@@ -70,6 +71,7 @@ describe('usage records and results', () => {
       {
         requestId: 'u1',
         attempt: 2,
+        operation: 'chat',
         status: 'success',
         groupName: 'coding',
         providerId: 'b',

@@ -34,24 +34,27 @@ export async function insertUsage(sql: Sql, table: string, records: readonly Usa
     finished_at: Math.round(r.finishedAt),
     tenant_id: r.tenantId ?? null,
     virtual_key_id: r.virtualKeyId ?? null,
+    operation: r.operation ?? 'chat',
   }));
   await sql.unsafe(
     `insert into ${table} (request_id, attempt, status, group_name, provider_id, model_id, key_id,
        prompt_tokens, completion_tokens, total_tokens, cached_prompt_tokens, cache_write_tokens,
        estimated, cost_usd, latency_ms, ttft_ms, error_code, http_status, stream, started_at, finished_at,
-       tenant_id, virtual_key_id)
+       tenant_id, virtual_key_id, operation)
      select request_id, attempt, status, group_name, provider_id, model_id, key_id,
        prompt_tokens, completion_tokens, total_tokens, cached_prompt_tokens, cache_write_tokens,
        estimated, cost_usd, latency_ms, ttft_ms,
        error_code, http_status, stream,
        'epoch'::timestamptz + started_at * interval '1 millisecond',
-       'epoch'::timestamptz + finished_at * interval '1 millisecond', tenant_id, virtual_key_id
+       'epoch'::timestamptz + finished_at * interval '1 millisecond', tenant_id, virtual_key_id,
+       operation
      from json_to_recordset($1::text::json) as r(
        request_id text, attempt integer, status text, group_name text, provider_id text, model_id text,
        key_id text, prompt_tokens bigint, completion_tokens bigint, total_tokens bigint,
        cached_prompt_tokens bigint, cache_write_tokens bigint, estimated boolean,
        cost_usd double precision, latency_ms integer, ttft_ms integer, error_code text, http_status integer,
-       stream boolean, started_at bigint, finished_at bigint, tenant_id text, virtual_key_id text)
+       stream boolean, started_at bigint, finished_at bigint, tenant_id text, virtual_key_id text,
+       operation text)
      on conflict (request_id, attempt) do nothing`,
     [JSON.stringify(rows)],
   );

@@ -75,6 +75,7 @@ export function usageRecord(overrides: Partial<UsageRecord> = {}): UsageRecord {
   return {
     requestId: 'req-1',
     attempt: 1,
+    operation: 'chat',
     status: 'success',
     groupName: 'coding',
     providerId: 'openai',

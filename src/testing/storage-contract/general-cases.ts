@@ -167,6 +167,7 @@ export const generalCases: InternalCase[] = [
           requestId: `req'); DROP TABLE usage_records; --`,
           status: 'interrupted',
           estimated: true,
+          operation: 'embed',
         }),
       ];
       await storage.recordUsage(records);
