@@ -121,7 +121,9 @@ describe('embeddings are visible like completions', () => {
 
     // Prometheus: the request counted as a success of its logical model, each attempt by status.
     const text = await (await fetch(`${metrics.url}/metrics`)).text();
-    expect(text).toMatch(/model_router_requests_total\{model="embeddings",operation="embed",outcome="success",code=""\} 1/);
+    expect(text).toMatch(
+      /model_router_requests_total\{model="embeddings",operation="embed",outcome="success",code=""\} 1/,
+    );
     expect(text).toMatch(
       /model_router_request_duration_seconds_count\{model="embeddings",operation="embed",provider="b",outcome="success"\} 1/,
     );
