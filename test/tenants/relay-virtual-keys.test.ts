@@ -395,6 +395,31 @@ describe('relay virtualKeys: budgets (#18 part 2)', () => {
   });
 });
 
+describe('relay virtualKeys: budgets on embeddings (#18 part 2)', () => {
+  it('an embedding whose input does not fit the budget is 429 before any upstream call; a small one is served', async () => {
+    const { router, admin, openai, up } = await setup(upstreamHandler, {
+      clock: { now: () => Date.UTC(2026, 11, 5, 23) },
+    });
+    // gpt-small input: $1 per million tokens, so the $0.00005 budget holds 50 prompt tokens.
+    const t = await router.admin.createTenant(
+      { name: 'acme', budgets: [{ usd: 0.00005, period: 'day' }] },
+      admin,
+    );
+    const key = (await router.admin.createVirtualKey(t.id, {}, admin)).key;
+    const e = await rejection(
+      openai(key).embeddings.create({ model: 'oa/gpt-small', input: ['many words '.repeat(200)] }),
+    );
+    expect(e).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(e.error).toMatchObject({ code: 'BUDGET_EXCEEDED', details: { scope: 'tenant', period: 'day' } });
+    expect((e.headers as Headers).get('retry-after')).toBe('3600');
+    expect(up.requests).toHaveLength(0);
+    const ok = await openai(key).embeddings.create({ model: 'oa/gpt-small', input: ['hi'] });
+    expect(ok.data).toHaveLength(1);
+    expect(up.requests).toHaveLength(1);
+    expect(router.stats().budgetLeases).toBe(0);
+  });
+});
+
 describe('admin REST for tenants and keys', () => {
   it('creates a tenant and a key (shown once), lists keys by preview, revokes; writes need authorize', async () => {
     const { router, openai } = await setup();
