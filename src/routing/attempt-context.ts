@@ -143,14 +143,43 @@ export function adapterCall<R>(
   return new AdapterCall(callProvider(candidate.provider), candidate.model, request, source);
 }
 
+/** The symbol `util.inspect` looks for (a `Symbol.for` key: no `node:util` in the core). */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/** What a call (or a copy of it) prints: everything but the secret and the signal. */
+function printedCall(this: ProviderCallBase & { request: unknown }): Record<string, unknown> {
+  return {
+    provider: this.provider,
+    model: this.model,
+    key: this.key,
+    request: this.request,
+    apiKey: '[redacted]',
+  };
+}
+
+function inspectCall(
+  this: ProviderCallBase & { request: unknown },
+  _depth: number,
+  options: object,
+  inspect?: (value: unknown, options?: object) => string,
+): string {
+  const view = printedCall.call(this);
+  return `AdapterCall ${inspect ? inspect(view, options) : JSON.stringify(view)}`;
+}
+
 /**
- * An adapter call. `apiKey` and `signal` are read through the source: the key is readable by the
- * adapter yet invisible to `util.inspect` and `JSON.stringify` (an adapter that logs its call), and
- * an attempt's signal is only made if the adapter reads it.
+ * An adapter call. The secret is readable by the adapter yet never printed: `util.inspect` and
+ * `JSON.stringify` show the call with `apiKey: '[redacted]'` — and so does a copy made with
+ * `{ ...call, request }`, since the hooks, the key and the signal are all own enumerable properties
+ * (an adapter that derives a call keeps a working key and signal). The attempt's signal is made only
+ * when someone reads it.
  */
 class AdapterCall<R> implements ProviderCallBase {
   readonly key: { id: string };
-  readonly #source: CallSource;
+  readonly apiKey: string;
+  declare readonly signal: AbortSignal;
+  readonly toJSON = printedCall;
+  readonly [INSPECT] = inspectCall;
 
   constructor(
     readonly provider: ProviderCall['provider'],
@@ -159,15 +188,8 @@ class AdapterCall<R> implements ProviderCallBase {
     source: CallSource,
   ) {
     this.key = { id: source.keyId };
-    this.#source = source;
-  }
-
-  get apiKey(): string {
-    return this.#source.apiKey;
-  }
-
-  get signal(): AbortSignal {
-    return this.#source.signal;
+    this.apiKey = source.apiKey;
+    Object.defineProperty(this, 'signal', { get: () => source.signal, enumerable: true });
   }
 }
 

@@ -273,7 +273,11 @@ describe('item 9: an upstream that echoes the key', () => {
           stream: () => Promise.reject(new Error('unused')),
           embed: async (call) => {
             printed.push(inspect(call, { depth: 10 }), JSON.stringify({ ...call, signal: undefined }));
-            return { embeddings: call.request.input.map(() => [call.apiKey === SECRET ? 1 : 0]) };
+            // A call derived by spreading keeps its key and signal, and still prints no key.
+            const derived = { ...call, request: { ...call.request, input: ['y'] } };
+            printed.push(inspect(derived, { depth: 10 }), JSON.stringify(derived));
+            const works = derived.apiKey === SECRET && derived.signal instanceof AbortSignal;
+            return { embeddings: call.request.input.map(() => [works ? 1 : 0]) };
           },
           countTokens: async (call) => {
             printed.push(inspect(call, { depth: 10 }), JSON.stringify({ ...call, signal: undefined }));
@@ -289,7 +293,7 @@ describe('item 9: an upstream that echoes the key', () => {
     expect(embedded.embeddings).toEqual([[1]]);
     const counted = await r.countTokens({ model: 'p/m', messages: hi('x') });
     expect(counted).toMatchObject({ inputTokens: 7, estimated: false });
-    expect(printed).toHaveLength(6);
+    expect(printed).toHaveLength(8);
     for (const text of printed) expect(leaks(text)).toEqual([]);
     await r.close();
   });
