@@ -323,7 +323,7 @@ export class ModelRouter {
     return planCandidates(this.runtime, target, operation, {
       promptTokens,
       ...(typeof request.maxTokens === 'number' ? { maxTokens: request.maxTokens } : {}),
-      ...(id === undefined ? {} : { affinityId: id }),
+      ...(id === undefined ? {} : { affinityId: id, request: request as ChatRequest }),
       ...(typeof request.maxCostUsd === 'number' ? { maxCostUsd: request.maxCostUsd } : {}),
       ...(Array.isArray(request.tags) ? { tags: request.tags.filter((t) => typeof t === 'string') } : {}),
     });

@@ -2,6 +2,9 @@ import type { AffinityTarget } from '../affinity/affinity-entry.js';
 import type { CandidateEntry } from '../catalog/cache.js';
 import type { QuotaKey } from '../quota/quota-store.js';
 import type { Runtime } from './runtime.js';
+import { compareCost } from './strategies/cheapest.js';
+import { type RequestSize, cachedPrefixTokens } from './expected-cost.js';
+import type { ChatRequest } from '../types/request.js';
 
 /** Why a request with an affinity key did not go where its session went before. */
 export type AffinityMiss =
@@ -20,7 +23,12 @@ export type AffinityMiss =
   /** The candidate's circuit is not closed. */
   | 'circuit_open'
   /** The quota store could not be read. */
-  | 'store_error';
+  | 'store_error'
+  /**
+   * Under `cheapest`: another candidate is cheaper for this request even with the session's cache
+   * read at the cache price on its own candidate, so the session moves (the entry follows it).
+   */
+  | 'cheaper_elsewhere';
 
 /** What affinity did for one request. */
 export interface AffinityDecision {
@@ -30,6 +38,11 @@ export interface AffinityDecision {
   candidate: CandidateEntry | undefined;
   applied: boolean;
   reason?: AffinityMiss;
+  /**
+   * Prompt tokens counted at the cache-read price on the pinned candidate (`cachedPrefixTokens`), when
+   * the entry holds and the model has a `cacheReadCostPerMTok`.
+   */
+  cachedTokens?: number;
 }
 
 /**
@@ -76,11 +89,62 @@ function keyMiss(rt: Runtime, c: CandidateEntry, keyId: string): AffinityMiss | 
   return undefined;
 }
 
+/**
+ * The request's size with its cache hint: when the entry holds and its candidate's model has a
+ * `cacheReadCostPerMTok`, the prompt tokens likely in the session's cache on that candidate's key
+ * (`cachedPrefixTokens`) count at that price wherever its expected cost is used (the cost ceiling,
+ * `cheapest`, `plan()`). Estimated only then: other requests pay nothing for it.
+ */
+export function withCacheHint(
+  rt: Runtime,
+  request: ChatRequest,
+  decision: AffinityDecision,
+  size: RequestSize,
+): { size: RequestSize; decision: AffinityDecision } {
+  const pinned = decision.applied ? decision.candidate : undefined;
+  if (!pinned || pinned.model.cacheReadCostPerMTok === undefined) return { size, decision };
+  const cachedTokens = cachedPrefixTokens(rt.options.estimateTokens, request, size.promptTokens);
+  return { size: { ...size, cachedOn: pinned, cachedTokens }, decision: { ...decision, cachedTokens } };
+}
+
+/**
+ * The decision once the request's filters ran: an entry whose candidate the request's tags or cost
+ * ceiling (with its cache discount) rule out does not hold (`not_a_candidate`, as before filtering
+ * moved ahead of the read).
+ */
+export function keptByFilter(decision: AffinityDecision, kept: readonly CandidateEntry[]): AffinityDecision {
+  if (!decision.candidate || kept.includes(decision.candidate)) return decision;
+  return { entry: decision.entry, candidate: undefined, applied: false, reason: 'not_a_candidate' };
+}
+
 /** The pinned candidate first, the strategy's order after it. */
 export function pinFirst(queue: CandidateEntry[], decision: AffinityDecision): CandidateEntry[] {
   const pinned = decision.applied ? decision.candidate : undefined;
   if (!pinned || queue[0] === pinned) return queue;
   return [pinned, ...queue.filter((c) => c !== pinned)];
+}
+
+/**
+ * Affinity in front of the strategy's order. Under `cheapest` (`cost` given: the request's expected
+ * cost, the pinned candidate's with its cache discount) the session stays on its candidate while
+ * that is the cheapest (equal costs stay); when the strategy's first is cheaper, the order stands and
+ * the decision says `cheaper_elsewhere`. Under any other strategy, the pinned candidate goes first.
+ */
+export function pinOrder(
+  queue: CandidateEntry[],
+  decision: AffinityDecision,
+  cost: ((c: CandidateEntry) => number | undefined) | undefined,
+): { queue: CandidateEntry[]; decision: AffinityDecision } {
+  const pinned = decision.applied ? decision.candidate : undefined;
+  if (!pinned || queue[0] === pinned) return { queue, decision };
+  if (cost && queue.length > 0 && queue.includes(pinned)) {
+    const first = cost(queue[0]!) ?? Number.POSITIVE_INFINITY;
+    const own = cost(pinned) ?? Number.POSITIVE_INFINITY;
+    if (compareCost(own, first) > 0) {
+      return { queue, decision: { ...decision, applied: false, reason: 'cheaper_elsewhere' } };
+    }
+  }
+  return { queue: pinFirst(queue, decision), decision };
 }
 
 /**
@@ -95,7 +159,8 @@ export function affinityKeyOrder(
   decision: AffinityDecision,
 ): readonly QuotaKey[] {
   if (keys.length < 2) return keys;
-  if (decision.applied && decision.candidate === candidate) {
+  // A session moved for a cheaper candidate that falls back to its own takes its cached key first.
+  if ((decision.applied || decision.reason === 'cheaper_elsewhere') && decision.candidate === candidate) {
     const keyId = decision.entry!.keyId;
     const i = keys.findIndex((k) => k.keyId === keyId);
     if (i <= 0) return keys;

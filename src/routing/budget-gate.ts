@@ -3,7 +3,7 @@ import { settledNano, toNano } from '../budgets/budget-store.js';
 import { activeBudgets } from '../budgets/periods.js';
 import { RouterError } from '../errors/router-error.js';
 import type { RequestContext } from './attempt-context.js';
-import { outputReserve } from './expected-cost.js';
+import { type RequestSize, outputReserve } from './expected-cost.js';
 import { costUsd } from '../usage/cost.js';
 import { filterCandidates } from './request-filter.js';
 import type { Runtime } from './runtime.js';
@@ -13,13 +13,18 @@ const HOLD_GRACE_MS = 60_000;
 
 /**
  * The request's worst case in USD: its prompt estimate plus its whole output reserve at the most
- * expensive candidate it may reach (the candidates its tags and cost ceiling leave). The prompt is
+ * expensive candidate it may reach (the candidates its tags and cost ceiling leave; a candidate the
+ * ceiling keeps by an affinity cache discount is held at its full price: the cache may miss). The prompt is
  * priced at the dearer of the input and cache-write prices (a prompt written to the provider's cache
  * costs more than a plain one on Anthropic). A candidate without prices costs nothing in the ledger
  * either, so it adds nothing here.
  */
-export function worstCaseUsd(rt: Runtime, rc: RequestContext<object>): number {
-  const size = { promptTokens: rc.promptEstimate, maxTokens: rc.maxOutputTokens };
+export function worstCaseUsd(
+  rt: Runtime,
+  rc: RequestContext<object>,
+  /** With an affinity cache hint, the cost ceiling keeps a pinned candidate by its cached cost. */
+  size: RequestSize = { promptTokens: rc.promptEstimate, maxTokens: rc.maxOutputTokens },
+): number {
   const max = rt.options.defaultMaxOutputTokens;
   const { target } = filterCandidates(
     rc.target,
@@ -47,6 +52,7 @@ export function worstCaseUsd(rt: Runtime, rc: RequestContext<object>): number {
 export async function reserveBudgets(
   rt: Runtime,
   rc: RequestContext<object>,
+  size?: RequestSize,
 ): Promise<BudgetLease | undefined> {
   const principal = rc.tenant;
   if (principal === undefined) return undefined;
@@ -65,7 +71,7 @@ export async function reserveBudgets(
   const reserved = await store.reserveBudget({
     scope,
     counters: budgets.map((b) => b.counter),
-    amount: toNano(worstCaseUsd(rt, rc)),
+    amount: toNano(worstCaseUsd(rt, rc, size)),
     ttlMs: Math.max(0, rc.deadline - now) + HOLD_GRACE_MS,
   });
   if (reserved.ok) return reserved.lease;

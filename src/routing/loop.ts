@@ -11,14 +11,18 @@ import { decide } from './classify.js';
 import { coolKey, emitFailover } from './failover-effects.js';
 import { type Skip, finalError, interruptedError, skipOf, withAttempts } from './loop-errors.js';
 import { poolState } from './headroom.js';
-import { orderCandidates } from './order.js';
+import { costOrder, orderCandidates } from './order.js';
+import type { RequestSize } from './expected-cost.js';
+import type { ChatRequest } from '../types/request.js';
 import { filterCandidates } from './request-filter.js';
 import {
   type AffinityDecision,
   affinityKeyOrder,
   decideAffinity,
-  pinFirst,
+  keptByFilter,
+  pinOrder,
   rememberAffinity,
+  withCacheHint,
 } from './affinity-pin.js';
 import { type PoolSecrets, resolvePoolSecrets } from './pool-secrets.js';
 import type { Runtime } from './runtime.js';
@@ -49,9 +53,17 @@ export async function runLoop<T, R extends object>(
   const tenantLease = rc.tenant ? await reserveTenant(rt, rc) : undefined;
   let budgetLease: BudgetLease | undefined;
   try {
+    // Affinity: the request's entry, read once (sliding its TTL), before the filters and the budget
+    // hold, since a session's cache discount counts in both (README: prompt-cache affinity).
+    let size: RequestSize = { promptTokens: rc.promptEstimate, maxTokens: rc.maxOutputTokens };
+    let affinity: AffinityDecision | undefined;
+    if (rc.affinityId !== undefined && rt.affinity) {
+      const read = await decideAffinity(rt, rc.affinityId, rc.target.active);
+      ({ size, decision: affinity } = withCacheHint(rt, rc.request as ChatRequest, read, size));
+    }
     // The worst case held on the tenant's and key's budgets, settled with the real cost below.
-    if (rc.tenant) budgetLease = await reserveBudgets(rt, rc);
-    return await loop(rt, rc, body, wake);
+    if (rc.tenant) budgetLease = await reserveBudgets(rt, rc, size);
+    return await loop(rt, rc, body, wake, size, affinity);
   } finally {
     // Woken for a slot and never tried to take it: hand the wake-up on to the next waiter.
     if (wake.keys) rt.quota.passCapacity?.(wake.keys);
@@ -70,6 +82,8 @@ async function loop<T, R extends object>(
   rc: RequestContext<R>,
   body: AttemptBody<T, R>,
   wake: WakeState,
+  size: RequestSize,
+  pinned: AffinityDecision | undefined,
 ): Promise<LoopSuccess<T>> {
   const { options, quota } = rt;
   const clock = options.clock;
@@ -96,8 +110,8 @@ async function loop<T, R extends object>(
   let sameRetries = 0;
 
   // What the request rules out (its tags, its cost ceiling) goes before the strategy and affinity.
-  const size = { promptTokens: rc.promptEstimate, maxTokens: rc.maxOutputTokens };
   let target = rc.target;
+  let affinity = pinned;
   if (rc.maxCostUsd !== undefined || rc.tags !== undefined) {
     const filtered = filterCandidates(
       target,
@@ -106,14 +120,12 @@ async function loop<T, R extends object>(
     );
     if (filtered.skipped.length > 0) skipped.push(...filtered.skipped);
     target = filtered.target;
+    if (affinity) affinity = keptByFilter(affinity, target.active);
   }
   let queue = target.active.length > 0 ? orderCandidates(rt, target, rc.startedAt, false, size) : [];
-  // Affinity: a layer in front of the strategy — the session's candidate (and key) first, if it can serve.
-  let affinity: AffinityDecision | undefined;
-  if (rc.affinityId !== undefined && rt.affinity) {
-    affinity = await decideAffinity(rt, rc.affinityId, target.active);
-    queue = pinFirst(queue, affinity);
-  }
+  // Affinity: a layer in front of the strategy — the session's candidate (and key) first, if it can
+  // serve (under `cheapest`: while it is the cheapest with its cache discount).
+  if (affinity) ({ queue, decision: affinity } = pinOrder(queue, affinity, costOrder(rt, target, size)));
   outer: while (queue.length > 0) {
     const waitlist: CandidateEntry[] = []; // blocked by concurrency: a release wakes them
     const timed: Array<{ cand: CandidateEntry; at: number }> = []; // blocked until a moment

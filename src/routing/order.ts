@@ -5,6 +5,7 @@ import type { Runtime } from './runtime.js';
 import type { QuotaKey } from '../quota/quota-store.js';
 import type { LatencyStats, StrategyCandidate, StrategyContext } from './strategy.js';
 import { type RequestSize, expectedCostUsd, outputReserve } from './expected-cost.js';
+import { cheapest } from './strategies/cheapest.js';
 
 /**
  * Order a target's enabled candidates with its strategy (group's, else the router's default).
@@ -38,6 +39,21 @@ export function orderCandidates(
     : (ordered.filter((c) => active.includes(c)) as CandidateEntry[]);
   // A candidate that just timed out goes last, whatever the strategy thinks of it.
   return rt.demotions.apply(own, now);
+}
+
+/**
+ * Under the built-in `cheapest` (a custom strategy registered under that name does not count): the
+ * request's expected cost on a candidate, for affinity to weigh its cache discount against the
+ * order (`pinOrder`); undefined under any other strategy.
+ */
+export function costOrder(
+  rt: Runtime,
+  target: RouteTarget,
+  size: RequestSize,
+): ((c: CandidateEntry) => number | undefined) | undefined {
+  if (rt.strategies.get(target.strategy ?? rt.options.defaultStrategy) !== cheapest) return undefined;
+  const max = rt.options.defaultMaxOutputTokens;
+  return (c) => expectedCostUsd(c, size, max);
 }
 
 const NO_REQUEST: RequestSize = { promptTokens: 0, maxTokens: undefined };

@@ -3,9 +3,17 @@ import type { ChatRequest } from '../types/request.js';
 import { type Operation, adapterSkip } from './attempt-context.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { type SkipReason, poolState } from './headroom.js';
-import { orderCandidates } from './order.js';
+import { costOrder, orderCandidates } from './order.js';
 import { filterCandidates } from './request-filter.js';
-import { type AffinityMiss, decideAffinity, pinFirst } from './affinity-pin.js';
+import {
+  type AffinityDecision,
+  type AffinityMiss,
+  decideAffinity,
+  keptByFilter,
+  pinOrder,
+  withCacheHint,
+} from './affinity-pin.js';
+import { type RequestSize, expectedCostUsd } from './expected-cost.js';
 import { resolvePoolSecrets } from './pool-secrets.js';
 import type { Runtime } from './runtime.js';
 
@@ -53,6 +61,14 @@ export interface PlannedAffinity {
   /** The key the entry names. */
   keyId?: string;
   reason?: AffinityMiss;
+  /**
+   * When the entry holds and the model has a `cacheReadCostPerMTok`: the prompt tokens counted at
+   * that price on this candidate (the prompt of the session's previous turn, see the README), and the
+   * request's expected cost here with them — what the cost ceiling and `cheapest` weighed. Kept with
+   * `reason: 'cheaper_elsewhere'` (another candidate is cheaper even so, and the session moves).
+   */
+  cachedPromptTokens?: number;
+  expectedCostUsd?: number;
 }
 
 /** What `plan()` knows of a request, for the context-window check. */
@@ -67,6 +83,8 @@ export interface PlanRequest {
   maxCostUsd?: number;
   /** The request's `tags`, when it sets some. */
   tags?: readonly string[];
+  /** The request itself, for the part of its prompt a pinned session likely has cached. */
+  request?: ChatRequest;
 }
 
 /**
@@ -80,23 +98,38 @@ export async function planCandidates(
   request?: PlanRequest,
 ): Promise<PlannedCandidate[]> {
   const now = rt.options.clock.now();
-  const size = { promptTokens: request?.promptTokens ?? 0, maxTokens: request?.maxTokens };
+  const max = rt.options.defaultMaxOutputTokens;
+  let size: RequestSize = { promptTokens: request?.promptTokens ?? 0, maxTokens: request?.maxTokens };
+  // The entry is read (without sliding it) before the filters, as in a request: a pinned session's
+  // cache discount counts in the cost ceiling and in `cheapest`'s order.
+  let decision: AffinityDecision | undefined;
+  if (request?.affinityId !== undefined && rt.affinity) {
+    const read = await decideAffinity(rt, request.affinityId, target.active, true);
+    ({ size, decision } = request.request
+      ? withCacheHint(rt, request.request, read, size)
+      : { size, decision: read });
+  }
   const filtered = filterCandidates(
     target,
     { size, maxCostUsd: request?.maxCostUsd, tags: request?.tags },
-    rt.options.defaultMaxOutputTokens,
+    max,
     false,
   );
   const allowed = filtered.target;
   let ordered: CandidateEntry[] =
     allowed.active.length > 0 ? orderCandidates(rt, allowed, now, true, size) : [];
   let affinity: { candidate: CandidateEntry | undefined; planned: PlannedAffinity } | undefined;
-  if (request?.affinityId !== undefined && rt.affinity) {
-    const d = await decideAffinity(rt, request.affinityId, allowed.active, true);
-    ordered = pinFirst(ordered, d);
+  if (decision) {
+    let d = keptByFilter(decision, allowed.active);
+    ({ queue: ordered, decision: d } = pinOrder(ordered, d, costOrder(rt, allowed, size)));
     const planned: PlannedAffinity = { applied: d.applied };
     if (d.entry && d.candidate) planned.keyId = d.entry.keyId;
     if (d.reason) planned.reason = d.reason;
+    if (d.cachedTokens !== undefined && d.candidate) {
+      planned.cachedPromptTokens = d.cachedTokens;
+      const cost = expectedCostUsd(d.candidate, size, max);
+      if (cost !== undefined) planned.expectedCostUsd = cost;
+    }
     affinity = { candidate: d.candidate ?? ordered[0], planned };
   }
   const rest = target.all.filter((c) => !ordered.includes(c));

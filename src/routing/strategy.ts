@@ -40,7 +40,9 @@ export interface StrategyContext {
   /**
    * The request's expected cost on this candidate, in USD: its prompt estimate at the model's input
    * price and its output reserve (`maxTokens`, else the model's `maxOutputTokens`, else
-   * `defaultMaxOutputTokens`) at the output price. Undefined when the model has no prices. In
+   * `defaultMaxOutputTokens`) at the output price; on the candidate a fresh affinity entry pins the
+   * session to, the prompt its previous turn sent at `cacheReadCostPerMTok` (README: prompt-cache
+   * affinity). Undefined when the model has no prices. In
    * `plan()` without a request: an empty prompt and the default output reserve.
    */
   expectedCostUsd?(candidate: StrategyCandidate): number | undefined;

@@ -110,4 +110,61 @@ describe.skipIf(!REDIS_URL)('affinity shared through Redis', () => {
       await Promise.all(routers.map((r) => r.close()));
     }
   });
+  it('a session pinned through one instance keeps its cache discount on another: cheapest and maxCostUsd', async () => {
+    const priced = {
+      ...catalog,
+      models: [
+        {
+          providerId: 'p',
+          modelId: 'm',
+          inputCostPerMTok: 3,
+          cacheReadCostPerMTok: 0.3,
+          outputCostPerMTok: 15,
+        },
+        { providerId: 'q', modelId: 'm', inputCostPerMTok: 2, outputCostPerMTok: 15 },
+      ],
+      groups: [{ ...catalog.groups[0]!, name: 'cheap', failoverStrategy: 'cheapest' }],
+    };
+    const mocks: MockProvider[] = [];
+    const router = (client: Redis, qFailsFirst: boolean) => {
+      const p = mockProvider({ name: 'mockP' });
+      const q = mockProvider({
+        name: 'mockQ',
+        ...(qFailsFirst ? { script: [{ error: { status: 503 } }] } : {}),
+      });
+      mocks.push(p, q);
+      return new ModelRouter({
+        catalog: priced,
+        adapters: { mockP: p, mockQ: q },
+        quota: redisQuota({ client, prefix }),
+      });
+    };
+    const routers = [router(clients[0]!, true), router(clients[1]!, false)];
+    try {
+      // A 10,000-token system prompt: q ($2 in) is cheaper than p ($3 in) at list price.
+      const system = { role: 'system' as const, content: 'x'.repeat(40_000) };
+      const first = [system, { role: 'user' as const, content: 'fix the parser' }];
+      const affinityKey = 'cached-session';
+      // Turn 1 on instance 0: q fails, p serves and the session is pinned to p's key.
+      await routers[0]!.complete({ model: 'cheap', messages: first, maxTokens: 100, affinityKey });
+      const pinnedKey = mocks[0]!.calls[0]!.keyId;
+      // Turn 2 on instance 1, capped at $0.01: p at list price (≈ $0.032) and q (≈ $0.022) are above
+      // it; p with the session's cache read at $0.30 (≈ $0.0045) is not.
+      const messages = [
+        ...first,
+        { role: 'assistant' as const, content: 'Looking at it.' },
+        { role: 'user' as const, content: 'and add a test' },
+      ];
+      const request = { messages, maxTokens: 100, maxCostUsd: 0.01, affinityKey };
+      const plan = await routers[1]!.plan('cheap', { request });
+      expect(plan[0]).toMatchObject({ providerId: 'p', affinity: { applied: true, keyId: pinnedKey } });
+      expect(plan[1]).toMatchObject({ providerId: 'q', skip: 'cost_ceiling' });
+      const result = await routers[1]!.complete({ model: 'cheap', ...request });
+      expect(result.model.providerId).toBe('p');
+      expect(mocks[2]!.calls.map((c) => c.keyId)).toEqual([pinnedKey]);
+      expect(mocks[3]!.calls).toHaveLength(0);
+    } finally {
+      await Promise.all(routers.map((r) => r.close()));
+    }
+  });
 });
