@@ -223,6 +223,34 @@ describe('budgets: reserve the worst case, settle the real cost', () => {
     expect(e.details.spentUsd).toBeCloseTo(0.21, 9);
   });
 
+  it('a session its cost ceiling admits by its prompt cache (affinity) is still held at the full price: the cache may miss', async () => {
+    const { router, tenant, held } = await setup();
+    // pa/cached: $0.001 a plain prompt token, $0.0001 read from the cache, $0.002 written to it.
+    const system = { role: 'system' as const, content: 'x'.repeat(4000) };
+    const turn1 = [system, { role: 'user' as const, content: 'fix the parser' }];
+    const turn2 = [
+      ...turn1,
+      { role: 'assistant' as const, content: 'Looking at it.' },
+      { role: 'user' as const, content: 'and add a test' },
+    ];
+    await router.complete({ model: 'pa/cached', messages: turn1, maxTokens: 10, affinityKey: 'sess' });
+    // Turn 2: 1,027 prompt tokens (≈ $1.03 at the input price, $2.05 written to the cache), 1,012 of
+    // them turn 1's prompt: ≈ $0.12 with those read from the cache, under the $0.5 ceiling.
+    const request = {
+      model: 'pa/cached',
+      messages: turn2,
+      maxTokens: 10,
+      maxCostUsd: 0.5,
+      affinityKey: 'sess',
+    };
+    const small = await tenant([{ usd: 1, period: 'day' }]);
+    const e = await budgetRefusal(router.complete(request, { tenant: small }));
+    expect(e.details).toMatchObject({ limitUsd: 1, heldUsd: 0 });
+    const large = await tenant([{ usd: 3, period: 'day' }]);
+    expect(await outcome(router.complete(request, { tenant: large }))).toBe('ok');
+    expect(held()).toBe(0);
+  });
+
   it('every path gives the hold back exactly once: success, failure, abort, refusal by another budget', async () => {
     const { router, tenant, held } = await setup({
       a: (i) =>
