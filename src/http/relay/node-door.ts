@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type BodyState, readNodeJson } from './node-body.js';
+import { ClientSignal } from './client-signal.js';
 import type { RelayCore } from './core.js';
 import type { HeaderReader, RelayInput, RelayReply, SseReply } from './types.js';
 
@@ -14,9 +15,9 @@ const INTERNAL_ERROR = JSON.stringify({
  * chunk at a time, waiting for `drain`, so a slow client slows the upstream read.
  */
 export function serveNode(core: RelayCore, req: IncomingMessage, res: ServerResponse): void {
-  const controller = new AbortController();
+  const client = new ClientSignal();
   const onClose = () => {
-    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+    if (!res.writableFinished) client.abort(new Error('client disconnected'));
   };
   res.on('close', onClose);
   const body: BodyState = { started: false, ended: false };
@@ -25,10 +26,10 @@ export function serveNode(core: RelayCore, req: IncomingMessage, res: ServerResp
     method: req.method ?? 'GET',
     pathname: pathOf(req.url),
     headers: nodeHeaders(req.headers),
-    signal: controller.signal,
+    signal: client.asAbortSignal(),
     readJson: (maxBytes) => readNodeJson(req, maxBytes, body),
     webRequest: () => {
-      web ??= toWebRequest(req, controller.signal);
+      web ??= toWebRequest(req, client.signal);
       return web;
     },
   };
@@ -41,7 +42,7 @@ export function serveNode(core: RelayCore, req: IncomingMessage, res: ServerResp
         res.setHeader('connection', 'close');
         req.resume();
       }
-      return write(reply, res, controller.signal);
+      return write(reply, res, client.asAbortSignal());
     })
     .catch(() => {
       if (!res.headersSent) {
