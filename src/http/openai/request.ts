@@ -6,6 +6,7 @@ import {
   RouterError,
 } from 'model-router';
 import { z } from 'zod';
+import { fastChatRequest } from './request-fast.js';
 
 /*
  * OpenAI's chat-completions request, as clients send it; `null` is accepted wherever OpenAI accepts
@@ -148,9 +149,12 @@ export interface RelayRequest {
 
 /** Validate OpenAI's wire format (`VALIDATION` naming the wire field) and map it to a `ChatRequest`. */
 export function parseOpenAIRequest(body: unknown): RelayRequest {
-  const parsed = openAIChatRequestSchema.safeParse(body);
-  if (!parsed.success) throw wireValidationError(parsed.error);
-  const r = parsed.data;
+  let r = fastChatRequest(body);
+  if (!r) {
+    const parsed = openAIChatRequestSchema.safeParse(body);
+    if (!parsed.success) throw wireValidationError(parsed.error);
+    r = parsed.data;
+  }
   const chat: ChatRequest = {
     messages: r.messages.map(toMessage),
     // The body as sent: an openai-chat upstream gets every field, under its own name.
