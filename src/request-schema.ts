@@ -127,9 +127,9 @@ export function validateRequest(request: unknown): ChatRequest {
 }
 
 /**
- * The common request — a model name, text messages (system, user, assistant) and the scalar
- * options (maxTokens, temperature, topP, user, affinityKey, maxCostUsd, tags) — checked without
- * zod. Only says yes to what the schema accepts: anything else (another field, a part array, a tool
+ * The common request — a model name, text messages (system, user, assistant), the scalar
+ * options (maxTokens, temperature, topP, user, affinityKey, maxCostUsd, tags) and a front door's
+ * `wire` body (a relay request) — checked without zod. Only says yes to what the schema accepts: anything else (another field, a part array, a tool
  * message, a bound exceeded) goes to the schema, which names the field.
  */
 function plainChat(request: unknown): request is ChatRequest {
@@ -185,7 +185,17 @@ const SCALARS: Record<string, (v: unknown) => boolean> = {
     }
     return true;
   },
+  // A front door's body (validated there in its own format): here only its shape, as the schema.
+  wire: (v) => {
+    if (typeof v !== 'object' || v === null) return false;
+    const w = v as Record<string, unknown>;
+    for (const key in w) if (key !== 'format' && key !== 'body') return false;
+    const body = w.body;
+    return WIRE_FORMATS.has(w.format) && typeof body === 'object' && body !== null && !Array.isArray(body);
+  },
 };
+
+const WIRE_FORMATS: ReadonlySet<unknown> = new Set(['anthropic-messages', 'openai-chat', 'openai-responses']);
 
 /** The open-ended fields (free JSON) must not nest deeper than `MAX_JSON_DEPTH`. */
 function checkDepth(request: ChatRequest): void {

@@ -324,6 +324,29 @@ describe('invalid requests → VALIDATION, and nothing happens', () => {
       { model: 'coding', messages: Array.from({ length: 100_001 }, () => ({ role: 'user', content: 'hi' })) },
       'request.messages',
     ],
+    [
+      'a wire body of an unknown format',
+      { model: 'coding', messages: [{ role: 'user', content: 'hi' }], wire: { format: 'xml', body: {} } },
+      'request.wire.format',
+    ],
+    [
+      'a wire body that is an array',
+      {
+        model: 'coding',
+        messages: [{ role: 'user', content: 'hi' }],
+        wire: { format: 'openai-chat', body: [] },
+      },
+      'request.wire.body',
+    ],
+    [
+      'a wire body with a bad header',
+      {
+        model: 'coding',
+        messages: [{ role: 'user', content: 'hi' }],
+        wire: { format: 'openai-chat', body: {}, headers: { 'anthropic-beta': 1 } },
+      },
+      'request.wire.headers.anthropic-beta',
+    ],
   ];
 
   it.each(cases)('%s', async (_what, request, field) => {
