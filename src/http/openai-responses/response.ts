@@ -38,6 +38,12 @@ export function passedResponsesUsage(upstream: unknown, usage: Usage): Record<st
   return out;
 }
 
+/** A passed-through response object with its usage counts the router's (`passedResponsesUsage`). */
+export function passedResponse(body: unknown, usage: Usage): unknown {
+  if (!isJsonObject(body)) return body;
+  return { ...body, usage: passedResponsesUsage(body.usage, usage) };
+}
+
 /** The `response` object without its output: what `response.created` and the final object share. */
 export function responseShell(
   meta: ResponseMeta,

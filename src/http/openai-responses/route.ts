@@ -1,5 +1,4 @@
-import type { ChatRequest, StreamPart, Usage } from 'model-router';
-import { isJsonObject } from '../json-object.js';
+import type { ChatRequest, StreamPart } from 'model-router';
 import { prepend } from '../relay/prepend.js';
 import type { TransformRequest } from '../openai/chat-route.js';
 import { renderOpenAIError } from '../openai/errors.js';
@@ -7,7 +6,7 @@ import { openCommittedStream, servedBy } from '../relay/committed-stream.js';
 import type { RelayRoute, RouteContext } from '../relay/types.js';
 import { warningHeaders } from '../relay/warnings.js';
 import { parseResponsesRequest } from './request.js';
-import { type ResponseMeta, passedResponsesUsage, toResponseObject } from './response.js';
+import { type ResponseMeta, passedResponse, toResponseObject } from './response.js';
 import { responsesEventStream, responsesPassThrough } from './stream.js';
 import { requestOptions } from '../relay/request-options.js';
 
@@ -88,9 +87,4 @@ async function responses(context: RouteContext, transformRequest: TransformReque
     ...servedBy(served),
     ...warningHeaders(warnings),
   });
-}
-
-function passedResponse(body: unknown, usage: Usage): unknown {
-  if (!isJsonObject(body)) return body;
-  return { ...body, usage: passedResponsesUsage(body.usage, usage) };
 }

@@ -10,7 +10,7 @@ import {
   callItemId,
   messageItemId,
   reasoningItemId,
-  passedResponsesUsage,
+  passedResponse,
   responseShell,
   responsesUsage,
 } from './response.js';
@@ -277,12 +277,7 @@ export function responsesPassThrough(
           const { event, data } = terminal;
           terminal = undefined;
           const response = isJsonObject(data.response) ? data.response : {};
-          return [
-            sseFrame(
-              { ...data, response: { ...response, usage: passedResponsesUsage(response.usage, part.usage) } },
-              event,
-            ),
-          ];
+          return [sseFrame({ ...data, response: passedResponse(response, part.usage) }, event)];
         }
         if (part.type !== 'wire' || part.format !== 'openai-responses') return [];
         const data = part.data as Record<string, unknown>;
