@@ -150,7 +150,7 @@ export class RequestPreparer {
     const target = this.begin(cache, name, options, requestId, stream, announce, 'chat');
     const resolved: ChatRequest = req.model === name ? req : { ...req, model: name };
     const affinity = this.options.affinity;
-    const id = affinity ? affinityId(resolved, target.name, affinity) : undefined;
+    const id = affinity ? affinityId(resolved, target.name, affinity, options.tenant?.tenant.id) : undefined;
     const estimate = Math.max(0, Math.ceil(this.options.estimateTokens(resolved)) || 0);
     const rc = this.context(
       target,

@@ -309,6 +309,8 @@ export class ModelRouter {
     if (operation !== 'chat' && operation !== 'embed') {
       throw invalid('options.operation', "expected 'chat' or 'embed'");
     }
+    if (options.tenantId !== undefined && typeof options.tenantId !== 'string')
+      throw invalid('options.tenantId', 'must be a string');
     const target = cache.lookup(checkName(model, 'model'));
     const request = options.request;
     if (request === undefined) return planCandidates(this.runtime, target, operation);
@@ -318,7 +320,7 @@ export class ModelRouter {
     const affinity = this.options.affinity;
     const id =
       affinity && operation === 'chat'
-        ? affinityId(request as ChatRequest, target.name, affinity)
+        ? affinityId(request as ChatRequest, target.name, affinity, options.tenantId)
         : undefined;
     return planCandidates(this.runtime, target, operation, {
       promptTokens,

@@ -7,15 +7,20 @@ import type { ResolvedAffinity } from './affinity-options.js';
 /**
  * The affinity id of a request for target `targetName`, or undefined when it has none: a digest of
  * the target and the key, so that stores see a short fixed-length id and never the user's value.
+ * A tenant's requests get ids of their own (`tenantId`): two tenants sending the same key or the
+ * same prompt prefix never share an entry, so one tenant's sessions can neither move nor reveal
+ * another's (where a prompt is cached is a timing signal).
  */
 export function affinityId(
   request: ChatRequest,
   targetName: string,
   options: ResolvedAffinity,
+  tenantId?: string,
 ): string | undefined {
   const key = affinityKeyOf(request, options);
   if (key === undefined) return undefined;
-  return sha256(`${targetName}\0${key}`).slice(0, 24);
+  const scoped = tenantId === undefined ? `${targetName}\0${key}` : `${targetName}\0${key}\0t:${tenantId}`;
+  return sha256(scoped).slice(0, 24);
 }
 
 /** One-shot `crypto.hash` where Node has it (20.12+): no Hash object per request; the same digest. */

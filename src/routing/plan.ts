@@ -27,6 +27,12 @@ export interface PlanOptions {
    * @default none (no context-window, cost-ceiling, tag or affinity check)
    */
   request?: Pick<ChatRequest, 'messages'> & Partial<ChatRequest>;
+  /**
+   * Plan the request as this tenant's (`TenantPrincipal.tenant.id`): affinity entries are kept per
+   * tenant, so a tenant's pinned session shows only when its id is given.
+   * @default none (the entries of requests made without a tenant)
+   */
+  tenantId?: string;
 }
 
 /** One candidate in `router.plan()`: where it stands and why it would be skipped now. */

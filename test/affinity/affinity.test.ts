@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryQuota } from '../../src/index.js';
+import { type TenantPrincipal, memoryQuota } from '../../src/index.js';
 import { expectReleased, hi, rejectsWith, setup, twoProviderCatalog } from '../router/helpers.js';
 
 const limited = () =>
@@ -10,6 +10,15 @@ const limited = () =>
     ],
     bKeys: [{ id: 'b1', secret: 'secret-b1', rpm: 200 }],
   });
+
+/** A principal as `router.authenticateKey()` returns it, for tenant `id`. */
+const principal = (id: string): TenantPrincipal => {
+  const at = '2026-01-01T00:00:00.000Z';
+  return {
+    tenant: { id, name: id, enabled: true, createdAt: at, updatedAt: at },
+    key: { id: `${id}-key`, tenantId: id, preview: 'mr-…', createdAt: at, updatedAt: at },
+  };
+};
 
 const served = (m: { calls: Array<{ providerId: string; keyId: string }> }) =>
   m.calls.map((c) => `${c.providerId}/${c.keyId}`);
@@ -111,6 +120,35 @@ describe('prompt-cache affinity', () => {
     expect((await router.plan('coding', { request: req }))[0]!.affinity).toEqual({
       applied: false,
       reason: 'no_entry',
+    });
+  });
+
+  it('keeps entries per tenant: the same key from two tenants pins two sessions, plan() shows each', async () => {
+    const { router, a } = setup({
+      catalog: twoProviderCatalog({
+        aKeys: [
+          { id: 'a1', secret: 'secret-a1', rpm: 100 },
+          { id: 'a2', secret: 'secret-a2', rpm: 100 },
+        ],
+        bKeys: [],
+      }),
+    });
+    const req = { model: 'a/model-a', messages: hi, affinityKey: 'same-session-id' };
+    const [ta, tb] = [principal('ta'), principal('tb')];
+    await router.complete(req, { tenant: ta });
+    // Shared, tenant b's request would follow tenant a's entry to a1; its own session spreads to a2.
+    await router.complete(req, { tenant: tb });
+    await router.complete(req, { tenant: ta });
+    await router.complete(req, { tenant: tb });
+    expect(served(a)).toEqual(['a/a1', 'a/a2', 'a/a1', 'a/a2']);
+    const entry = async (tenantId?: string) =>
+      (await router.plan('a/model-a', { request: req, ...(tenantId ? { tenantId } : {}) }))[0]!.affinity;
+    expect(await entry('ta')).toEqual({ applied: true, keyId: 'a1' });
+    expect(await entry('tb')).toEqual({ applied: true, keyId: 'a2' });
+    // Requests without a tenant have entries of their own too.
+    expect(await entry()).toEqual({ applied: false, reason: 'no_entry' });
+    await expect(router.plan('a/model-a', { request: req, tenantId: 7 as never })).rejects.toMatchObject({
+      code: 'VALIDATION',
     });
   });
 

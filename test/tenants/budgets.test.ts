@@ -71,8 +71,13 @@ async function setup(steps: { a?: (i: number) => MockStep; b?: (i: number) => Mo
     const k = await router.admin.createVirtualKey(t.id, keyBudgets ? { budgets: keyBudgets } : {}, admin);
     return router.authenticateKey(k.key);
   };
+  /** Another key of the tenant `of` is a key of, with budgets of its own. */
+  const keyOf = async (of: TenantPrincipal, keyBudgets: Budget[]): Promise<TenantPrincipal> => {
+    const k = await router.admin.createVirtualKey(of.tenant.id, { budgets: keyBudgets }, admin);
+    return router.authenticateKey(k.key);
+  };
   const held = () => router.stats().budgetLeases;
-  return { router, clock, a, b, tenant, held };
+  return { router, clock, a, b, tenant, keyOf, held };
 }
 
 async function outcome(p: Promise<unknown>): Promise<string> {
@@ -224,7 +229,7 @@ describe('budgets: reserve the worst case, settle the real cost', () => {
   });
 
   it('a session its cost ceiling admits by its prompt cache (affinity) is still held at the full price: the cache may miss', async () => {
-    const { router, tenant, held } = await setup();
+    const { router, tenant, keyOf, held } = await setup();
     // pa/cached: $0.001 a plain prompt token, $0.0001 read from the cache, $0.002 written to it.
     const system = { role: 'system' as const, content: 'x'.repeat(4000) };
     const turn1 = [system, { role: 'user' as const, content: 'fix the parser' }];
@@ -233,7 +238,12 @@ describe('budgets: reserve the worst case, settle the real cost', () => {
       { role: 'assistant' as const, content: 'Looking at it.' },
       { role: 'user' as const, content: 'and add a test' },
     ];
-    await router.complete({ model: 'pa/cached', messages: turn1, maxTokens: 10, affinityKey: 'sess' });
+    // Affinity entries are the tenant's: turn 1 from one of its keys pins the session for all of them.
+    const first = await tenant([]);
+    await router.complete(
+      { model: 'pa/cached', messages: turn1, maxTokens: 10, affinityKey: 'sess' },
+      { tenant: first },
+    );
     // Turn 2: 1,027 prompt tokens (≈ $1.03 at the input price, $2.05 written to the cache), 1,012 of
     // them turn 1's prompt: ≈ $0.12 with those read from the cache, under the $0.5 ceiling.
     const request = {
@@ -243,11 +253,16 @@ describe('budgets: reserve the worst case, settle the real cost', () => {
       maxCostUsd: 0.5,
       affinityKey: 'sess',
     };
-    const small = await tenant([{ usd: 1, period: 'day' }]);
+    const small = await keyOf(first, [{ usd: 1, period: 'day' }]);
     const e = await budgetRefusal(router.complete(request, { tenant: small }));
     expect(e.details).toMatchObject({ limitUsd: 1, heldUsd: 0 });
-    const large = await tenant([{ usd: 3, period: 'day' }]);
+    const large = await keyOf(first, [{ usd: 3, period: 'day' }]);
     expect(await outcome(router.complete(request, { tenant: large }))).toBe('ok');
+    // Another tenant has no entry for 'sess': the ceiling refuses its turn 2 at the list price.
+    const other = await tenant([{ usd: 3, period: 'day' }]);
+    await expect(router.complete(request, { tenant: other })).rejects.toMatchObject({
+      code: 'COST_LIMIT_EXCEEDED',
+    });
     expect(held()).toBe(0);
   });
 
