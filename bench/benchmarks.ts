@@ -8,6 +8,7 @@ import { run as overhead } from './overhead.js';
 import { run as peers } from './peers.js';
 import { run as quota } from './quota.js';
 import { run as relay } from './relay.js';
+import { run as relayStream } from './relay-stream.js';
 import { run as scale } from './scale.js';
 import { run as startup } from './startup.js';
 import { run as streaming } from './streaming.js';
@@ -19,6 +20,7 @@ export const BENCHMARKS: Record<string, BenchFn> = {
   streaming,
   loopback,
   relay,
+  'relay-stream': relayStream,
   scale,
   memory,
   ledger,

@@ -4,7 +4,7 @@
  * `{"port":N}` on stdout once it accepts connections. Answers every POST …/chat/completions with the
  * recorded reply (test/fixtures/openai/chat-plain.json, or stream-text.sse for `"stream":true`), and
  * POST …/embeddings with two base64 vectors, and POST …/messages (Anthropic's Messages API) with the
- * recorded Message (test/fixtures/anthropic/message-plain.json).
+ * recorded Message (test/fixtures/anthropic/message-plain.json, or stream-text.sse for `"stream":true`).
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -23,6 +23,9 @@ const anthropicMessage = Buffer.from(
       ) as { body: unknown }
     ).body,
   ),
+);
+const anthropicSse = readFileSync(
+  fileURLToPath(new URL('../test/fixtures/anthropic/stream-text.sse', import.meta.url)),
 );
 const json = Buffer.from(JSON.stringify(plain.body));
 const sse = readFileSync(fixture('stream-text.sse'));
@@ -61,12 +64,13 @@ const server = createServer((req, res) => {
       return;
     }
     if (req.method === 'POST' && req.url?.endsWith('/messages')) {
+      const body = Buffer.concat(chunks).includes('"stream":true') ? anthropicSse : anthropicMessage;
       res.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': String(anthropicMessage.length),
+        'content-type': body === anthropicSse ? 'text/event-stream' : 'application/json',
+        'content-length': String(body.length),
         'request-id': 'req_bench',
       });
-      res.end(anthropicMessage);
+      res.end(body);
       return;
     }
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
