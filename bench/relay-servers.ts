@@ -8,7 +8,10 @@
  *   it (what any relay that reads the JSON costs at least),
  * - `bare`: `router.complete()` behind a bare node:http handler (the router and its adapter, no relay
  *   route: what the relay's HTTP layer adds is `relay` minus this),
- * and prints `{"proxy":N,"relay":N,"relayWeb":N}` once all accept connections.
+ * - `control`: answers any request with this process's `process.cpuUsage()` (µs), so the bench reads
+ *   the servers' CPU before and after a burst — CPU per request is steadier than latency on a busy
+ *   machine,
+ * and prints `{"proxy":N,"relay":N,…}` once all accept connections.
  */
 import { Agent, type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -95,6 +98,7 @@ const servers = {
   relayWeb: createServer(toNodeListener((r: Request) => relay(r))),
   floor: createServer(floor),
   bare: createServer(bare),
+  control: createServer((_req, res) => sendJson(res, process.cpuUsage())),
 };
 const ports: Record<string, number> = {};
 for (const [name, server] of Object.entries(servers)) {

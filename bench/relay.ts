@@ -65,7 +65,9 @@ const upstreamBody = JSON.stringify({ model: 'gpt-4o-mini', messages: hello });
  * server, (2) through a plain node:http forwarding proxy, (3) through `createRelayHandler` on its
  * node:http door and (4) on its web door — the servers in a child process, bundled as the package
  * ships (esbuild, no tsx), the mock in another, requests interleaved (order rotating) so that drift
- * of the machine hits all alike. Then throughput at concurrency 32 of the same four, in turn.
+ * of the machine hits all alike. Then throughput at concurrency 32 of the same four, in turn; then
+ * the servers' CPU per request (their `process.cpuUsage()` read between short bursts at concurrency
+ * 32, each to one server), which a busy machine disturbs far less than latency.
  */
 export async function run({ quick }: BenchOptions): Promise<Result[]> {
   const rounds = quick ? 2 : 5;
@@ -88,6 +90,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       relayWeb: number;
       floor: number;
       bare: number;
+      control: number;
     }>(servers);
     const post = (p: number, path: string, body: string) => timedPost(agent, p, path, body);
     const chat = RELAY_ROUTES[0]!;
@@ -149,14 +152,17 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     }
 
     // Throughput at concurrency 32: the same number of requests each way, in turn (order rotating).
-    const rps = async (send: () => Promise<number>) => {
+    const drive = async (send: () => Promise<number>, count = burst) => {
       let next = 0;
-      const t0 = performance.now();
       await Promise.all(
         Array.from({ length: 32 }, async () => {
-          while (next++ < burst) await send();
+          while (next++ < count) await send();
         }),
       );
+    };
+    const rps = async (send: () => Promise<number>) => {
+      const t0 = performance.now();
+      await drive(send);
       return burst / ((performance.now() - t0) / 1000);
     };
     const throughput = new Map<string, number[]>(ways.map(([n]) => [n, []]));
@@ -194,12 +200,89 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
           ),
         );
     }
+
+    // The servers' CPU per request, user + system, for each server alone (order rotating): what
+    // the relay's own work costs, without the client and the mock, nor the machine's other load.
+    const cpuWays: Array<[string, () => Promise<number>]> = [
+      ['plain node:http proxy', () => post(ports.proxy, '/v1/chat/completions', upstreamBody)],
+      ['floor: parse, forward, re-serialize', () => post(ports.floor, chat.path, chat.body)],
+      ['router.complete() behind a bare handler', () => post(ports.bare, chat.path, chat.body)],
+      ['relay chat', () => post(ports.relay, chat.path, chat.body)],
+      ['relay chat (web door)', () => post(ports.relayWeb, chat.path, chat.body)],
+    ];
+    const serverCpu = async () => {
+      const { user, system } = await getJson<{ user: number; system: number }>(agent, ports.control);
+      return user + system;
+    };
+    // Short bursts, the servers in rotating order, many per round: drift of the machine's load hits
+    // all alike. One reading of the servers' CPU between bursts (its cost, shared by all, is tiny).
+    const cpuBurst = quick ? 16 : 200;
+    const cpuBursts = quick ? 1 : Math.max(1, Math.round(burst / cpuBurst));
+    const cpu = new Map<string, number[]>(cpuWays.map(([n]) => [n, []]));
+    for (let round = 0; round < rounds; round++) {
+      const spent = cpuWays.map(() => 0);
+      let last = await serverCpu();
+      for (let b = 0; b < cpuBursts; b++) {
+        for (let j = 0; j < cpuWays.length; j++) {
+          const k = (b + j) % cpuWays.length;
+          await drive(cpuWays[k]![1], cpuBurst);
+          const now = await serverCpu();
+          spent[k]! += now - last;
+          last = now;
+        }
+      }
+      for (const [k, [name]] of cpuWays.entries()) cpu.get(name)!.push(spent[k]! / (cpuBursts * cpuBurst));
+    }
+    const proxyCpu = cpu.get('plain node:http proxy')!;
+    for (const [name, values] of cpu)
+      out.push(figure(BENCH, `server CPU per request, ${name}, c=32`, 'µs', values));
+    for (const [name, values] of cpu) {
+      if (values === proxyCpu) continue;
+      out.push(
+        figure(
+          BENCH,
+          `server CPU per request, ${name} ÷ plain proxy`,
+          '×',
+          values.map((v, i) => v / proxyCpu[i]!),
+        ),
+      );
+    }
+    // What the relay's HTTP layer costs beyond the router (the bare handler runs the same call).
+    const bareCpu = cpu.get('router.complete() behind a bare handler')!;
+    out.push(
+      figure(
+        BENCH,
+        'server CPU per request, relay chat − bare handler',
+        'µs',
+        cpu.get('relay chat')!.map((v, i) => v - bareCpu[i]!),
+      ),
+    );
     return out;
   } finally {
     agent.destroy();
     if (servers) await stopChild(servers);
     await stopChild(upstream);
   }
+}
+
+/** A GET answered with JSON (the servers' control endpoint). */
+function getJson<T>(agent: Agent, port: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(text) as T);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** One POST over a keep-alive agent; resolves with the latency in µs once the body is read. */
