@@ -16,6 +16,7 @@ export function routeSegments(pathname: string, basePath: string): string[] | un
     rest = rest.slice(basePath.length);
   }
   const parts = rest.split('/').filter((s) => s !== '');
+  if (!rest.includes('%')) return parts; // nothing to decode (nor to fail decoding)
   try {
     return parts.map((s) => decodeURIComponent(s));
   } catch {

@@ -69,7 +69,8 @@ async function chatCompletions(
   const routeOptions = requestOptions(context);
   if (!relay.stream) {
     const result = await router.complete(chat, routeOptions);
-    const served = { ...result.model, ...(result.groupName ? { groupName: result.groupName } : {}) };
+    const served: Served = { providerId: result.model.providerId, modelId: result.model.modelId };
+    if (result.groupName) served.groupName = result.groupName;
     const same =
       wire &&
       result.wire?.format === 'openai-chat' &&
@@ -93,27 +94,18 @@ async function chatCompletions(
       return {
         kind: 'json' as const,
         status: 200,
-        headers: {
-          ...servedBy(served),
-          ...(result.usage.estimated ? { 'x-model-router-usage': 'estimated' } : {}),
-          ...warningHeaders(result.warnings ?? []),
-        },
+        headers: completionHeaders(served, result.usage.estimated, result.warnings),
         body,
       };
     }
     const warnings = crossFormat(result);
+    const body = toOpenAICompletion(result, meta(served, result.responseModel));
+    if (warnings.length > 0) body.warnings = warnings;
     return {
       kind: 'json' as const,
       status: 200,
-      headers: {
-        ...servedBy(served),
-        ...(result.usage.estimated ? { 'x-model-router-usage': 'estimated' } : {}),
-        ...warningHeaders(warnings),
-      },
-      body: {
-        ...toOpenAICompletion(result, meta(served, result.responseModel)),
-        ...(warnings.length > 0 ? { warnings } : {}),
-      },
+      headers: completionHeaders(served, result.usage.estimated, warnings),
+      body,
     };
   }
   const committed = await openCommittedStream(router, chat, routeOptions);
@@ -135,4 +127,17 @@ async function chatCompletions(
     },
     { ...servedBy(served), ...warningHeaders(warnings) },
   );
+}
+
+/** A completion's headers: who served, whether its usage is the router's estimate, the warnings. */
+function completionHeaders(
+  served: Served,
+  estimated: boolean,
+  warnings: readonly RouterWarning[] | undefined,
+): Record<string, string> {
+  // One object, written in place (each spread of a headers object costs a copy per request).
+  const headers = servedBy(served);
+  if (estimated) headers['x-model-router-usage'] = 'estimated';
+  if (warnings && warnings.length > 0) Object.assign(headers, warningHeaders(warnings));
+  return headers;
 }

@@ -27,30 +27,32 @@ export function toOpenAIFinishReason(unified: UnifiedFinishReason): OpenAIFinish
  * OpenAI's usage; cached prompt tokens (any provider's cache reads) as `prompt_tokens_details.cached_tokens`,
  * reasoning tokens (Gemini's thoughts too) as `completion_tokens_details.reasoning_tokens`.
  */
-export function toOpenAIUsage(usage: Usage): {
+export function toOpenAIUsage(usage: Usage): OpenAIUsage {
+  // Assigned in order rather than spread: the same keys, in the same order, without the copies.
+  const out: OpenAIUsage = {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.totalTokens,
+  };
+  if (usage.estimated) out.estimated = true;
+  if (usage.cachedPromptTokens !== undefined)
+    out.prompt_tokens_details = { cached_tokens: usage.cachedPromptTokens };
+  if (usage.reasoningTokens !== undefined)
+    out.completion_tokens_details = { reasoning_tokens: usage.reasoningTokens };
+  return out;
+}
+
+export type OpenAIUsage = {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
   estimated?: true;
   prompt_tokens_details?: { cached_tokens: number };
   completion_tokens_details?: { reasoning_tokens: number };
-} {
-  return {
-    prompt_tokens: usage.promptTokens,
-    completion_tokens: usage.completionTokens,
-    total_tokens: usage.totalTokens,
-    ...(usage.estimated ? { estimated: true as const } : {}),
-    ...(usage.cachedPromptTokens === undefined
-      ? {}
-      : { prompt_tokens_details: { cached_tokens: usage.cachedPromptTokens } }),
-    ...(usage.reasoningTokens === undefined
-      ? {}
-      : { completion_tokens_details: { reasoning_tokens: usage.reasoningTokens } }),
-  };
-}
+};
 
 /** The `usage` to send, if any: estimates are left out or marked (`CompletionMeta.estimatedUsage`). */
-export function wireUsage(usage: Usage, meta: CompletionMeta): ReturnType<typeof toOpenAIUsage> | undefined {
+export function wireUsage(usage: Usage, meta: CompletionMeta): OpenAIUsage | undefined {
   if (usage.estimated && meta.estimatedUsage === 'omit') return undefined;
   return toOpenAIUsage(usage);
 }
@@ -97,6 +99,7 @@ export function toOpenAIToolCalls(calls: readonly ToolCall[]) {
 /** A `chat.completion` object. */
 export function toOpenAICompletion(result: CompletionResult, meta: CompletionMeta): Record<string, unknown> {
   const toolCalls = result.message.toolCalls ?? [];
+  const usage = wireUsage(result.usage, meta);
   return {
     id: meta.id,
     object: 'chat.completion',
@@ -115,7 +118,7 @@ export function toOpenAICompletion(result: CompletionResult, meta: CompletionMet
         finish_reason: toOpenAIFinishReason(result.finishReason.unified),
       },
     ],
-    ...(wireUsage(result.usage, meta) ? { usage: wireUsage(result.usage, meta) } : {}),
+    ...(usage ? { usage } : {}),
     system_fingerprint: null,
   };
 }

@@ -2,6 +2,7 @@ import type { ModelRouter } from 'model-router';
 import { requireActor } from '../authenticate.js';
 import { methodNotAllowed, routeNotFound } from '../problem.js';
 import { routeSegments } from '../path.js';
+import { newRequestId } from './request-id.js';
 import { withTraceContext } from './trace-context.js';
 import type { ErrorRenderer, RelayCoreOptions, RelayInput, RelayReply, RelayRoute } from './types.js';
 
@@ -16,7 +17,6 @@ export function createRelayCore(
   fallbackErrors: ErrorRenderer,
   options: RelayCoreOptions,
 ): RelayCore {
-  const newRequestId = () => `req_${crypto.randomUUID().replaceAll('-', '')}`;
   return {
     async serve(input) {
       const requestId = newRequestId();
@@ -26,7 +26,7 @@ export function createRelayCore(
         const method = input.method.toUpperCase();
         const seg = routeSegments(input.pathname, options.basePath);
         if (seg?.[0] !== 'v1' || seg.length < 2) throw routeNotFound(method, input.pathname);
-        const found = match(routes, seg.slice(1));
+        const found = match(routes, seg);
         if (!found) throw routeNotFound(method, input.pathname);
         const [route, params] = found;
         renderError = route.renderError;
@@ -57,15 +57,17 @@ function presentedKey(headers: RelayInput['headers']): string {
   return headers.get('x-api-key')?.trim() ?? '';
 }
 
+/** The route for `seg` (the path's segments, `v1` first) and its wildcard's segments. */
 function match(routes: readonly RelayRoute[], seg: readonly string[]): [RelayRoute, string[]] | undefined {
+  const length = seg.length - 1; // below `v1`
   for (const route of routes) {
     const p = route.path;
     const wildcard = p[p.length - 1] === '*';
     const fixed = wildcard ? p.length - 1 : p.length;
-    if (wildcard ? seg.length < fixed : seg.length !== fixed) continue;
+    if (wildcard ? length < fixed : length !== fixed) continue;
     let ok = true;
-    for (let i = 0; i < fixed && ok; i++) ok = p[i] === seg[i];
-    if (ok) return [route, seg.slice(fixed)];
+    for (let i = 0; i < fixed && ok; i++) ok = p[i] === seg[i + 1];
+    if (ok) return [route, wildcard ? seg.slice(fixed + 1) : []];
   }
   return undefined;
 }

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { type BodyState, readNodeJson } from './node-body.js';
 import { ClientSignal } from './client-signal.js';
 import type { RelayCore } from './core.js';
-import type { HeaderReader, RelayInput, RelayReply, SseReply } from './types.js';
+import type { HeaderReader, JsonReply, RelayInput, SseReply } from './types.js';
 
 const INTERNAL_ERROR = JSON.stringify({
   error: { message: 'Internal server error', type: 'server_error', code: 'INTERNAL', param: null },
@@ -33,6 +33,7 @@ export function serveNode(core: RelayCore, req: IncomingMessage, res: ServerResp
       return web;
     },
   };
+  const detach = () => res.off('close', onClose);
   core
     .serve(input)
     .then((reply) => {
@@ -42,31 +43,32 @@ export function serveNode(core: RelayCore, req: IncomingMessage, res: ServerResp
         res.setHeader('connection', 'close');
         req.resume();
       }
-      return write(reply, res, client.asAbortSignal());
+      // A JSON reply is written at once: no promise for it.
+      if (reply.kind === 'json') writeJson(reply, res);
+      else return writeSse(reply, res, client.asAbortSignal());
     })
-    .catch(() => {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(INTERNAL_ERROR);
-      } else {
-        res.destroy();
+    .then(detach, () => {
+      try {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(INTERNAL_ERROR);
+        } else {
+          res.destroy();
+        }
+      } finally {
+        detach();
       }
-    })
-    .finally(() => res.off('close', onClose));
+    });
 }
 
-async function write(reply: RelayReply, res: ServerResponse, signal: AbortSignal): Promise<void> {
-  if (reply.kind === 'json') {
-    const text = JSON.stringify(reply.body);
-    res.writeHead(reply.status, {
-      ...reply.headers,
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
-    });
-    res.end(text);
-    return;
-  }
-  await writeSse(reply, res, signal);
+function writeJson(reply: JsonReply, res: ServerResponse): void {
+  const text = JSON.stringify(reply.body);
+  // The reply's own headers object (made for this request), completed in place rather than copied.
+  const headers: Record<string, string | number> = reply.headers;
+  headers['content-type'] = 'application/json; charset=utf-8';
+  headers['content-length'] = Buffer.byteLength(text);
+  res.writeHead(reply.status, headers);
+  res.end(text);
 }
 
 async function writeSse(reply: SseReply, res: ServerResponse, signal: AbortSignal): Promise<void> {
