@@ -11,8 +11,9 @@ const INTERNAL_ERROR = JSON.stringify({
 /**
  * The relay straight on node:http (and Express/Fastify's raw `(req, res)`): the body is read from the
  * socket and the reply written to `res` with no web `Request`/`Response` in between. A client that
- * disconnects aborts the input's signal, which cancels the routed call; an SSE reply is written one
- * chunk at a time, waiting for `drain`, so a slow client slows the upstream read.
+ * disconnects aborts the input's signal, which cancels the routed call; an SSE reply is written as its
+ * chunks come (those ready in the same tick in one write), waiting for `drain`, so a slow client
+ * slows the upstream read.
  */
 export function serveNode(core: RelayCore, req: IncomingMessage, res: ServerResponse): void {
   const client = new ClientSignal();
@@ -71,25 +72,63 @@ function writeJson(reply: JsonReply, res: ServerResponse): void {
   res.end(text);
 }
 
+/**
+ * Chunks that are ready in the same tick go out in one write: each `res.write` is a chunked-encoding
+ * frame and, on its own, a syscall. What one upstream read produced is framed in microtasks, so the
+ * batch is flushed on `process.nextTick` (after them), or at once past `BATCH_CHARS` so that a
+ * stream produced without ever leaving the microtask queue still meets the socket's backpressure.
+ * The first chunk waits only for the microtasks of its own read: never for the next upstream read.
+ */
+const BATCH_CHARS = 16 * 1024;
+
 async function writeSse(reply: SseReply, res: ServerResponse, signal: AbortSignal): Promise<void> {
   if (signal.aborted) {
     reply.cancel(signal.reason);
     return;
   }
   res.writeHead(reply.status, reply.headers);
-  res.flushHeaders();
+  let batch = '';
+  let open = true;
+  // The headers go out with the first chunk when it is ready in this tick, on their own otherwise.
+  let sent = false;
+  const flush = () => {
+    if (!open) return;
+    if (batch !== '') {
+      const text = batch;
+      batch = '';
+      res.write(text);
+    } else if (!sent) res.flushHeaders();
+    sent = true;
+  };
+  let scheduled = true;
+  process.nextTick(() => {
+    scheduled = false;
+    flush();
+  });
   const onAbort = () => reply.cancel(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
+      // A write refused (the socket's buffer is full): pull nothing more until it drains.
+      if (res.writableNeedDrain) await drained(res, signal);
+      if (signal.aborted) break;
       const chunk = await reply.next();
       if (chunk === undefined || signal.aborted) break;
-      if (!res.write(chunk)) await drained(res, signal);
+      batch += chunk;
+      if (batch.length >= BATCH_CHARS) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        process.nextTick(() => {
+          scheduled = false;
+          flush();
+        });
+      }
     }
   } finally {
+    open = false;
     signal.removeEventListener('abort', onAbort);
   }
-  if (!signal.aborted) res.end();
+  if (!signal.aborted) res.end(batch);
 }
 
 function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
