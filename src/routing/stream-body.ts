@@ -14,7 +14,7 @@ import {
   totalTimeout,
 } from './attempt-context.js';
 import type { Runtime } from './runtime.js';
-import { approxChars } from '../util/approx-size.js';
+import { wireChars } from '../util/approx-size.js';
 import { StreamOutput } from './stream-output.js';
 
 /**
@@ -68,7 +68,7 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
         }
         if (part.type === 'wire') {
           if (!committed) {
-            output.holdBack(approxChars(part.data));
+            output.holdBack(wireChars(part));
             heldBack ??= [];
             heldBack.push(part);
             continue;

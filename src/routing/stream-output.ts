@@ -108,7 +108,7 @@ export class StreamOutput {
   }
 
   /**
-   * Check a wire event held back before the commit (its size as `approxChars` counts it): a hostile
+   * Check a wire event held back before the commit (its size as `wireChars` counts it): a hostile
    * upstream must not fill memory with events that never commit the stream either.
    */
   holdBack(chars: number): void {

@@ -5,7 +5,7 @@ import type { Runtime } from '../routing/runtime.js';
 import { streamBody } from '../routing/stream-body.js';
 import type { CompletionResult } from '../types/result.js';
 import type { RouterStream, StreamPart } from '../types/stream.js';
-import { approxChars } from '../util/approx-size.js';
+import { wireChars } from '../util/approx-size.js';
 import { Channel } from './channel.js';
 
 /** Parts buffered for a slow consumer before the pump waits (with `limits.streamBufferBytes`). */
@@ -28,7 +28,7 @@ export function partBytes(part: StreamPart): number {
       chars = (part.text?.length ?? 0) + (part.signature?.length ?? 0) + (part.data?.length ?? 0);
       break;
     case 'wire':
-      chars = approxChars(part.data);
+      chars = wireChars(part);
       break;
   }
   return PART_OVERHEAD_BYTES + 2 * chars;

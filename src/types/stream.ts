@@ -47,6 +47,12 @@ export interface WireEventPart {
   event: string;
   /** The event's parsed JSON data. */
   data: unknown;
+  /**
+   * Characters of the event's data as it came (its JSON text), when the adapter knows them: what the
+   * router's memory bounds count for this part instead of walking `data` again. Never fewer than the
+   * characters of the strings in `data`.
+   */
+  chars?: number;
 }
 export interface FinishPart {
   type: 'finish';

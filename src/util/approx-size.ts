@@ -1,3 +1,5 @@
+import type { WireEventPart } from '../types/stream.js';
+
 /**
  * About how many characters a parsed JSON value holds: its strings and keys, plus 8 per other
  * value. Iterative (no stack to overflow); used to account for opaque payloads (wire events) in
@@ -19,4 +21,14 @@ export function approxChars(value: unknown): number {
     } else total += 8;
   }
   return total;
+}
+
+/**
+ * What a wire event counts in the memory bounds: the length of the JSON text it was parsed from, as
+ * the adapter measured it while parsing (a string's JSON text is never shorter than the string), or
+ * else `approxChars` of its data.
+ */
+export function wireChars(part: WireEventPart): number {
+  const { chars } = part;
+  return typeof chars === 'number' && chars >= 0 ? chars : approxChars(part.data);
 }

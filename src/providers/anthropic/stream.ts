@@ -48,7 +48,13 @@ export function messagesDecoder(ctx: CallContext): SseDecoder {
       const type = str(json.type) ?? event.event;
       const parts: AdapterStreamPart[] = [];
       if (passOn && type !== 'error' && type !== undefined) {
-        parts.push({ type: 'wire', format: 'anthropic-messages', event: type, data: json });
+        parts.push({
+          type: 'wire',
+          format: 'anthropic-messages',
+          event: type,
+          data: json,
+          chars: event.data.length,
+        });
       }
       switch (type) {
         case 'error':

@@ -74,7 +74,14 @@ export function chatCompletionsDecoder(ctx: CallContext): SseDecoder {
       usage =
         mapUsage(json.usage) ?? mapUsage(isObject(json.x_groq) ? json.x_groq.usage : undefined) ?? usage;
       const parts: AdapterStreamPart[] = [];
-      if (passOn) parts.push({ type: 'wire', format: 'openai-chat', event: 'chunk', data: json });
+      if (passOn)
+        parts.push({
+          type: 'wire',
+          format: 'openai-chat',
+          event: 'chunk',
+          data: json,
+          chars: event.data.length,
+        });
       const choices = Array.isArray(json.choices) ? json.choices : [];
       for (const choice of choices) {
         if (!isObject(choice) || (choice.index ?? 0) !== 0) continue;

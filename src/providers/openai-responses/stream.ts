@@ -60,7 +60,13 @@ export function responsesDecoder(ctx: CallContext): SseDecoder {
         });
       }
       if (passOn && type !== undefined)
-        parts.push({ type: 'wire', format: 'openai-responses', event: type, data: json });
+        parts.push({
+          type: 'wire',
+          format: 'openai-responses',
+          event: type,
+          data: json,
+          chars: event.data.length,
+        });
       const outputIndex = typeof json.output_index === 'number' ? json.output_index : -1;
       switch (type) {
         case 'response.output_item.added': {
