@@ -1,8 +1,9 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProviderError, type ProviderCall, openaiCompatible } from '../../src/index.js';
+import { ModelRouter, ProviderError, type ProviderCall, openaiCompatible } from '../../src/index.js';
+import { nodeFetch } from '../../src/providers/shared/node-transport.js';
 
 /*
  * The adapters' default transport (node:http, used while `globalThis.fetch` is the one Node started
@@ -19,6 +20,7 @@ afterEach(async () => {
 });
 
 interface Seen {
+  path: string;
   headers: IncomingMessage['headers'];
   body: string;
   closedEarly: Promise<boolean>;
@@ -26,6 +28,7 @@ interface Seen {
 
 async function serve(
   handle: (res: ServerResponse, seen: Seen) => void,
+  host = '127.0.0.1',
 ): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
@@ -35,14 +38,20 @@ async function serve(
       const closedEarly = new Promise<boolean>((resolve) =>
         res.on('close', () => resolve(!res.writableFinished)),
       );
-      const s = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), closedEarly };
+      const s = {
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        closedEarly,
+      };
       seen.push(s);
       handle(res, s);
     });
   });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, seen };
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const authority = host.includes(':') ? `[${host}]` : host;
+  return { url: `http://${authority}:${(server.address() as AddressInfo).port}/v1`, seen };
 }
 
 const STAMP = '2025-01-01T00:00:00.000Z';
@@ -215,6 +224,115 @@ describe('default node:http transport', () => {
       expect(seen).toHaveLength(1);
     } finally {
       globalThis.fetch = original;
+    }
+  });
+
+  it('sends each URL where it points: two servers, a query string, userinfo as Basic auth, an IPv6 host', async () => {
+    const one = await serve((res) => res.end('one'));
+    const two = await serve((res) => res.end('two'));
+    const six = await serve((res) => res.end('six'), '::1');
+    const post = async (url: string, headers: Record<string, string> = {}) => {
+      const res = await nodeFetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{}',
+        signal: new AbortController().signal,
+      });
+      return res.text();
+    };
+    // Each URL twice, interleaved: the second call of each reads what the first one parsed.
+    for (let round = 0; round < 2; round++) {
+      expect(await post(`${one.url}/chat/completions`)).toBe('one');
+      expect(await post(`${two.url}/embeddings?api-version=2024-10-21&x=%20y`)).toBe('two');
+      expect(await post(`${six.url}/chat/completions`)).toBe('six');
+    }
+    expect(one.seen.map((s) => s.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+    expect(two.seen.map((s) => s.path)).toEqual(
+      Array(2).fill('/v1/embeddings?api-version=2024-10-21&x=%20y'),
+    );
+    expect(six.seen.map((s) => s.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+    expect(six.seen[0]!.headers.host).toBe(new URL(six.url).host); // [::1]:port
+    expect(one.seen[0]!.headers.host).toBe(new URL(one.url).host);
+    expect(one.seen[0]!.headers.authorization).toBeUndefined();
+
+    // Userinfo is percent-decoded into Basic auth; an Authorization header the caller sends wins.
+    const withUser = one.url.replace('http://', 'http://us%40er:p%3Ass@');
+    expect(await post(`${withUser}/chat/completions`)).toBe('one');
+    expect(await post(`${withUser}/chat/completions`, { authorization: 'Bearer sk-mine' })).toBe('one');
+    expect(one.seen[2]!.headers.authorization).toBe(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`);
+    expect(one.seen[3]!.headers.authorization).toBe('Bearer sk-mine');
+    expect(one.seen[2]!.headers.host).toBe(new URL(one.url).host);
+
+    // Unparsable and non-HTTP URLs reject as fetch does, each time.
+    for (let round = 0; round < 2; round++) {
+      await expect(post('not a url')).rejects.toThrow(TypeError);
+      await expect(post(`ftp://127.0.0.1:${new URL(one.url).port}/v1`)).rejects.toThrow(
+        /unsupported protocol/,
+      );
+    }
+  });
+
+  it('an https URL is sent over TLS (a TLS handshake reaches the server)', async () => {
+    let first: number | undefined;
+    const tcp = createTcpServer((socket) => {
+      socket.once('data', (d: Buffer) => {
+        first = d[0];
+        socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(tcp.address() as AddressInfo).port}/v1/chat/completions`;
+      const error = await nodeFetch(url, {
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        signal: new AbortController().signal,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as TypeError).cause).toBeDefined();
+      expect(first).toBe(0x16); // a TLS handshake record, not "POST …"
+    } finally {
+      await new Promise((resolve) => tcp.close(resolve));
+    }
+  });
+
+  it('through the router: the attempt timeout and a caller abort mid-body close the connection', async () => {
+    const { url, seen } = await serve((res, s) => {
+      if (JSON.parse(s.body).messages[0].content === 'stall') return; // no headers, ever
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+      res.write('{"id":"c1",'); // …and the rest never comes
+    });
+    const router = new ModelRouter({
+      catalog: {
+        providers: [{ id: 'p', adapter: 'openai', baseUrl: url, keys: [{ id: 'k', secret: 'sk-router' }] }],
+        models: [{ providerId: 'p', modelId: 'm' }],
+      },
+      adapters: { openai: openaiCompatible({ baseURL: url }) },
+      timeouts: { attemptMs: 200 },
+      maxAttempts: 1,
+    });
+    try {
+      const timedOut = await router
+        .complete({ model: 'p/m', messages: [{ role: 'user', content: 'stall' }] })
+        .catch((e: unknown) => e);
+      expect(timedOut).toMatchObject({
+        code: 'ALL_CANDIDATES_FAILED',
+        attempts: [{ errorKind: 'timeout', message: 'Attempt exceeded attemptMs (200 ms)' }],
+      });
+      expect(await seen[0]!.closedEarly).toBe(true);
+
+      const controller = new AbortController();
+      const pending = router.complete(
+        { model: 'p/m', messages: [{ role: 'user', content: 'half a body' }] },
+        { signal: controller.signal },
+      );
+      while (seen.length < 2) await new Promise((r) => setImmediate(r));
+      controller.abort(new Error('caller left'));
+      await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(await seen[1]!.closedEarly).toBe(true);
+    } finally {
+      await router.close();
     }
   });
 });

@@ -1,11 +1,18 @@
 import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
+import { urlToHttpOptions } from 'node:url';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { HttpBody, HttpBodyReader, HttpFetch, HttpHeaders, HttpResponse } from './transport.js';
+import type { CallSignal } from './call-signal.js';
+import type { HttpBody, HttpBodyReader, HttpPost, HttpHeaders, HttpResponse } from './transport.js';
 
 /** Chunks buffered ahead of the reader before the socket is paused (backpressure). */
 const HIGH_WATER = 16;
+
+/** The POST `nodeFetch` sends: an `HttpPost` whose signal may be the router's own (`CallSignal`). */
+export interface NodePost extends Omit<HttpPost, 'signal'> {
+  signal: CallSignal;
+}
 
 /**
  * The adapters' default HTTP client: one POST on node:http(s) over the global keep-alive agent, with
@@ -14,29 +21,20 @@ const HIGH_WATER = 16;
  * body at any point (the read rejects with its reason), a connection failure rejects with a
  * `TypeError` whose `cause` carries the code, a compressed body is decoded, `text()` strips a BOM.
  */
-export const nodeFetch: HttpFetch = (url, init) =>
+export const nodeFetch = (url: string, init: NodePost): Promise<HttpResponse> =>
   new Promise<HttpResponse>((resolve, reject) => {
     const { signal } = init;
     if (signal.aborted) {
       reject(signal.reason);
       return;
     }
-    let target: URL;
-    try {
-      target = new URL(url);
-    } catch (cause) {
-      reject(new TypeError('fetch failed: invalid URL', { cause }));
+    const target = targetOf(url);
+    if (target instanceof TypeError) {
+      reject(target);
       return;
     }
-    const send =
-      target.protocol === 'http:' ? httpRequest : target.protocol === 'https:' ? httpsRequest : undefined;
-    if (!send) {
-      reject(new TypeError(`fetch failed: unsupported protocol ${target.protocol}`));
-      return;
-    }
-    const body = Buffer.from(init.body, 'utf8');
     const headers: Record<string, string | number> = { 'user-agent': 'node', ...init.headers };
-    headers['content-length'] = body.byteLength;
+    headers['content-length'] = Buffer.byteLength(init.body);
     let response: NodeResponse | undefined;
     let settled = false;
     const onAbort = (): void => {
@@ -47,7 +45,16 @@ export const nodeFetch: HttpFetch = (url, init) =>
         reject(signal.reason);
       }
     };
-    const req = send(target, { method: init.method, headers });
+    // Options, not a URL: node:http would parse the URL again and copy its fields on every call.
+    const req = target.send({
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      path: target.path,
+      auth: target.auth,
+      method: init.method,
+      headers,
+    });
     signal.addEventListener('abort', onAbort, { once: true });
     req.on('error', (cause) => {
       if (settled) return;
@@ -64,8 +71,52 @@ export const nodeFetch: HttpFetch = (url, init) =>
       response = new NodeResponse(res, () => signal.removeEventListener('abort', onAbort));
       resolve(response);
     });
-    req.end(body);
+    // A string body goes out in one write with the head (a Buffer is a write of its own).
+    req.end(init.body);
   });
+
+/** Where a URL points, as node:http(s) takes it. */
+interface Target {
+  readonly send: typeof httpRequest;
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port: number | undefined;
+  readonly path: string;
+  readonly auth: string | undefined;
+}
+
+/** Parsed URLs: an adapter posts to one or two URLs per provider, so a few entries serve every call. */
+const targets = new Map<string, Target>();
+const MAX_TARGETS = 256;
+
+/** The URL's target (parsed once per URL string), or the `TypeError` fetch rejects it with. */
+function targetOf(url: string): Target | TypeError {
+  const known = targets.get(url);
+  if (known) return known;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    return new TypeError('fetch failed: invalid URL', { cause });
+  }
+  const send =
+    parsed.protocol === 'http:' ? httpRequest : parsed.protocol === 'https:' ? httpsRequest : undefined;
+  if (!send) return new TypeError(`fetch failed: unsupported protocol ${parsed.protocol}`);
+  // What node:http makes of a URL (IPv6 brackets dropped, userinfo decoded into `auth`).
+  const options = urlToHttpOptions(parsed);
+  const target: Target = {
+    send,
+    protocol: parsed.protocol,
+    hostname: options.hostname ?? '',
+    port: typeof options.port === 'number' ? options.port : undefined,
+    path: options.path ?? '/',
+    auth: options.auth ?? undefined,
+  };
+  // Bounded: a caller that builds a URL per request (a query string, a user id) cannot grow it.
+  if (targets.size >= MAX_TARGETS) targets.clear();
+  targets.set(url, target);
+  return target;
+}
 
 class NodeHeaders implements HttpHeaders {
   constructor(private readonly raw: IncomingMessage['headers']) {}
@@ -102,6 +153,8 @@ class NodeResponse implements HttpResponse, HttpBody, HttpBodyReader {
   private waiting:
     | { resolve: (r: ReadableStreamReadResult<Uint8Array>) => void; reject: (e: unknown) => void }
     | undefined;
+  /** A `text()` in progress: every chunk is queued until the end, which settles it. */
+  private whole: { resolve: (text: string) => void; reject: (e: unknown) => void } | undefined;
 
   constructor(
     private readonly res: IncomingMessage,
@@ -111,14 +164,18 @@ class NodeResponse implements HttpResponse, HttpBody, HttpBodyReader {
     this.ok = this.status >= 200 && this.status < 300;
     this.headers = new NodeHeaders(res.headers);
     this.body = this;
-    this.source = decoded(res);
-    this.source.on('data', (chunk: Buffer) => this.push(chunk));
-    this.source.on('end', () => this.finish());
-    this.source.on('error', (cause: unknown) => this.fail(new TypeError('terminated', { cause })));
-    // A socket closed before the end of the body (the server went away mid-response).
-    res.on('close', () => {
-      if (!res.complete) this.fail(new TypeError('terminated', { cause: new Error('other side closed') }));
-    });
+    const source = decoded(res);
+    this.source = source;
+    source.on('data', (chunk: Buffer) => this.push(chunk));
+    source.on('end', () => this.finish());
+    source.on('error', (cause: unknown) => this.fail(new TypeError('terminated', { cause })));
+    // A socket closed before the end of the body (the server went away mid-response). The response
+    // itself then fails with an error (above); a decoder does not pass its source's errors on.
+    if (source !== res) {
+      res.on('close', () => {
+        if (!res.complete) this.fail(new TypeError('terminated', { cause: new Error('other side closed') }));
+      });
+    }
   }
 
   getReader(): HttpBodyReader {
@@ -142,6 +199,8 @@ class NodeResponse implements HttpResponse, HttpBody, HttpBodyReader {
   cancel(): Promise<void> {
     if (!this.done && !this.failed) {
       this.done = true;
+      this.whole?.resolve(this.joined());
+      this.whole = undefined;
       this.chunks.length = 0;
       this.res.destroy();
       this.settle();
@@ -150,17 +209,18 @@ class NodeResponse implements HttpResponse, HttpBody, HttpBodyReader {
     return Promise.resolve();
   }
 
-  async text(): Promise<string> {
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await this.read();
-      if (done) break;
-      parts.push(value);
-      size += value.byteLength;
+  /** The rest of the body, decoded: the chunks are queued as they come, no promise per chunk. */
+  text(): Promise<string> {
+    if (this.failed) return Promise.reject(this.error);
+    if (this.done) {
+      const text = this.joined();
+      this.chunks.length = 0;
+      return Promise.resolve(text);
     }
-    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-    return utf8.decode(bytes);
+    return new Promise((resolve, reject) => {
+      this.whole = { resolve, reject };
+      this.source.resume();
+    });
   }
 
   /** The body breaks off with `reason` (an abort, a reset connection); a pending read rejects. */
@@ -174,6 +234,9 @@ class NodeResponse implements HttpResponse, HttpBody, HttpBodyReader {
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting?.reject(reason);
+    const whole = this.whole;
+    this.whole = undefined;
+    whole?.reject(reason);
   }
 
   private push(chunk: Buffer): void {
@@ -183,14 +246,33 @@ class NodeResponse implements HttpResponse, HttpBody, HttpBodyReader {
       return;
     }
     this.chunks.push(chunk);
-    if (this.chunks.length >= HIGH_WATER) this.source.pause();
+    // `text()` takes everything; its bound is the caller's (a declared length within its cap).
+    if (this.chunks.length >= HIGH_WATER && !this.whole) this.source.pause();
   }
 
   private finish(): void {
     if (this.done || this.failed) return;
     this.done = true;
     this.settle();
+    const whole = this.whole;
+    if (whole) {
+      this.whole = undefined;
+      const text = this.joined();
+      this.chunks.length = 0;
+      whole.resolve(text);
+      return;
+    }
     if (this.chunks.length === 0) this.wake({ done: true, value: undefined });
+  }
+
+  /** The queued chunks as one string. */
+  private joined(): string {
+    const { chunks } = this;
+    if (chunks.length === 0) return '';
+    if (chunks.length === 1) return utf8.decode(chunks[0]);
+    let size = 0;
+    for (const chunk of chunks) size += chunk.byteLength;
+    return utf8.decode(Buffer.concat(chunks, size));
   }
 
   private wake(result: ReadableStreamReadResult<Uint8Array>): void {
