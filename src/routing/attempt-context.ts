@@ -2,6 +2,7 @@ import type { CandidateEntry, RouteTarget } from '../catalog/cache.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { RouterError } from '../errors/router-error.js';
 import type { ProviderAdapter, ProviderCall, ProviderCallBase } from '../providers/adapter.js';
+import { CALL_SIGNAL, type CallSignal } from '../providers/shared/call-signal.js';
 import type { RateLimitInfo } from '../types/rate-limit.js';
 import type { ChatRequest } from '../types/request.js';
 import type { Usage } from '../types/result.js';
@@ -129,6 +130,8 @@ export interface CallSource {
   readonly keyId: string;
   readonly apiKey: string;
   readonly signal: AbortSignal;
+  /** The same abort without an `AbortSignal` (an attempt's; see `callSignal`). */
+  readonly callSignal?: CallSignal;
 }
 
 /**
@@ -172,7 +175,8 @@ function inspectCall(
  * `JSON.stringify` show the call with `apiKey: '[redacted]'` — and so does a copy made with
  * `{ ...call, request }`, since the hooks, the key and the signal are all own enumerable properties
  * (an adapter that derives a call keeps a working key and signal). The attempt's signal is made only
- * when someone reads it.
+ * when someone reads it: `signal` is an own accessor, defined with one shared descriptor (a getter
+ * made per call gave every call a map of its own: microseconds per call).
  */
 class AdapterCall<R> implements ProviderCallBase {
   readonly key: { id: string };
@@ -180,6 +184,7 @@ class AdapterCall<R> implements ProviderCallBase {
   declare readonly signal: AbortSignal;
   readonly toJSON = printedCall;
   readonly [INSPECT] = inspectCall;
+  readonly #source: CallSource;
 
   constructor(
     readonly provider: ProviderCall['provider'],
@@ -189,9 +194,27 @@ class AdapterCall<R> implements ProviderCallBase {
   ) {
     this.key = { id: source.keyId };
     this.apiKey = source.apiKey;
-    Object.defineProperty(this, 'signal', { get: () => source.signal, enumerable: true });
+    this.#source = source;
+    Object.defineProperty(this, 'signal', SIGNAL);
+  }
+
+  /** The bundled adapters' view of the abort (not copied by a spread: the copy reads `signal`). */
+  get [CALL_SIGNAL](): CallSignal {
+    const source = this.#source;
+    return source.callSignal ?? source.signal;
+  }
+
+  static readSignal(call: AdapterCall<unknown>): AbortSignal {
+    return call.#source.signal;
   }
 }
+
+const SIGNAL: PropertyDescriptor = {
+  get(this: AdapterCall<unknown>) {
+    return AdapterCall.readSignal(this);
+  },
+  enumerable: true,
+};
 
 /**
  * Why a candidate's adapter cannot serve a request: no adapter of that name, no `embed`, or (given

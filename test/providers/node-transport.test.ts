@@ -335,4 +335,30 @@ describe('default node:http transport', () => {
       await router.close();
     }
   });
+
+  it('an adapter that spreads its call into a new one still has the attempt abort its request', async () => {
+    const { url, seen } = await serve(() => {}); // no headers, ever
+    const inner = openaiCompatible({ baseURL: url });
+    const router = new ModelRouter({
+      catalog: {
+        providers: [{ id: 'p', adapter: 'wrapped', baseUrl: url, keys: [{ id: 'k', secret: 'sk-router' }] }],
+        models: [{ providerId: 'p', modelId: 'm' }],
+      },
+      // The copy carries the call's signal (read by the spread), not the attempt's own view of it.
+      adapters: {
+        wrapped: { ...inner, complete: (c) => inner.complete({ ...c, request: { ...c.request } }) },
+      },
+      timeouts: { attemptMs: 200 },
+      maxAttempts: 1,
+    });
+    try {
+      const timedOut = await router
+        .complete({ model: 'p/m', messages: [{ role: 'user', content: 'stall' }] })
+        .catch((e: unknown) => e);
+      expect(timedOut).toMatchObject({ attempts: [{ errorKind: 'timeout' }] });
+      expect(await seen[0]!.closedEarly).toBe(true);
+    } finally {
+      await router.close();
+    }
+  });
 });

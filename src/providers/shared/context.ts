@@ -1,6 +1,7 @@
 import { ProviderError, type ProviderErrorOptions } from '../../errors/provider-error.js';
 import type { Clock } from '../../util/clock.js';
 import type { ProviderCall, ProviderCallBase } from '../adapter.js';
+import { type CallSignal, callSignal } from './call-signal.js';
 import type { ResolvedLimits } from './limits.js';
 import { nodeFetch } from './node-transport.js';
 import type { HttpFetch } from './transport.js';
@@ -10,6 +11,8 @@ export interface CallContext<C extends ProviderCallBase = ProviderCall> {
   /** The adapter's name, for messages. */
   readonly adapter: string;
   readonly call: C;
+  /** The call's abort, as the helpers listen on it (`callSignal`: no `AbortSignal` when the router made the call). */
+  readonly signal: CallSignal;
   readonly fetch: HttpFetch;
   readonly limits: ResolvedLimits;
   readonly clock: Clock;
@@ -26,6 +29,7 @@ export function createContext<C extends ProviderCallBase>(
   return {
     adapter,
     call,
+    signal: callSignal(call),
     fetch: options.fetch ?? defaultFetch(),
     limits: options.limits,
     clock: options.clock,
@@ -88,7 +92,7 @@ function errorCode(err: unknown): string | undefined {
  * connection failures get their kinds.
  */
 export function transportError(ctx: AnyCallContext, err: unknown): unknown {
-  const { signal } = ctx.call;
+  const { signal } = ctx;
   if (signal.aborted) return signal.reason;
   if (ProviderError.isProviderError(err)) return err;
   const code = errorCode(err);

@@ -5,6 +5,7 @@ import { type AnyCallContext, protocolError, providerError, transportError } fro
 import { extractErrorInfo, parseBody, redact, scrub } from './error-body.js';
 import { headersToRecord } from './headers.js';
 import { ERROR_BODY_BYTES } from './limits.js';
+import { nodeFetch } from './node-transport.js';
 import { parseRateLimitHeaders, retryAfterFromRateLimit } from './rate-limit-headers.js';
 import type { HttpBody, HttpBodyReader, HttpResponse } from './transport.js';
 
@@ -20,11 +21,15 @@ export async function postJson(
   headers: Record<string, string>,
   body: unknown,
 ): Promise<HttpResponse> {
-  const { signal } = ctx.call;
+  const { signal } = ctx;
   if (signal.aborted) throw signal.reason;
   let response: HttpResponse;
   try {
-    response = await ctx.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal });
+    const text = JSON.stringify(body);
+    // The default transport listens on the call's abort as it is; any other fetch gets an AbortSignal.
+    response = await (ctx.fetch === nodeFetch
+      ? nodeFetch(url, { method: 'POST', headers, body: text, signal })
+      : ctx.fetch(url, { method: 'POST', headers, body: text, signal: ctx.call.signal }));
   } catch (err) {
     throw transportError(ctx, err);
   }
@@ -46,7 +51,7 @@ export async function readText(
   maxBytes: number,
   truncate = false,
 ): Promise<string> {
-  const { signal } = ctx.call;
+  const { signal } = ctx;
   if (signal.aborted) {
     response.body?.cancel().catch(ignore);
     throw signal.reason;
@@ -119,7 +124,7 @@ export async function errorFromResponse(ctx: AnyCallContext, response: HttpRespo
   try {
     text = await readText(ctx, response, Math.min(ERROR_BODY_BYTES, ctx.limits.maxBodyBytes), true);
   } catch {
-    if (ctx.call.signal.aborted) throw ctx.call.signal.reason;
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     // The status alone still classifies the failure; a body that broke off adds nothing.
   }
   const body = parseBody(scrub(text, ctx.call.apiKey));
