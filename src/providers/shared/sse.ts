@@ -20,13 +20,22 @@ export interface SseDecoder {
 const ignore = (): void => {};
 const LF = 10;
 const CR = 13;
+/** Node's Buffer, where there is one: its `indexOf` searches bytes about twice as fast as a Uint8Array's. */
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/** The same bytes, as a Buffer when the runtime has one (a view: nothing is copied). */
+function bytesView(chunk: Uint8Array): Uint8Array {
+  if (!NodeBuffer || NodeBuffer.isBuffer(chunk)) return chunk;
+  return NodeBuffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
 
 /**
  * Length of the unterminated line after `chunk` (given `carried` bytes of it before), or -1 as
  * soon as any line is longer than `max`. Checked on raw bytes, before decoding or parsing, so a
  * line that never ends is refused after `max` bytes instead of buffered.
  */
-export function trackLineLength(chunk: Uint8Array, carried: number, max: number): number {
+export function trackLineLength(bytes: Uint8Array, carried: number, max: number): number {
+  const chunk = bytesView(bytes);
   let current = carried;
   let start = 0;
   // Cache both searches: re-running the one that found nothing would make this quadratic.
