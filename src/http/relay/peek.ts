@@ -14,11 +14,11 @@ export async function peek<T>(
   }
   let pending = true;
   const rest: AsyncIterator<T> = {
-    next: async () => {
+    // Not an async function: after the replayed result, the source's own promise (no extra turns).
+    next: () => {
       if (!pending) return source.next();
       pending = false;
-      if (failure) throw failure.error;
-      return result!;
+      return failure ? Promise.reject(failure.error) : Promise.resolve(result!);
     },
     return: async (value?: unknown) =>
       source.return ? source.return(value) : { done: true, value: undefined as unknown as T },

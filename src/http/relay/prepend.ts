@@ -1,12 +1,16 @@
-/** An iterator that yields an already-read result first, then the rest (its `return` reaches the source). */
+/**
+ * An iterator that yields an already-read result first, then the rest (its `return` reaches the
+ * source). Not an async function: after the first, `next()` hands out the source's own promise, so a
+ * part costs no promise and no microtask turns here.
+ */
 export function prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncIterator<T> {
   let pending: IteratorResult<T> | undefined = first;
   return {
-    next: async () => {
+    next: () => {
       if (!pending) return rest.next();
       const value = pending;
       pending = undefined;
-      return value;
+      return Promise.resolve(value);
     },
     return: async (value?: unknown) => (rest.return ? rest.return(value) : { done: true, value: undefined }),
   };
