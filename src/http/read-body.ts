@@ -59,15 +59,21 @@ async function readCapped(request: Request, maxBytes: number): Promise<string> {
   } finally {
     reader.releaseLock();
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
+  // One chunk (most bodies) is decoded as it is; several are joined first.
+  const bytes = chunks.length === 1 ? chunks[0]! : new Uint8Array(size);
+  if (chunks.length > 1) {
+    let offset = 0;
+    for (const c of chunks) {
+      bytes.set(c, offset);
+      offset += c.byteLength;
+    }
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw new HttpProblem(400, 'VALIDATION', 'The request body is not valid UTF-8', { param: 'body' });
   }
 }
+
+/** Stateless (`fatal`, one whole input per call): one decoder serves every request. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -7,12 +7,30 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export function webInput(request: Request): RelayInput {
   return {
     method: request.method,
-    pathname: new URL(request.url).pathname,
+    pathname: pathnameOf(request.url),
     headers: request.headers,
     signal: request.signal,
     readJson: (maxBytes) => readJsonBody(request, maxBytes),
     webRequest: () => request,
   };
+}
+
+/**
+ * `new URL(url).pathname` without parsing the URL again: a `Request`'s `url` is already the URL
+ * parser's serialization, where an http(s) URL's path runs from the first `/` after the host to the
+ * query or fragment (a `/` in the userinfo is percent-encoded). Any other scheme goes through `URL`.
+ */
+function pathnameOf(url: string): string {
+  const after = url.startsWith('http://') ? 7 : url.startsWith('https://') ? 8 : -1;
+  if (after === -1) return new URL(url).pathname;
+  const slash = url.indexOf('/', after);
+  if (slash === -1) return '/';
+  let end = url.length;
+  const query = url.indexOf('?', slash);
+  if (query !== -1) end = query;
+  const hash = url.indexOf('#', slash);
+  if (hash !== -1 && hash < end) end = hash;
+  return url.slice(slash, end);
 }
 
 /** The core's reply as a web `Response`; an SSE reply becomes a pull-driven stream. */
