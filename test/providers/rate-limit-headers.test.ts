@@ -27,6 +27,50 @@ describe('parseDurationMs', () => {
   it.each(['', 'soon', '1x', 's1', '1s garbage', '--1s'])('%j → undefined', (value) => {
     expect(parseDurationMs(value)).toBeUndefined();
   });
+
+  it('reads exactly what the regular expressions it replaced read, to the same value', () => {
+    const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:h|ms|m|s|us|µs|ns))+$/;
+    const GO_PART = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g;
+    const UNIT_MS: Record<string, number> = {
+      h: 3_600_000,
+      m: 60_000,
+      s: 1000,
+      ms: 1,
+      us: 1e-3,
+      µs: 1e-3,
+      ns: 1e-6,
+    };
+    const reference = (value: string): number | undefined => {
+      const text = value.trim();
+      if (/^-?\d+(?:\.\d+)?$/.test(text)) return Math.max(0, Math.round(Number(text) * 1000));
+      if (!GO_DURATION.test(text)) return undefined;
+      let total = 0;
+      for (const m of text.matchAll(GO_PART)) total += Number(m[1]) * (UNIT_MS[m[2]!] ?? 0);
+      return Math.max(0, Math.round(total));
+    };
+    // Every string of up to 5 of these characters (μ is Greek mu, not the micro sign Go writes).
+    const alphabet = ['0', '7', '.', 'h', 'm', 's', 'u', 'µ', 'μ', 'n', ' ', '-'];
+    let strings = [''];
+    let checked = 0;
+    for (let length = 0; length <= 5; length++) {
+      for (const text of strings) {
+        expect(parseDurationMs(text), JSON.stringify(text)).toBe(reference(text));
+        checked++;
+      }
+      strings = strings.flatMap((text) => alphabet.map((c) => text + c));
+    }
+    for (const text of [
+      '2m59.56s',
+      '1h2m3.5s4ms5us6µs7ns',
+      '0.000001ns',
+      '99999999999h',
+      '1.s',
+      '.5s',
+      '1ms1',
+    ])
+      expect(parseDurationMs(text), text).toBe(reference(text));
+    expect(checked).toBe(271_453);
+  });
 });
 
 describe('parseResetMs', () => {

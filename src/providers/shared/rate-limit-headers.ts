@@ -8,17 +8,6 @@ import type { HttpHeaders } from './transport.js';
  */
 
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
-const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:h|ms|m|s|us|µs|ns))+$/;
-const GO_PART = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g;
-const UNIT_MS: Record<string, number> = {
-  h: 3_600_000,
-  m: 60_000,
-  s: 1000,
-  ms: 1,
-  us: 1e-3,
-  µs: 1e-3,
-  ns: 1e-6,
-};
 /** A bare number this large is an epoch timestamp (seconds), not a duration. */
 const EPOCH_SECONDS = 1e9;
 
@@ -31,10 +20,46 @@ const clamp = (ms: number): number => Math.max(0, Math.round(ms));
 export function parseDurationMs(value: string): number | undefined {
   const text = value.trim();
   if (NUMBER.test(text)) return clamp(Number(text) * 1000);
-  if (!GO_DURATION.test(text)) return undefined;
+  const ms = goDurationMs(text);
+  return ms === undefined ? undefined : clamp(ms);
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * Go's duration syntax, `(\d+(\.\d+)?(h|ms|m|s|us|µs|ns))+` in full, scanned by hand (every
+ * response carries one or two: a regex test and a `matchAll` per value cost microseconds). The parts
+ * add up in order, as `Number(part) × unit`.
+ */
+function goDurationMs(text: string): number | undefined {
+  const end = text.length;
+  if (end === 0) return undefined;
   let total = 0;
-  for (const match of text.matchAll(GO_PART)) total += Number(match[1]) * (UNIT_MS[match[2]!] ?? 0);
-  return clamp(total);
+  let i = 0;
+  while (i < end) {
+    const start = i;
+    while (i < end && isDigit(text.charCodeAt(i))) i++;
+    if (i === start) return undefined;
+    if (text.charCodeAt(i) === 0x2e /* . */) {
+      const fraction = ++i;
+      while (i < end && isDigit(text.charCodeAt(i))) i++;
+      if (i === fraction) return undefined;
+    }
+    const amount = Number(text.slice(start, i));
+    const unit = text.charCodeAt(i);
+    const next = text.charCodeAt(i + 1);
+    let ms: number;
+    if (unit === 0x68 /* h */) ms = 3_600_000;
+    else if (unit === 0x6d /* m */) ms = next === 0x73 /* s */ ? 1 : 60_000;
+    else if (unit === 0x73 /* s */) ms = 1000;
+    else if ((unit === 0x75 /* u */ || unit === 0xb5) /* µ */ && next === 0x73) ms = 1e-3;
+    else if (unit === 0x6e /* n */ && next === 0x73) ms = 1e-6;
+    else return undefined;
+    // Two-letter units: ms, us, µs, ns.
+    i += unit === 0x68 || unit === 0x73 || (unit === 0x6d && next !== 0x73) ? 1 : 2;
+    total += amount * ms;
+  }
+  return total;
 }
 
 /**
@@ -88,11 +113,7 @@ interface LimitWindow {
   resetMs?: number;
 }
 
-function readWindow(
-  headers: HttpHeaders,
-  names: [string, string, string],
-  now: number,
-): LimitWindow | undefined {
+function readWindow(headers: HttpHeaders, names: WindowNames, now: number): LimitWindow | undefined {
   const w = {
     limit: count(headers, names[0]),
     remaining: count(headers, names[1]),
@@ -117,6 +138,26 @@ function tightest(windows: (LimitWindow | undefined)[]): LimitWindow | undefined
   return best;
 }
 
+type WindowNames = [limit: string, remaining: string, reset: string];
+const OPENAI_REQUESTS: WindowNames = [
+  'x-ratelimit-limit-requests',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-reset-requests',
+];
+const OPENAI_TOKENS: WindowNames = [
+  'x-ratelimit-limit-tokens',
+  'x-ratelimit-remaining-tokens',
+  'x-ratelimit-reset-tokens',
+];
+const UNSUFFIXED_REQUESTS: WindowNames = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
+const anthropicWindow = (kind: string): WindowNames => [
+  `anthropic-ratelimit-${kind}-limit`,
+  `anthropic-ratelimit-${kind}-remaining`,
+  `anthropic-ratelimit-${kind}-reset`,
+];
+const ANTHROPIC_REQUESTS = anthropicWindow('requests');
+const ANTHROPIC_TOKENS = ['tokens', 'input-tokens', 'output-tokens'].map(anthropicWindow);
+
 /**
  * Read `x-ratelimit-*` (OpenAI, Groq, DeepSeek, Together, …) and `anthropic-ratelimit-*` headers.
  * Anthropic reports separate token windows (`tokens`, `input-tokens`, `output-tokens`); the tightest
@@ -125,41 +166,13 @@ function tightest(windows: (LimitWindow | undefined)[]): LimitWindow | undefined
  */
 export function parseRateLimitHeaders(headers: HttpHeaders, now: number): RateLimitInfo | undefined {
   const requests =
-    readWindow(
-      headers,
-      ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
-      now,
-    ) ??
-    readWindow(
-      headers,
-      [
-        'anthropic-ratelimit-requests-limit',
-        'anthropic-ratelimit-requests-remaining',
-        'anthropic-ratelimit-requests-reset',
-      ],
-      now,
-    ) ??
+    readWindow(headers, OPENAI_REQUESTS, now) ??
+    readWindow(headers, ANTHROPIC_REQUESTS, now) ??
     // Unsuffixed headers (Together and many gateways) count requests.
-    readWindow(headers, ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'], now);
+    readWindow(headers, UNSUFFIXED_REQUESTS, now);
   const tokens =
-    readWindow(
-      headers,
-      ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
-      now,
-    ) ??
-    tightest(
-      ['tokens', 'input-tokens', 'output-tokens'].map((kind) =>
-        readWindow(
-          headers,
-          [
-            `anthropic-ratelimit-${kind}-limit`,
-            `anthropic-ratelimit-${kind}-remaining`,
-            `anthropic-ratelimit-${kind}-reset`,
-          ],
-          now,
-        ),
-      ),
-    );
+    readWindow(headers, OPENAI_TOKENS, now) ??
+    tightest(ANTHROPIC_TOKENS.map((names) => readWindow(headers, names, now)));
   const retryAfterMs = parseRetryAfterMs(headers, now);
   const info: RateLimitInfo = {};
   if (requests?.limit !== undefined) info.limitRequests = requests.limit;
