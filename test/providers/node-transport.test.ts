@@ -128,6 +128,23 @@ describe('default node:http transport', () => {
     }
   });
 
+  it('a compressed body is held to limits.maxBodyBytes as it decodes, whatever length it declares', async () => {
+    // 1 KB on the wire, 1 MB decoded: the declared length bounds the compressed bytes only.
+    const zipped = gzipSync(completion('x'.repeat(1_000_000)));
+    const { url } = await serve((res) => {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'content-length': zipped.byteLength,
+      });
+      res.end(zipped);
+    });
+    const adapter = openaiCompatible({ baseURL: url, limits: { maxBodyBytes: 100_000 } });
+    const error = await adapter.complete(call()).catch((e: unknown) => e);
+    expect(ProviderError.isProviderError(error) && error.kind).toBe('protocol');
+    expect(zipped.byteLength).toBeLessThan(100_000);
+  });
+
   it('classifies an error status by its status and body, with retry-after', async () => {
     const { url } = await serve((res) => {
       const body = JSON.stringify({ error: { message: 'slow down', type: 'rate_limit_error' } });

@@ -63,9 +63,15 @@ export async function readText(
     body.cancel().catch(ignore);
     throw protocolError(ctx, `response body of ${declared} bytes is over the ${maxBytes}-byte limit`);
   }
-  if (!truncate && declared > 0 && Number.isSafeInteger(declared)) {
+  if (
+    !truncate &&
+    declared > 0 &&
+    Number.isSafeInteger(declared) &&
+    !response.headers.get('content-encoding')
+  ) {
     // Fast path: a declared length within the cap bounds the read by HTTP framing itself, and the
-    // native reader is several times cheaper than a chunk loop (this is every JSON reply).
+    // native reader is several times cheaper than a chunk loop (this is every JSON reply). Not for
+    // a compressed body: its length is the compressed one, and it decodes to any size.
     try {
       return await response.text();
     } catch (err) {
