@@ -83,8 +83,8 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
           clearTimeout(timer);
           timer = setTimeout(() => a.abort(timeout('idle gap', idleMs)), idleMs);
           timer.unref?.();
-          await channel.push(startPart(rc, a, upstream.warnings), a.signal);
-          if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a.signal);
+          await channel.push(startPart(rc, a, upstream.warnings), a);
+          if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a);
         }
         // Wire events are passed on as is; their content is counted through the parts derived from them.
         if (part.type !== 'wire') {
@@ -92,7 +92,7 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
           deltas++;
         }
         // The idle clock measures the provider, not a slow consumer: stop it while we wait for room.
-        const wait = channel.push(part, a.signal);
+        const wait = channel.push(part, a);
         if (wait) {
           clearTimeout(timer);
           await wait;
@@ -107,12 +107,12 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
         // An empty but well-formed reply: commit now so the consumer sees start and finish.
         committed = true;
         ttftMs = clock.now() - a.startedAt;
-        await channel.push(startPart(rc, a, upstream.warnings), a.signal);
-        if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a.signal);
+        await channel.push(startPart(rc, a, upstream.warnings), a);
+        if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a);
       }
       const usage = completeUsage(finish?.usage, rc.promptEstimate, completionEstimate());
       const finishReason: FinishReason = finish?.finishReason ?? { unified: 'other' };
-      await channel.push({ type: 'finish', finishReason, usage }, a.signal);
+      await channel.push({ type: 'finish', finishReason, usage }, a);
       const toolCalls: ToolCall[] = output.toolCalls();
       const reasoning = output.reasoningParts();
       const value: CompletionResult = {

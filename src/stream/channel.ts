@@ -1,8 +1,8 @@
 /**
  * A bounded single-consumer queue between the pump (which holds the slot) and the consumer.
  * The pump awaits `push` when `highWaterMark` parts or `maxBytes` bytes (as `sizeOf` counts them)
- * wait, so memory stays bounded in both; the wait ends early when `signal` aborts, so a consumer
- * that stops reading cannot hold the pump (and its slot).
+ * wait, so memory stays bounded in both; the wait ends early when the owner's `signal` aborts, so a
+ * consumer that stops reading cannot hold the pump (and its slot).
  */
 export class Channel<T> {
   private readonly items: T[] = [];
@@ -39,13 +39,18 @@ export class Channel<T> {
     return this.buffered >= this.highWaterMark || this.bytes >= this.maxBytes;
   }
 
-  /** Queue a part; resolves when there is room again (or the signal aborts: then rejects with its reason). */
-  push(item: T, signal: AbortSignal): Promise<void> | undefined {
+  /**
+   * Queue a part; resolves when there is room again (or the owner's signal aborts: then rejects with
+   * its reason). The signal is read only when the push has to wait: an attempt makes its signal on
+   * first read, and a push that finds room costs none.
+   */
+  push(item: T, owner: { readonly signal: AbortSignal }): Promise<void> | undefined {
     if (this.done) return undefined;
     this.items.push(item);
     this.bytes += this.sizeOf(item);
     this.wakeConsumer?.();
     if (!this.full()) return undefined;
+    const { signal } = owner;
     return new Promise<void>((resolve, reject) => {
       if (signal.aborted) {
         reject(signal.reason);
