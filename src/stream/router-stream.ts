@@ -6,6 +6,7 @@ import { streamBody } from '../routing/stream-body.js';
 import type { CompletionResult } from '../types/result.js';
 import type { RouterStream, StreamPart } from '../types/stream.js';
 import { wireChars } from '../util/approx-size.js';
+import { LightSignal } from '../util/light-signal.js';
 import { Channel } from './channel.js';
 
 /** Parts buffered for a slow consumer before the pump waits (with `limits.streamBufferBytes`). */
@@ -63,7 +64,8 @@ export interface StreamHandle {
  */
 export function streamRequest(rt: Runtime, hooks: StreamHooks): RouterStream {
   const channel = new Channel<StreamPart>(HIGH_WATER_MARK, rt.options.limits.streamBufferBytes, partBytes);
-  const control = new AbortController();
+  // The request's abort (the caller's, or the consumer's cancel), as the attempts listen on it.
+  const control = new LightSignal();
   const caller = hooks.signal;
   const onCallerAbort = () =>
     control.abort(new RouterError('ABORTED', 'Request aborted by the caller', { cause: caller?.reason }));
@@ -71,7 +73,7 @@ export function streamRequest(rt: Runtime, hooks: StreamHooks): RouterStream {
   else caller?.addEventListener('abort', onCallerAbort, { once: true });
 
   const cancel = (reason?: unknown) => {
-    if (!control.signal.aborted) {
+    if (!control.aborted) {
       control.abort(new RouterError('ABORTED', 'Stream cancelled by the consumer', { cause: reason }));
     }
   };
@@ -80,7 +82,7 @@ export function streamRequest(rt: Runtime, hooks: StreamHooks): RouterStream {
     reads: () => channel.reads,
     reading: () => channel.reading,
     cancel: (reason) => {
-      if (!control.signal.aborted) control.abort(reason);
+      if (!control.aborted) control.abort(reason);
     },
   });
 
@@ -88,8 +90,8 @@ export function streamRequest(rt: Runtime, hooks: StreamHooks): RouterStream {
     let rc: RequestContext | undefined;
     try {
       const prepared = await hooks.prepare();
-      rc = { ...prepared, signal: control.signal };
-      if (control.signal.aborted) throw control.signal.reason;
+      rc = { ...prepared, signal: control.asAbortSignal() };
+      if (control.aborted) throw control.reason;
       const out = await runLoop(rt, rc, streamBody(rt, channel));
       const value = out.value;
       value.attempts = out.attempts;

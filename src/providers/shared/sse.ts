@@ -66,7 +66,8 @@ export function sseParts(
   body: HttpBody,
   decoder: SseDecoder,
 ): AsyncIterable<AdapterStreamPart> {
-  const { signal } = ctx.call;
+  // The call's abort as the helpers listen on it: no AbortSignal made when the router made the call.
+  const { signal } = ctx;
   const { maxLineBytes, maxEventBytes } = ctx.limits;
   const reader = body.getReader();
   let closed = false;
