@@ -1,5 +1,4 @@
 import { Agent, request } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { buildScriptBundle } from './lib/build.js';
 import { firstJsonLine, spawnNode, spawnTs, stopChild } from './lib/child.js';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
@@ -38,7 +37,7 @@ interface Timed {
  * bundled as the package ships, interleaved with the order rotating. Per hop: the time added to the
  * first content and to the end of the stream, and each ÷ the proxy's. The Messages route streamed to
  * an Anthropic upstream (pass-through) likewise. Then the CPU the servers' process spends per
- * streamed request (from /proc, steadier than latency on a busy machine), proxy vs relay.
+ * streamed request (its `process.cpuUsage()`, steadier than latency on a busy machine), proxy vs relay.
  */
 export async function run({ quick }: BenchOptions): Promise<Result[]> {
   const rounds = quick ? 2 : 5;
@@ -55,7 +54,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       buildScriptBundle('relay-servers.ts', 'relay-servers.js'),
     ]);
     servers = spawnNode(bundle, [String(port)]);
-    const ports = await firstJsonLine<{ proxy: number; relay: number }>(servers);
+    const ports = await firstJsonLine<{ proxy: number; relay: number; control: number }>(servers);
     const post = (p: number, path: string, body: string) => timedStream(agent, p, path, body);
     const chat = '/v1/chat/completions';
     const sides: Array<[string, () => Promise<Timed>]> = [
@@ -111,7 +110,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       }
     }
     const proxyAndRelay = sides.filter(([n]) => n === 'proxy' || n.startsWith('relay '));
-    out.push(...(await serverCpu(servers.pid, proxyAndRelay, rounds, cpuRequests)));
+    out.push(...(await serverCpu(agent, ports.control, proxyAndRelay, rounds, cpuRequests)));
     return out;
   } finally {
     agent.destroy();
@@ -121,36 +120,37 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
 }
 
 /**
- * CPU time (user + system, µs) the servers' process spends per request of each side, `count` requests
- * of one side at a time (order rotating by round), read from /proc/<pid>/stat around them.
+ * CPU time (user + system, µs) the servers' process spends per request of each side, read from its
+ * control port (`process.cpuUsage()`) between short bursts of one side at a time, the sides in
+ * rotating order, many bursts a round: drift of the machine's load hits all alike.
  */
 async function serverCpu(
-  pid: number | undefined,
+  agent: Agent,
+  controlPort: number,
   sides: Array<[string, () => Promise<Timed>]>,
   rounds: number,
   count: number,
 ): Promise<Result[]> {
-  const ticks = () => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+  const read = async () => {
+    const { user, system } = await getJson<{ user: number; system: number }>(agent, controlPort);
+    return user + system;
   };
-  try {
-    ticks();
-  } catch {
-    return [{ bench: BENCH, name: 'servers CPU per streamed request', skipped: 'no /proc/<pid>/stat here' }];
-  }
-  // Clock ticks per second: 100 on Linux (USER_HZ), whatever the kernel's HZ.
-  const usPerTick = 10_000;
+  const burst = Math.min(count, 100);
+  const bursts = Math.max(1, Math.round(count / burst));
   const cpu = new Map<string, number[]>(sides.map(([n]) => [n, []]));
   for (let round = 0; round < rounds; round++) {
-    for (let j = 0; j < sides.length; j++) {
-      const [name, send] = sides[(round + j) % sides.length]!;
-      const t0 = ticks();
-      for (let i = 0; i < count; i++) await send();
-      cpu.get(name)!.push(((ticks() - t0) * usPerTick) / count);
+    const spent = sides.map(() => 0);
+    let last = await read();
+    for (let b = 0; b < bursts; b++) {
+      for (let j = 0; j < sides.length; j++) {
+        const k = (b + j) % sides.length;
+        for (let i = 0; i < burst; i++) await sides[k]![1]();
+        const now = await read();
+        spent[k]! += now - last;
+        last = now;
+      }
     }
+    for (const [k, [n]] of sides.entries()) cpu.get(n)!.push(spent[k]! / (burst * bursts));
   }
   const proxy = cpu.get('proxy')!;
   const out: Result[] = [];
@@ -168,6 +168,26 @@ async function serverCpu(
       );
   }
   return out;
+}
+
+/** A GET answered with JSON (the servers' control port). */
+function getJson<T>(agent: Agent, port: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(text) as T);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** One streamed POST over a keep-alive agent: µs to the first content in the body, and to its end. */
