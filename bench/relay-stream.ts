@@ -2,6 +2,7 @@ import { Agent, request } from 'node:http';
 import { buildScriptBundle } from './lib/build.js';
 import { firstJsonLine, spawnNode, spawnTs, stopChild } from './lib/child.js';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
+import { serverCpuUs } from './lib/server-cpu.js';
 
 const BENCH = 'relay-stream';
 
@@ -131,10 +132,7 @@ async function serverCpu(
   rounds: number,
   count: number,
 ): Promise<Result[]> {
-  const read = async () => {
-    const { user, system } = await getJson<{ user: number; system: number }>(agent, controlPort);
-    return user + system;
-  };
+  const read = () => serverCpuUs(agent, controlPort);
   const burst = Math.min(count, 100);
   const bursts = Math.max(1, Math.round(count / burst));
   const cpu = new Map<string, number[]>(sides.map(([n]) => [n, []]));
@@ -168,26 +166,6 @@ async function serverCpu(
       );
   }
   return out;
-}
-
-/** A GET answered with JSON (the servers' control port). */
-function getJson<T>(agent: Agent, port: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(text) as T);
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** One streamed POST over a keep-alive agent: µs to the first content in the body, and to its end. */

@@ -2,6 +2,7 @@ import { Agent, request } from 'node:http';
 import { buildScriptBundle } from './lib/build.js';
 import { firstJsonLine, spawnNode, spawnTs, stopChild } from './lib/child.js';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
+import { serverCpuUs } from './lib/server-cpu.js';
 
 const BENCH = 'relay';
 
@@ -210,10 +211,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       ['relay chat', () => post(ports.relay, chat.path, chat.body)],
       ['relay chat (web door)', () => post(ports.relayWeb, chat.path, chat.body)],
     ];
-    const serverCpu = async () => {
-      const { user, system } = await getJson<{ user: number; system: number }>(agent, ports.control);
-      return user + system;
-    };
+    const serverCpu = () => serverCpuUs(agent, ports.control);
     // Short bursts, the servers in rotating order, many per round: drift of the machine's load hits
     // all alike. One reading of the servers' CPU between bursts (its cost, shared by all, is tiny).
     const cpuBurst = quick ? 16 : 200;
@@ -263,26 +261,6 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     if (servers) await stopChild(servers);
     await stopChild(upstream);
   }
-}
-
-/** A GET answered with JSON (the servers' control endpoint). */
-function getJson<T>(agent: Agent, port: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(text) as T);
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** One POST over a keep-alive agent; resolves with the latency in µs once the body is read. */
