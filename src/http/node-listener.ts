@@ -163,16 +163,27 @@ async function writeResponse(
     res.end();
     return;
   }
-  res.flushHeaders();
+  // A body of declared length goes out with its headers in the first write — all of it, when it
+  // is one chunk (every JSON reply of the relay's web door); any other body's headers go out at
+  // once (an event stream's client learns the status before the first event).
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  const known = Number.isSafeInteger(declared) && declared > 0;
+  if (!known) res.flushHeaders();
   const reader = response.body.getReader();
   const onAbort = () => {
     reader.cancel(signal.reason).catch(() => {});
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    for (;;) {
+    for (let first = known; ; first = false) {
       const { done, value } = await reader.read();
       if (done || signal.aborted) break;
+      if (first && value.byteLength === declared) {
+        res.end(value);
+        // The declared length is written: anything a handler sends past it is not read.
+        reader.cancel().catch(() => {});
+        return;
+      }
       if (!res.write(value)) await drained(res, signal);
     }
   } finally {

@@ -135,6 +135,101 @@ describe('front doors: what only one of them sees', () => {
     await setup.router.close();
   });
 
+  it('toNodeListener writes a body of declared length with its headers at once; others stream as they come', async () => {
+    let release: () => void = () => {};
+    const later = new Promise<void>((resolve) => (release = resolve));
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const handlers: Record<string, () => Response> = {
+      '/known': () => new Response('{"a":1}', { headers: { 'content-length': '7' } }),
+      // Declares 7 bytes, then sends more: the 7 are the reply, the rest is not read.
+      '/lying': () =>
+        new Response(
+          new ReadableStream({
+            start(c) {
+              c.enqueue(bytes('{"a":1}'));
+              c.enqueue(bytes('garbage'));
+              c.close();
+            },
+          }),
+          { headers: { 'content-length': '7' } },
+        ),
+      '/chunked': () =>
+        new Response(
+          new ReadableStream({
+            start(c) {
+              c.enqueue(bytes('one '));
+              c.enqueue(bytes('two'));
+              c.close();
+            },
+          }),
+        ),
+      // The first event waits until the client has the headers: they must not wait for it.
+      '/events': () =>
+        new Response(
+          new ReadableStream({
+            async start(c) {
+              await later;
+              c.enqueue(bytes('data: hi\n\n'));
+              c.close();
+            },
+          }),
+          { headers: { 'content-type': 'text/event-stream' } },
+        ),
+    };
+    const server = createServer(toNodeListener((r: Request) => handlers[new URL(r.url).pathname]!()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const known = await raw(`${base}/known`, 'GET');
+      expect(known).toMatchObject({ status: 200, body: '{"a":1}' });
+      expect(known.headers['content-length']).toBe('7');
+      expect(known.headers['transfer-encoding']).toBeUndefined();
+      expect((await raw(`${base}/lying`, 'GET')).body).toBe('{"a":1}');
+      const chunked = await raw(`${base}/chunked`, 'GET');
+      expect(chunked.body).toBe('one two');
+      expect(chunked.headers['transfer-encoding']).toBe('chunked');
+      const events = await new Promise<string>((resolve, reject) => {
+        const req = httpRequest(`${base}/events`);
+        req.on('response', (res) => {
+          expect(res.headers['content-type']).toBe('text/event-stream');
+          release(); // the headers came first
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve(body));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(events).toBe('data: hi\n\n');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("the web door's JSON reply declares its length, so a server writes it in one piece", async () => {
+    const setup = relayRouter({ a: { fallback: { text: 'sized' } } });
+    const relay = createRelayHandler(setup.router);
+    const server = createServer(toNodeListener((r: Request) => relay(r)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const res = await raw(`http://127.0.0.1:${port}/v1/chat/completions`, 'POST', {
+        headers: { 'content-type': 'application/json' },
+        chunks: [JSON.stringify({ model: 'a/model-a', messages: [{ role: 'user', content: 'hi' }] })],
+      });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body).choices[0].message.content).toBe('sized');
+      expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.body)));
+      expect(res.headers['transfer-encoding']).toBeUndefined();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await setup.router.close();
+    }
+  });
+
   it('the node door serves a body that Express already parsed', async () => {
     const setup = relayRouter({ a: { fallback: { text: 'parsed ok' } } });
     const relay = createRelayHandler(setup.router);

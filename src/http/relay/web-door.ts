@@ -33,18 +33,21 @@ function pathnameOf(url: string): string {
   return url.slice(slash, end);
 }
 
+const encoder = new TextEncoder();
+
 /** The core's reply as a web `Response`; an SSE reply becomes a pull-driven stream. */
 export function webResponse(reply: RelayReply): Response {
   if (reply.kind === 'json') {
-    return new Response(JSON.stringify(reply.body), {
+    // Bytes with their length: a server (toNodeListener among them) writes the reply with its
+    // headers at once, with a Content-Length rather than chunked.
+    const bytes = encoder.encode(JSON.stringify(reply.body));
+    return new Response(bytes, {
       status: reply.status,
-      headers: { 'content-type': JSON_TYPE, ...reply.headers },
+      headers: { 'content-type': JSON_TYPE, ...reply.headers, 'content-length': String(bytes.byteLength) },
     });
   }
   return new Response(sseStream(reply), { status: reply.status, headers: reply.headers });
 }
-
-const encoder = new TextEncoder();
 
 function sseStream(reply: SseReply): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
