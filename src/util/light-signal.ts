@@ -12,15 +12,18 @@ type AbortListener =
 export class LightSignal {
   aborted = false;
   reason: unknown = undefined;
-  #listeners: AbortListener[] = [];
+  /** Made on the first listener: most signals (every attempt's) have one or two, or none. */
+  #listeners: AbortListener[] | undefined = undefined;
 
   addEventListener(type: string, listener: AbortListener | null): void {
-    if (type !== 'abort' || !listener || this.aborted || this.#listeners.includes(listener)) return;
-    this.#listeners.push(listener);
+    if (type !== 'abort' || !listener || this.aborted) return;
+    const listeners = this.#listeners;
+    if (!listeners) this.#listeners = [listener];
+    else if (!listeners.includes(listener)) listeners.push(listener);
   }
 
   removeEventListener(type: string, listener: AbortListener | null): void {
-    if (type !== 'abort' || !listener) return;
+    if (type !== 'abort' || !listener || !this.#listeners) return;
     const i = this.#listeners.indexOf(listener);
     if (i !== -1) this.#listeners.splice(i, 1);
   }
@@ -33,8 +36,8 @@ export class LightSignal {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
-    const listeners = this.#listeners;
-    this.#listeners = [];
+    const listeners = this.#listeners ?? [];
+    this.#listeners = undefined;
     const event = { type: 'abort' as const, target: this };
     for (const listener of listeners) {
       try {
