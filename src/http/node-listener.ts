@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { failNodeResponse } from './internal-error.js';
 import { NODE_LISTENER } from './relay/node-marker.js';
 
 /** A `node:http` / Express request listener. */
@@ -6,10 +7,6 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Any web-standard handler: ours, or a framework's (`app.fetch` of Hono). */
 export type WebHandler = (request: Request) => Response | Promise<Response>;
-
-const INTERNAL_ERROR = JSON.stringify({
-  error: { message: 'Internal server error', type: 'server_error', code: 'INTERNAL', param: null },
-});
 
 /**
  * Serve a web-standard handler from `node:http` or Express. Responses stream (SSE included) with
@@ -40,12 +37,7 @@ async function serve(handler: WebHandler, req: IncomingMessage, res: ServerRespo
     if (body.discardRest() || response.status === 413) res.setHeader('connection', 'close');
     await writeResponse(response, req, res, controller.signal);
   } catch {
-    if (!res.headersSent) {
-      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(INTERNAL_ERROR);
-    } else {
-      res.destroy();
-    }
+    failNodeResponse(res);
   } finally {
     res.off('close', onClose);
   }

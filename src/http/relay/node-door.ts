@@ -1,12 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { failNodeResponse } from '../internal-error.js';
 import { type BodyState, readNodeJson } from './node-body.js';
 import { ClientSignal } from './client-signal.js';
 import type { RelayCore } from './core.js';
 import type { HeaderReader, JsonReply, RelayInput, SseReply } from './types.js';
-
-const INTERNAL_ERROR = JSON.stringify({
-  error: { message: 'Internal server error', type: 'server_error', code: 'INTERNAL', param: null },
-});
 
 /**
  * The relay straight on node:http (and Express/Fastify's raw `(req, res)`): the body is read from the
@@ -50,12 +47,7 @@ export function serveNode(core: RelayCore, req: IncomingMessage, res: ServerResp
     })
     .then(detach, () => {
       try {
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-          res.end(INTERNAL_ERROR);
-        } else {
-          res.destroy();
-        }
+        failNodeResponse(res);
       } finally {
         detach();
       }
