@@ -1,8 +1,8 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { buildScriptBundle } from './lib/build.js';
 import { firstJsonLine, spawnNode, spawnTs, stopChild } from './lib/child.js';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
-import { serverCpuUs } from './lib/server-cpu.js';
+import { postJson, serverCpuUs } from './lib/relay-client.js';
 
 const BENCH = 'relay-stream';
 
@@ -172,19 +172,11 @@ async function serverCpu(
 function timedStream(agent: Agent, port: number, path: string, body: string): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: 'Bearer sk-bench-1',
-        },
-      },
+    postJson(
+      agent,
+      port,
+      path,
+      body,
       (res) => {
         let first = -1;
         let text = '';
@@ -201,8 +193,7 @@ function timedStream(agent: Agent, port: number, path: string, body: string): Pr
           else resolve({ first, end });
         });
       },
+      reject,
     );
-    req.on('error', reject);
-    req.end(body);
   });
 }

@@ -1,8 +1,8 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { buildScriptBundle } from './lib/build.js';
 import { firstJsonLine, spawnNode, spawnTs, stopChild } from './lib/child.js';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
-import { serverCpuUs } from './lib/server-cpu.js';
+import { postJson, serverCpuUs } from './lib/relay-client.js';
 
 const BENCH = 'relay';
 
@@ -267,19 +267,11 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
 function timedPost(agent: Agent, port: number, path: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: 'Bearer sk-bench-1',
-        },
-      },
+    postJson(
+      agent,
+      port,
+      path,
+      body,
       (res) => {
         let size = 0;
         res.on('data', (c: Buffer) => (size += c.length));
@@ -289,8 +281,7 @@ function timedPost(agent: Agent, port: number, path: string, body: string): Prom
           else resolve(Number(process.hrtime.bigint() - t0) / 1000);
         });
       },
+      reject,
     );
-    req.on('error', reject);
-    req.end(body);
   });
 }

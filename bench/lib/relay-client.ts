@@ -1,4 +1,4 @@
-import { type Agent, request } from 'node:http';
+import { type Agent, type ClientRequest, type IncomingMessage, request } from 'node:http';
 
 /**
  * The relay servers' CPU so far, in µs (user + system): `relay-servers.ts` answers a GET on its
@@ -23,4 +23,36 @@ export function serverCpuUs(agent: Agent, controlPort: number): Promise<number> 
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * What the relay benches' client sends: the request body as JSON with a bench key, over a
+ * keep-alive agent, to 127.0.0.1; `onResponse` reads the answer. Errors reject through `onError`.
+ */
+export function postJson(
+  agent: Agent,
+  port: number,
+  path: string,
+  body: string,
+  onResponse: (res: IncomingMessage) => void,
+  onError: (error: Error) => void,
+): ClientRequest {
+  const req = request(
+    {
+      host: '127.0.0.1',
+      port,
+      path,
+      method: 'POST',
+      agent,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        authorization: 'Bearer sk-bench-1',
+      },
+    },
+    onResponse,
+  );
+  req.on('error', onError);
+  req.end(body);
+  return req;
 }
