@@ -6,6 +6,8 @@
  * - `relayWeb`: the same relay through the web `Request → Response` door,
  * - `floor`: a hand-written JSON relay — parse the body, forward it, parse the answer, re-serialize
  *   it (what any relay that reads the JSON costs at least),
+ * - `floorWeb`: the same floor as a web handler (`Request → Response`) served by `toNodeListener`:
+ *   what `toNodeListener`'s conversion alone adds is `floorWeb` minus `floor`,
  * - `bare`: `router.complete()` behind a bare node:http handler (the router and its adapter, no relay
  *   route: what the relay's HTTP layer adds is `relay` minus this),
  * - `control`: answers any request with this process's `process.cpuUsage()` (µs), so the bench reads
@@ -49,8 +51,9 @@ function sendJson(res: ServerResponse, body: unknown): void {
   res.end(text);
 }
 
-function floor(req: IncomingMessage, res: ServerResponse): void {
-  readJson(req, (body) => {
+/** The floor's upstream call: the body with the upstream's model name, its answer's JSON with an id. */
+function forwardJson(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
     const out = Buffer.from(JSON.stringify({ ...body, model: 'gpt-4o-mini' }));
     const headers = { 'content-type': 'application/json', 'content-length': out.byteLength };
     const up = request(
@@ -58,12 +61,28 @@ function floor(req: IncomingMessage, res: ServerResponse): void {
       (upRes) => {
         const got: Buffer[] = [];
         upRes.on('data', (c: Buffer) => got.push(c));
-        upRes.on('end', () => sendJson(res, { ...JSON.parse(Buffer.concat(got).toString('utf8')), id: 'x' }));
+        upRes.on('end', () => resolve({ ...JSON.parse(Buffer.concat(got).toString('utf8')), id: 'x' }));
       },
     );
-    up.on('error', () => res.destroy());
+    up.on('error', reject);
     up.end(out);
   });
+}
+
+function floor(req: IncomingMessage, res: ServerResponse): void {
+  readJson(req, (body) => {
+    forwardJson(body).then(
+      (answer) => sendJson(res, answer),
+      () => res.destroy(),
+    );
+  });
+}
+
+/** The floor as a web handler: the same work, through a `Request` and a `Response`. */
+async function floorWeb(req: Request): Promise<Response> {
+  const text = JSON.stringify(await forwardJson((await req.json()) as Record<string, unknown>));
+  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) };
+  return new Response(text, { headers });
 }
 
 function bare(req: IncomingMessage, res: ServerResponse): void {
@@ -97,6 +116,7 @@ const servers = {
   relay: createServer(toNodeListener(relay)),
   relayWeb: createServer(toNodeListener((r: Request) => relay(r))),
   floor: createServer(floor),
+  floorWeb: createServer(toNodeListener(floorWeb)),
   bare: createServer(bare),
   control: createServer((_req, res) => sendJson(res, process.cpuUsage())),
 };

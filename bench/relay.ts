@@ -5,6 +5,8 @@ import { type BenchOptions, type Result, figure, median } from './lib/result.js'
 import { postJson, serverCpuUs } from './lib/relay-client.js';
 
 const BENCH = 'relay';
+/** The floor served as a web handler through `toNodeListener`: minus the floor, what the conversion costs. */
+const FLOOR_WEB = 'floor as a web handler (toNodeListener)';
 
 /** One relay route and the request a client sends to it (other wire formats add theirs here). */
 export interface RelayBenchRoute {
@@ -90,6 +92,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       relay: number;
       relayWeb: number;
       floor: number;
+      floorWeb: number;
       bare: number;
       control: number;
     }>(servers);
@@ -107,6 +110,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       // Where the relay's hop goes: a hand-written JSON relay (the floor of any relay that parses),
       // and router.complete() behind a bare handler (the router and adapter without the relay route).
       ['floor: parse, forward, re-serialize', () => post(ports.floor, chat.path, chat.body)],
+      [FLOOR_WEB, () => post(ports.floorWeb, chat.path, chat.body)],
       ['router.complete() behind a bare handler', () => post(ports.bare, chat.path, chat.body)],
       ...RELAY_ROUTES.slice(1).map((r): [string, () => Promise<number>] => [
         `relay ${r.name}`,
@@ -151,6 +155,17 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
         ),
       );
     }
+    // toNodeListener's Web Request/Response conversion alone: the same floor, served both ways.
+    const floorLat = medians.get('floor: parse, forward, re-serialize')!;
+    out.push(
+      figure(
+        BENCH,
+        'toNodeListener alone (floor as a web handler − floor), added p50',
+        'µs',
+        medians.get(FLOOR_WEB)!.map((v, i) => v - floorLat[i]!),
+        { target: { op: '<=', value: 100 } },
+      ),
+    );
 
     // Throughput at concurrency 32: the same number of requests each way, in turn (order rotating).
     const drive = async (send: () => Promise<number>, count = burst) => {
@@ -207,6 +222,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     const cpuWays: Array<[string, () => Promise<number>]> = [
       ['plain node:http proxy', () => post(ports.proxy, '/v1/chat/completions', upstreamBody)],
       ['floor: parse, forward, re-serialize', () => post(ports.floor, chat.path, chat.body)],
+      [FLOOR_WEB, () => post(ports.floorWeb, chat.path, chat.body)],
       ['router.complete() behind a bare handler', () => post(ports.bare, chat.path, chat.body)],
       ['relay chat', () => post(ports.relay, chat.path, chat.body)],
       ['relay chat (web door)', () => post(ports.relayWeb, chat.path, chat.body)],
@@ -253,6 +269,15 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
         'server CPU per request, relay chat − bare handler',
         'µs',
         cpu.get('relay chat')!.map((v, i) => v - bareCpu[i]!),
+      ),
+    );
+    const floorCpu = cpu.get('floor: parse, forward, re-serialize')!;
+    out.push(
+      figure(
+        BENCH,
+        'server CPU per request, toNodeListener alone (floor as a web handler − floor)',
+        'µs',
+        cpu.get(FLOOR_WEB)!.map((v, i) => v - floorCpu[i]!),
       ),
     );
     return out;
