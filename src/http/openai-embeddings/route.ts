@@ -3,6 +3,7 @@ import { renderOpenAIError } from '../openai/errors.js';
 import { servedBy } from '../relay/committed-stream.js';
 import type { RelayRoute, RouteContext } from '../relay/types.js';
 import { parseEmbeddingsRequest } from './request.js';
+import { embeddingsListJson } from './response.js';
 import { requestOptions } from '../relay/request-options.js';
 
 export type TransformEmbedRequest = (
@@ -30,11 +31,7 @@ async function embeddings(context: RouteContext, transform: TransformEmbedReques
     kind: 'json' as const,
     status: 200,
     headers: servedBy(result),
-    body: {
-      object: 'list',
-      data: result.embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
-      model: asked ?? result.groupName ?? `${result.providerId}/${result.modelId}`,
-      usage: { prompt_tokens: result.usage.promptTokens, total_tokens: result.usage.totalTokens },
-    },
+    body: undefined,
+    text: embeddingsListJson(result, asked ?? result.groupName ?? `${result.providerId}/${result.modelId}`),
   };
 }

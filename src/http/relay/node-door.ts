@@ -55,7 +55,7 @@ export function serveNode(core: RelayCore, req: IncomingMessage, res: ServerResp
 }
 
 function writeJson(reply: JsonReply, res: ServerResponse): void {
-  const text = JSON.stringify(reply.body);
+  const text = reply.text ?? JSON.stringify(reply.body);
   // The reply's own headers object (made for this request), completed in place rather than copied.
   const headers: Record<string, string | number> = reply.headers;
   headers['content-type'] = 'application/json; charset=utf-8';

@@ -30,7 +30,10 @@ export interface JsonReply {
   kind: 'json';
   status: number;
   headers: Record<string, string>;
+  /** The body, which the door serializes (`JSON.stringify`) — unless `text` is given. */
   body: unknown;
+  /** The body's JSON text, when the route wrote it itself (it then stands for `body`). */
+  text?: string;
 }
 
 /**

@@ -40,7 +40,7 @@ export function webResponse(reply: RelayReply): Response {
   if (reply.kind === 'json') {
     // Bytes with their length: a server (toNodeListener among them) writes the reply with its
     // headers at once, with a Content-Length rather than chunked.
-    const bytes = encoder.encode(JSON.stringify(reply.body));
+    const bytes = encoder.encode(reply.text ?? JSON.stringify(reply.body));
     return new Response(bytes, {
       status: reply.status,
       headers: { 'content-type': JSON_TYPE, ...reply.headers, 'content-length': String(bytes.byteLength) },
