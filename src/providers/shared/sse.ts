@@ -1,7 +1,7 @@
-import { type EventSourceMessage, createParser } from 'eventsource-parser';
+import { type EventSourceMessage, type EventSourceParser, createParser } from 'eventsource-parser';
 import type { AdapterStreamPart } from '../../types/stream.js';
 import { type AnyCallContext, protocolError, transportError } from './context.js';
-import type { HttpBody } from './transport.js';
+import type { HttpBody, HttpBodyReader } from './transport.js';
 
 /** What one server-sent event turned into. */
 export interface SseStep {
@@ -60,6 +60,11 @@ export function trackLineLength(bytes: Uint8Array, carried: number, max: number)
  * `maxEventBytes`, and at most one network chunk of parsed events queued). The body is cancelled
  * when the stream ends in any way: done, error, the caller's abort (its reason is rethrown), or
  * the consumer's `return()` — even while a read is pending, and even before iteration starts.
+ *
+ * A hand-written iterator, not an async generator: a part already decoded is handed out in one
+ * resolved promise (a generator's yield costs several promises and microtask turns per part), and
+ * only a part that needs a read waits for one. Events are decoded one at a time, as they are
+ * asked for, so a decoder error comes after the parts of the events before it.
  */
 export function sseParts(
   ctx: AnyCallContext,
@@ -68,7 +73,6 @@ export function sseParts(
 ): AsyncIterable<AdapterStreamPart> {
   // The call's abort as the helpers listen on it: no AbortSignal made when the router made the call.
   const { signal } = ctx;
-  const { maxLineBytes, maxEventBytes } = ctx.limits;
   const reader = body.getReader();
   let closed = false;
   const onAbort = (): void => close(signal.reason);
@@ -82,74 +86,180 @@ export function sseParts(
   // Registered now, not at the first next(): a stream abandoned before iteration is freed too.
   signal.addEventListener('abort', onAbort, { once: true });
 
-  async function* generate(): AsyncGenerator<AdapterStreamPart, void, undefined> {
-    try {
-      if (signal.aborted) throw signal.reason;
-      const events: EventSourceMessage[] = [];
-      let overflow = false;
-      const parser = createParser({
-        maxBufferSize: maxEventBytes,
-        onEvent: (event) => events.push(event),
-        // Unknown fields and bad `retry` values are ignored, as the SSE spec says.
-        onError: (error) => {
-          if (error.type === 'max-buffer-size-exceeded') overflow = true;
-        },
-      });
-      const text = new TextDecoder();
-      let lineBytes = 0;
-      for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch (err) {
-          throw transportError(ctx, err);
-        }
-        if (signal.aborted) throw signal.reason;
-        if (closed) return; // the consumer called return() while this read was pending
-        if (chunk.done) break;
-        lineBytes = trackLineLength(chunk.value, lineBytes, maxLineBytes);
-        if (lineBytes < 0)
-          throw protocolError(ctx, `an event-stream line is over the ${maxLineBytes}-byte limit`);
-        parser.feed(text.decode(chunk.value, { stream: true }));
-        if (overflow) throw protocolError(ctx, `an event is over the ${maxEventBytes}-character limit`);
-        while (events.length > 0) {
-          const step = decoder.onEvent(events.shift()!);
-          for (const part of step.parts) {
-            yield part;
-            if (signal.aborted) throw signal.reason;
-          }
-          if (step.done) return;
-        }
-      }
-      // An event not closed by a blank line is discarded, as the SSE spec says; the decoder decides
-      // whether what came before is a whole answer.
-      parser.feed(text.decode());
-      for (const part of decoder.onEnd()) yield part;
-    } finally {
-      close();
-    }
-  }
-
   let iterated = false;
   return {
     [Symbol.asyncIterator](): AsyncIterator<AdapterStreamPart> {
       if (iterated) throw new TypeError(`${ctx.adapter}: a provider stream can be iterated once`);
       iterated = true;
-      const gen = generate();
-      return {
-        next: () => gen.next(),
-        // Cancel first: a generator's own return() would wait behind a pending read.
-        return: (value?: unknown) => {
-          close();
-          return gen.return(value as undefined);
-        },
-        throw: (err?: unknown) => {
-          close();
-          return gen.throw(err);
-        },
-      };
+      return new SseIterator(ctx, reader, decoder, close, () => closed);
     },
   };
+}
+
+const NO_PARTS: AdapterStreamPart[] = [];
+
+/** The end of a stream: a new object each time (a consumer may keep or change what it got). */
+const ended = (value?: unknown): IteratorResult<AdapterStreamPart> => ({
+  value: value as undefined,
+  done: true,
+});
+
+class SseIterator implements AsyncIterator<AdapterStreamPart> {
+  private readonly events: EventSourceMessage[] = [];
+  private parser: EventSourceParser | undefined;
+  private text: TextDecoder | undefined;
+  private overflow = false;
+  private lineBytes = 0;
+  /** The parts of the event being handed out, and the next one's index. */
+  private parts: AdapterStreamPart[] = NO_PARTS;
+  private at = 0;
+  /** That event was the terminal one: the stream ends after its parts. */
+  private last = false;
+  /** The parts are the decoder's `onEnd` ones: handed out without an abort check in between. */
+  private ending = false;
+  private finished = false;
+  /** The `next()` waiting on a read, if any: a call made meanwhile waits behind it. */
+  private pending: Promise<IteratorResult<AdapterStreamPart>> | undefined;
+
+  constructor(
+    private readonly ctx: AnyCallContext,
+    private readonly reader: HttpBodyReader,
+    private readonly decoder: SseDecoder,
+    private readonly close: (reason?: unknown) => void,
+    private readonly isClosed: () => boolean,
+  ) {}
+
+  next(): Promise<IteratorResult<AdapterStreamPart>> {
+    if (this.pending) {
+      const again = () => this.next();
+      return this.pending.then(again, again);
+    }
+    if (this.finished) return Promise.resolve(ended());
+    let ready: IteratorResult<AdapterStreamPart> | undefined;
+    try {
+      const { signal } = this.ctx;
+      if (!this.ending && signal.aborted) throw signal.reason;
+      if (!this.parser) this.start();
+      ready = this.take();
+    } catch (error) {
+      this.finish();
+      return Promise.reject(error);
+    }
+    if (ready) return Promise.resolve(ready);
+    const pending = this.pull();
+    this.pending = pending;
+    return pending;
+  }
+
+  return(value?: unknown): Promise<IteratorResult<AdapterStreamPart>> {
+    // Cancel first: the pending read resolves `done` at once, and this answers after it.
+    this.close();
+    const { pending } = this;
+    if (!pending) {
+      this.finish();
+      return Promise.resolve(ended(value));
+    }
+    const after = () => {
+      this.finish();
+      return ended(value);
+    };
+    return pending.then(after, after);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<AdapterStreamPart>> {
+    this.close();
+    const { pending } = this;
+    const after = () => {
+      this.finish();
+      return Promise.reject(error);
+    };
+    return pending ? pending.then(after, after) : after();
+  }
+
+  private start(): void {
+    const { maxEventBytes } = this.ctx.limits;
+    const { events } = this;
+    this.parser = createParser({
+      maxBufferSize: maxEventBytes,
+      onEvent: (event) => events.push(event),
+      // Unknown fields and bad `retry` values are ignored, as the SSE spec says.
+      onError: (error) => {
+        if (error.type === 'max-buffer-size-exceeded') this.overflow = true;
+      },
+    });
+    this.text = new TextDecoder();
+  }
+
+  /** The next part ready without a read, the end, or `undefined` when a read is needed. Throws the decoder's errors. */
+  private take(): IteratorResult<AdapterStreamPart> | undefined {
+    for (;;) {
+      if (this.at < this.parts.length) return { value: this.parts[this.at++]!, done: false };
+      if (this.last || this.ending) {
+        this.finish();
+        return ended();
+      }
+      const event = this.events.shift();
+      if (event === undefined) return undefined;
+      const step = this.decoder.onEvent(event);
+      this.parts = step.parts;
+      this.at = 0;
+      this.last = step.done;
+    }
+  }
+
+  /** Read until a part or the end is ready. */
+  private async pull(): Promise<IteratorResult<AdapterStreamPart>> {
+    const { ctx } = this;
+    const { signal } = ctx;
+    const { maxLineBytes, maxEventBytes } = ctx.limits;
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await this.reader.read();
+        } catch (err) {
+          throw transportError(ctx, err);
+        }
+        if (signal.aborted) throw signal.reason;
+        if (this.isClosed()) {
+          // The consumer called return() while this read was pending.
+          this.finish();
+          return ended();
+        }
+        if (chunk.done) {
+          // An event not closed by a blank line is discarded, as the SSE spec says; the decoder
+          // decides whether what came before is a whole answer.
+          this.parser!.feed(this.text!.decode());
+          this.events.length = 0;
+          this.ending = true;
+          this.parts = this.decoder.onEnd();
+          this.at = 0;
+          return this.take()!;
+        }
+        this.lineBytes = trackLineLength(chunk.value, this.lineBytes, maxLineBytes);
+        if (this.lineBytes < 0)
+          throw protocolError(ctx, `an event-stream line is over the ${maxLineBytes}-byte limit`);
+        this.parser!.feed(this.text!.decode(chunk.value, { stream: true }));
+        if (this.overflow) throw protocolError(ctx, `an event is over the ${maxEventBytes}-character limit`);
+        const ready = this.take();
+        if (ready) return ready;
+      }
+    } catch (error) {
+      this.finish();
+      throw error;
+    } finally {
+      this.pending = undefined;
+    }
+  }
+
+  /** Ended, in any way: nothing more is read or handed out, and the body is cancelled. */
+  private finish(): void {
+    this.finished = true;
+    this.parts = NO_PARTS;
+    this.at = 0;
+    this.events.length = 0;
+    this.close();
+  }
 }
 
 /** Parse an event's JSON data; malformed data is a protocol error. */
