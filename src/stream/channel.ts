@@ -93,38 +93,61 @@ export class Channel<T> {
     this.wakeProducer?.();
   }
 
-  async next(): Promise<IteratorResult<T>> {
+  /**
+   * The next part, or the end (or the failure) after the buffered parts. Not an async function: a
+   * buffered part is handed out in one resolved promise, and a consumer that waits is handed the
+   * part by the `push` that brings it (one promise, no extra microtask turns).
+   */
+  next(): Promise<IteratorResult<T>> {
     this.reads++;
-    for (;;) {
-      if (this.head < this.items.length) {
-        const value = this.items[this.head]!;
-        // Drop the reference at once: a read part must not stay reachable from the buffer.
-        (this.items as Array<T | undefined>)[this.head++] = undefined;
-        this.bytes -= this.sizeOf(value);
-        if (this.head === this.items.length) {
-          this.items.length = 0;
-          this.head = 0;
-        } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-          this.items.splice(0, this.head);
-          this.head = 0;
-        }
-        if (!this.full()) this.wakeProducer?.();
-        return { value, done: false };
-      }
-      if (this.done) {
-        if (this.error) {
-          const e = this.error.value;
-          this.error = undefined;
-          throw e;
-        }
-        return { value: undefined, done: true };
-      }
-      await new Promise<void>((resolve) => {
-        this.wakeConsumer = () => {
-          this.wakeConsumer = undefined;
-          resolve();
-        };
-      });
+    try {
+      const now = this.take();
+      if (now) return Promise.resolve(now);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      const wake = () => {
+        this.wakeConsumer = undefined;
+        let now: IteratorResult<T> | undefined;
+        try {
+          now = this.take();
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        if (now) resolve(now);
+        else this.wakeConsumer = wake;
+      };
+      this.wakeConsumer = wake;
+    });
+  }
+
+  /** A buffered part, the end, or `undefined` while there is neither; throws the failure once. */
+  private take(): IteratorResult<T> | undefined {
+    if (this.head < this.items.length) {
+      const value = this.items[this.head]!;
+      // Drop the reference at once: a read part must not stay reachable from the buffer.
+      (this.items as Array<T | undefined>)[this.head++] = undefined;
+      this.bytes -= this.sizeOf(value);
+      if (this.head === this.items.length) {
+        this.items.length = 0;
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items.splice(0, this.head);
+        this.head = 0;
+      }
+      if (!this.full()) this.wakeProducer?.();
+      return { value, done: false };
+    }
+    if (this.done) {
+      if (this.error) {
+        const e = this.error.value;
+        this.error = undefined;
+        throw e;
+      }
+      return { value: undefined, done: true };
+    }
+    return undefined;
   }
 }

@@ -28,29 +28,51 @@ export function partsToSse(
 ): SseReply {
   const queue: string[] = framing.open ? framing.open() : [];
   let finished = false;
+  const drain = (): string | undefined =>
+    queue.length === 0 ? undefined : queue.length === 1 ? queue.pop() : queue.splice(0).join('');
+  const add = (frames: string[]): void => {
+    for (const frame of frames) queue.push(frame);
+  };
+  // Not async functions: a part costs the source's promise and one `then`, no extra microtask turns.
+  const pull = (): Promise<string | undefined> => {
+    let next: Promise<IteratorResult<StreamPart>>;
+    try {
+      next = parts.next();
+    } catch (error) {
+      return Promise.resolve(onFailure(error));
+    }
+    return next.then(onItem, onFailure);
+  };
+  const onItem = (item: IteratorResult<StreamPart>): string | undefined | Promise<string | undefined> => {
+    if (finished) return undefined;
+    try {
+      if (item.done) {
+        finished = true;
+        if (framing.close) add(framing.close());
+      } else {
+        add(framing.part(item.value));
+      }
+    } catch (error) {
+      return onFailure(error);
+    }
+    // A part that says nothing on the wire (`start`): read on.
+    if (queue.length === 0 && !finished) return pull();
+    return drain();
+  };
+  const onFailure = (error: unknown): string | undefined => {
+    if (finished) return undefined;
+    finished = true;
+    add(framing.error(error));
+    return drain();
+  };
   return {
     kind: 'sse',
     status: 200,
     headers: { ...SSE_HEADERS, ...headers },
-    async next() {
-      for (;;) {
-        if (queue.length > 0) return queue.length === 1 ? queue.pop() : queue.splice(0).join('');
-        if (finished) return undefined;
-        try {
-          const item = await parts.next();
-          if (finished) return undefined;
-          if (item.done) {
-            finished = true;
-            if (framing.close) queue.push(...framing.close());
-          } else {
-            queue.push(...framing.part(item.value));
-          }
-        } catch (error) {
-          if (finished) return undefined;
-          finished = true;
-          queue.push(...framing.error(error));
-        }
-      }
+    next() {
+      if (queue.length > 0) return Promise.resolve(drain());
+      if (finished) return Promise.resolve(undefined);
+      return pull();
     },
     cancel(reason) {
       if (finished && queue.length === 0) return;
