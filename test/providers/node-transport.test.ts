@@ -1,5 +1,12 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
+import {
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  createServer,
+  request as httpRequest,
+} from 'node:http';
+import { type AddressInfo, type Socket, createServer as createTcpServer } from 'node:net';
+import { urlToHttpOptions } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelRouter, ProviderError, type ProviderCall, openaiCompatible } from '../../src/index.js';
@@ -376,6 +383,107 @@ describe('default node:http transport', () => {
       expect(await seen[0]!.closedEarly).toBe(true);
     } finally {
       await router.close();
+    }
+  });
+});
+
+describe('default node:http transport: the request head', () => {
+  /** A TCP server that records each request's head (the bytes up to the blank line) and answers `{}`. */
+  async function rawServer(host: string): Promise<{ port: number; heads: string[]; close(): Promise<void> }> {
+    const heads: string[] = [];
+    const sockets = new Set<Socket>();
+    const server = createTcpServer((socket) => {
+      sockets.add(socket);
+      let buffered = '';
+      socket.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('latin1');
+        for (;;) {
+          const end = buffered.indexOf('\r\n\r\n');
+          if (end === -1) return;
+          const head = buffered.slice(0, end);
+          const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+          if (buffered.length < end + 4 + length) return;
+          heads.push(head);
+          buffered = buffered.slice(end + 4 + length);
+          socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    return {
+      port: (server.address() as AddressInfo).port,
+      heads,
+      close: () =>
+        new Promise((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        }),
+    };
+  }
+
+  /** What node:http sends for the same POST given the headers as an object (the way it always was). */
+  function viaObject(url: string, headers: Record<string, string>, body: string): Promise<void> {
+    const options = urlToHttpOptions(new URL(url));
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          protocol: options.protocol,
+          hostname: options.hostname,
+          port: options.port,
+          path: options.path,
+          auth: options.auth,
+          method: 'POST',
+          headers: { 'user-agent': 'node', ...headers, 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('is the head node:http writes for the headers as an object, byte for byte', async () => {
+    const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'héllo ✓' }] });
+    const cases: Array<[string, string, Record<string, string>]> = [
+      [
+        '127.0.0.1',
+        '/v1/chat/completions',
+        { 'content-type': 'application/json', authorization: 'Bearer k' },
+      ],
+      [
+        '127.0.0.1',
+        '/v1/x?q=1',
+        { 'user-agent': 'mine', accept: 'text/event-stream', 'content-length': '9' },
+      ],
+      ['127.0.0.1', '/v1/x', {}],
+      // Node's own ways: mixed-case names (merged with their lower-case twin), Host, Expect.
+      ['127.0.0.1', '/v1/x', { 'User-Agent': 'Mixed', 'X-Key': 'v', 'x-key': 'w' }],
+      ['127.0.0.1', '/v1/x', { host: 'example.test', 'x-a': '1' }],
+      ['::1', '/v1/x', { 'x-a': '1' }],
+    ];
+    for (const [host, path, headers] of cases) {
+      const server = await rawServer(host);
+      try {
+        const authority = host.includes(':') ? `[${host}]` : host;
+        for (const userinfo of ['', 'us%40er:p%3Ass@']) {
+          const url = `http://${userinfo}${authority}:${server.port}${path}`;
+          await viaObject(url, headers, body);
+          const res = await nodeFetch(url, {
+            method: 'POST',
+            headers,
+            body,
+            signal: new AbortController().signal,
+          });
+          expect(await res.text()).toBe('{}');
+          const [old, now] = server.heads.splice(0);
+          expect(now).toBe(old);
+        }
+      } finally {
+        await server.close();
+      }
     }
   });
 });

@@ -33,8 +33,8 @@ export const nodeFetch = (url: string, init: NodePost): Promise<HttpResponse> =>
       reject(target);
       return;
     }
-    const headers: Record<string, string | number> = { 'user-agent': 'node', ...init.headers };
-    headers['content-length'] = Buffer.byteLength(init.body);
+    const length = Buffer.byteLength(init.body);
+    const headers = headList(target, init.headers, length) ?? headerObject(init.headers, length);
     let response: NodeResponse | undefined;
     let settled = false;
     const onAbort = (): void => {
@@ -78,6 +78,10 @@ export const nodeFetch = (url: string, init: NodePost): Promise<HttpResponse> =>
 /** Where a URL points, as node:http(s) takes it. */
 interface Target {
   readonly send: typeof httpRequest;
+  /** The `Host` header node:http sets for it (IPv6 in brackets, the port unless the default). */
+  readonly host: string;
+  /** The `Authorization` header of its userinfo, as node:http sets it; `undefined` without one. */
+  readonly basic: string | undefined;
   readonly protocol: string;
   readonly hostname: string;
   readonly port: number | undefined;
@@ -104,11 +108,17 @@ function targetOf(url: string): Target | TypeError {
   if (!send) return new TypeError(`fetch failed: unsupported protocol ${parsed.protocol}`);
   // What node:http makes of a URL (IPv6 brackets dropped, userinfo decoded into `auth`).
   const options = urlToHttpOptions(parsed);
+  const hostname = options.hostname ?? '';
+  const port = typeof options.port === 'number' ? options.port : undefined;
+  const defaultPort = send === httpRequest ? 80 : 443;
+  const bracketed = hostname.indexOf(':') !== hostname.lastIndexOf(':') && !hostname.startsWith('[');
   const target: Target = {
     send,
+    host: `${bracketed ? `[${hostname}]` : hostname}${port && port !== defaultPort ? `:${port}` : ''}`,
+    basic: options.auth ? `Basic ${Buffer.from(options.auth).toString('base64')}` : undefined,
     protocol: parsed.protocol,
-    hostname: options.hostname ?? '',
-    port: typeof options.port === 'number' ? options.port : undefined,
+    hostname,
+    port,
     path: options.path ?? '/',
     auth: options.auth ?? undefined,
   };
@@ -116,6 +126,42 @@ function targetOf(url: string): Target | TypeError {
   if (targets.size >= MAX_TARGETS) targets.clear();
   targets.set(url, target);
   return target;
+}
+
+/** The request's headers as an object, for node:http to set one by one. */
+function headerObject(given: Record<string, string>, length: number): Record<string, string | number> {
+  const headers: Record<string, string | number> = { 'user-agent': 'node', ...given };
+  headers['content-length'] = length;
+  return headers;
+}
+
+/**
+ * The same headers as node:http's flat `[name, value, …]` list, in the order and with the values it
+ * would send for `headerObject` — `Host` and a userinfo's `Authorization` after the caller's — which
+ * node:http writes into the head at once, instead of a `setHeader` (validation, lower-casing, a map
+ * entry) per header and a walk of that map. `undefined` when a name is not lower case (node:http
+ * would merge it with its lower-case twin) or is `host` or `expect` (which node:http treats apart):
+ * those go the object's way.
+ */
+function headList(target: Target, given: Record<string, string>, length: number): string[] | undefined {
+  const list = ['user-agent', 'node'];
+  let sized = false;
+  let authorized = false;
+  for (const name of Object.keys(given)) {
+    if (name === 'user-agent') list[1] = given[name]!;
+    else if (name === 'content-length') {
+      list.push(name, String(length));
+      sized = true;
+    } else if (name === 'host' || name === 'expect' || name !== name.toLowerCase()) return undefined;
+    else {
+      if (name === 'authorization') authorized = true;
+      list.push(name, given[name]!);
+    }
+  }
+  if (!sized) list.push('content-length', String(length));
+  list.push('Host', target.host);
+  if (target.basic !== undefined && !authorized) list.push('Authorization', target.basic);
+  return list;
 }
 
 class NodeHeaders implements HttpHeaders {
