@@ -487,3 +487,62 @@ describe('default node:http transport: the request head', () => {
     }
   });
 });
+
+describe('default node:http transport: response headers', () => {
+  it('reads each header as node:http’s headers object has it (repeats dropped or joined, any case)', async () => {
+    const head = [
+      'HTTP/1.1 200 OK',
+      'Content-Type: application/json',
+      'content-length: 2',
+      'X-RateLimit-Limit-Requests: 100',
+      'x-ratelimit-remaining-requests: 99',
+      'x-ratelimit-remaining-requests: 98',
+      'Retry-After: 7',
+      'retry-after: 9',
+      'Set-Cookie: a=1',
+      'set-cookie: b=2',
+      'Cookie: c=3',
+      'cookie: d=4',
+      'X-Empty: ',
+      'Age: 1',
+    ].join('\r\n');
+    const sockets = new Set<Socket>();
+    const server = createTcpServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', (chunk: Buffer) => {
+        if (chunk.includes('\r\n\r\n')) socket.write(`${head}\r\n\r\n{}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    try {
+      const objectHeaders = await new Promise<IncomingMessage['headers']>((resolve, reject) => {
+        const req = httpRequest(url, { method: 'POST' }, (res) => {
+          res.resume();
+          resolve(res.headers);
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+      const res = await nodeFetch(url, {
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        signal: new AbortController().signal,
+      });
+      expect(await res.text()).toBe('{}');
+      const names = [...Object.keys(objectHeaders), 'X-RateLimit-Limit-Requests', 'Retry-After', 'absent'];
+      for (const name of names) {
+        const value = objectHeaders[name.toLowerCase()];
+        const expected = value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+        expect([name, res.headers.get(name)]).toEqual([name, expected]);
+      }
+      const seen: Array<[string, string]> = [];
+      res.headers.forEach((value, name) => seen.push([name, value]));
+      expect(seen.map(([name]) => name)).toEqual(Object.keys(objectHeaders).sort());
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

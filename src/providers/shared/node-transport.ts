@@ -164,21 +164,41 @@ function headList(target: Target, given: Record<string, string>, length: number)
   return list;
 }
 
+/**
+ * A response's headers, read from `rawHeaders` as they are asked for: a response's few lookups
+ * (its length, its encoding, the rate-limit headers) cost less than node:http's `headers` object,
+ * which lower-cases and classifies every header on first use. A header sent more than once, and
+ * `forEach`, go through that object (node:http's rules: some repeats dropped, others joined).
+ */
 class NodeHeaders implements HttpHeaders {
-  constructor(private readonly raw: IncomingMessage['headers']) {}
+  constructor(private readonly res: IncomingMessage) {}
 
   get(name: string): string | null {
-    const value = this.raw[name.toLowerCase()];
-    if (value === undefined) return null;
-    return Array.isArray(value) ? value.join(', ') : value;
+    const key = name.toLowerCase();
+    const raw = this.res.rawHeaders;
+    let value: string | null = null;
+    for (let i = 0; i < raw.length; i += 2) {
+      const field = raw[i]!;
+      if (field.length !== key.length || (field !== key && field.toLowerCase() !== key)) continue;
+      if (value !== null) return this.joined(key);
+      value = raw[i + 1]!;
+    }
+    return value;
   }
 
   forEach(callback: (value: string, name: string) => void): void {
     // In name order, as a fetch `Headers` iterates.
-    for (const name of Object.keys(this.raw).sort()) {
-      const value = this.get(name);
+    for (const name of Object.keys(this.res.headers).sort()) {
+      const value = this.joined(name);
       if (value !== null) callback(value, name);
     }
+  }
+
+  /** A header as node:http's `headers` object has it. */
+  private joined(key: string): string | null {
+    const value = this.res.headers[key];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
   }
 }
 
@@ -208,9 +228,9 @@ class NodeResponse implements HttpResponse, HttpBody, HttpBodyReader {
   ) {
     this.status = res.statusCode ?? 0;
     this.ok = this.status >= 200 && this.status < 300;
-    this.headers = new NodeHeaders(res.headers);
+    this.headers = new NodeHeaders(res);
     this.body = this;
-    const source = decoded(res);
+    const source = decoded(res, this.headers);
     this.source = source;
     source.on('data', (chunk: Buffer) => this.push(chunk));
     source.on('end', () => this.finish());
@@ -336,8 +356,8 @@ class NodeResponse implements HttpResponse, HttpBody, HttpBodyReader {
 const utf8 = new TextDecoder();
 
 /** The body as sent, or through the decoder its `content-encoding` names (as fetch decodes it). */
-function decoded(res: IncomingMessage): Readable {
-  const encoding = res.headers['content-encoding']?.trim().toLowerCase();
+function decoded(res: IncomingMessage, headers: NodeHeaders): Readable {
+  const encoding = headers.get('content-encoding')?.trim().toLowerCase();
   switch (encoding) {
     case 'gzip':
     case 'x-gzip':
