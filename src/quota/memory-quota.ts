@@ -19,6 +19,7 @@ import { KeyState } from './key-state.js';
 import { affinityMap } from '../affinity/affinity-map.js';
 import { memoryBudgets } from '../budgets/memory-budgets.js';
 import { failAll, waitInQueues, wakeFirst, wakeOneOf } from './waiters.js';
+import { withSyncQuota } from './sync-quota.js';
 
 export interface MemoryQuotaOptions {
   /**
@@ -146,76 +147,77 @@ export function memoryQuota(options: MemoryQuotaOptions = {}): QuotaStore {
     if (ms > 0 && now + ms > state.coolingUntil) state.coolingUntil = now + ms;
   }
 
-  return {
+  function reserveNow(input: ReserveInput): ReserveResult {
+    if (closed) throw new RouterError('CLOSED', 'The quota store is closed');
+    const now = clock.now();
+    const tokens = Math.max(0, input.tokens || 0); // `|| 0` maps NaN to 0
+    for (const key of input.keys) {
+      const state = stateOf(key);
+      const window = state.window;
+      window.advance(now);
+      // An estimate above the whole tpm limit runs alone in an empty window rather than never.
+      const tokenNeed = key.tpm === undefined ? 0 : Math.min(tokens, key.tpm);
+      if (
+        state.coolingUntil <= now &&
+        state.quarantinedUntil <= now &&
+        (key.maxConcurrent === undefined || state.inFlight < key.maxConcurrent) &&
+        (key.rpm === undefined || window.requests + 1 <= key.rpm) &&
+        (key.tpm === undefined || window.tokens + tokenNeed <= key.tpm)
+      ) {
+        const bucket = window.add(now, tokens);
+        state.inFlight += 1;
+        acquired += 1;
+        sequence += 1;
+        const leaseId = idPrefix + sequence.toString(36);
+        const lease = new MemoryLease(leaseId, key.providerId, key.keyId, tokens, now, state, owner, bucket);
+        return { ok: true, lease };
+      }
+    }
+    // Every key refused: only now say why (falling through a cooling key costs no allocation).
+    const blocked: KeyBlock[] = [];
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const key of input.keys) {
+      const tokenNeed = key.tpm === undefined ? 0 : Math.min(tokens, key.tpm);
+      const block = describeBlock(key, stateOf(key), tokenNeed, now);
+      blocked.push(block);
+      if (block.retryAfterMs !== undefined && block.retryAfterMs < earliest) earliest = block.retryAfterMs;
+    }
+    return earliest === Number.POSITIVE_INFINITY
+      ? { ok: false, blocked }
+      : { ok: false, blocked, retryAfterMs: earliest };
+  }
+
+  function settleNow(lease: QuotaLease, input?: SettleInput): void {
+    const state = MemoryLease.claim(lease, owner);
+    if (state === undefined) {
+      // Settled before, or not ours: count it, change nothing — never a double free.
+      doubleReleases += 1;
+      return;
+    }
+    released += 1;
+    state.inFlight -= 1;
+    const now = clock.now();
+    if (input?.tokens !== undefined) {
+      const used = Math.max(0, input.tokens || 0);
+      state.window.advance(now);
+      state.window.adjustTokens(MemoryLease.bucketOf(lease as MemoryLease), used - lease.tokens);
+    }
+    if (input?.rateLimit !== undefined) applyRateLimit(state, input.rateLimit, now);
+    wakeFirst(state.waiters);
+  }
+
+  const store: QuotaStore = {
     ...memoryBudgets(clock),
     reserve(input: ReserveInput): Promise<ReserveResult> {
-      if (closed) return Promise.reject(new RouterError('CLOSED', 'The quota store is closed'));
-      const now = clock.now();
-      const tokens = Math.max(0, input.tokens || 0); // `|| 0` maps NaN to 0
-      for (const key of input.keys) {
-        const state = stateOf(key);
-        const window = state.window;
-        window.advance(now);
-        // An estimate above the whole tpm limit runs alone in an empty window rather than never.
-        const tokenNeed = key.tpm === undefined ? 0 : Math.min(tokens, key.tpm);
-        if (
-          state.coolingUntil <= now &&
-          state.quarantinedUntil <= now &&
-          (key.maxConcurrent === undefined || state.inFlight < key.maxConcurrent) &&
-          (key.rpm === undefined || window.requests + 1 <= key.rpm) &&
-          (key.tpm === undefined || window.tokens + tokenNeed <= key.tpm)
-        ) {
-          const bucket = window.add(now, tokens);
-          state.inFlight += 1;
-          acquired += 1;
-          sequence += 1;
-          const leaseId = idPrefix + sequence.toString(36);
-          const lease = new MemoryLease(
-            leaseId,
-            key.providerId,
-            key.keyId,
-            tokens,
-            now,
-            state,
-            owner,
-            bucket,
-          );
-          return Promise.resolve({ ok: true, lease });
-        }
+      try {
+        return Promise.resolve(reserveNow(input));
+      } catch (error) {
+        return Promise.reject(error);
       }
-      // Every key refused: only now say why (falling through a cooling key costs no allocation).
-      const blocked: KeyBlock[] = [];
-      let earliest = Number.POSITIVE_INFINITY;
-      for (const key of input.keys) {
-        const tokenNeed = key.tpm === undefined ? 0 : Math.min(tokens, key.tpm);
-        const block = describeBlock(key, stateOf(key), tokenNeed, now);
-        blocked.push(block);
-        if (block.retryAfterMs !== undefined && block.retryAfterMs < earliest) earliest = block.retryAfterMs;
-      }
-      return Promise.resolve(
-        earliest === Number.POSITIVE_INFINITY
-          ? { ok: false, blocked }
-          : { ok: false, blocked, retryAfterMs: earliest },
-      );
     },
 
     settle(lease: QuotaLease, input?: SettleInput): Promise<void> {
-      const state = MemoryLease.claim(lease, owner);
-      if (state === undefined) {
-        // Settled before, or not ours: count it, change nothing — never a double free.
-        doubleReleases += 1;
-        return DONE;
-      }
-      released += 1;
-      state.inFlight -= 1;
-      const now = clock.now();
-      if (input?.tokens !== undefined) {
-        const used = Math.max(0, input.tokens || 0);
-        state.window.advance(now);
-        state.window.adjustTokens(MemoryLease.bucketOf(lease as MemoryLease), used - lease.tokens);
-      }
-      if (input?.rateLimit !== undefined) applyRateLimit(state, input.rateLimit, now);
-      wakeFirst(state.waiters);
+      settleNow(lease, input);
       return DONE;
     },
 
@@ -299,4 +301,6 @@ export function memoryQuota(options: MemoryQuotaOptions = {}): QuotaStore {
       return DONE;
     },
   };
+  // The router reserves and settles on this store without a promise (see `SyncQuota`).
+  return withSyncQuota(store, { reserveNow, settleNow });
 }

@@ -9,6 +9,7 @@ import { InterruptedAttempt } from './attempt-context.js';
 import { AttemptControl } from './attempt-control.js';
 import { failureSummary, usageRecord } from './attempt-records.js';
 import { normalizeError } from './normalize-error.js';
+import { reserveQuota, settleQuota } from '../quota/sync-quota.js';
 import type { Runtime } from './runtime.js';
 
 /** How one try of one candidate ended. */
@@ -39,7 +40,8 @@ export async function runAttempt<T, R extends object>(
   /** API keys already resolved for this request, by key id. */
   apiKeys?: ReadonlyMap<string, string>,
 ): Promise<AttemptOutcome<T>> {
-  const reserved = await rt.quota.reserve({ keys, tokens: rc.promptEstimate + outputReserve });
+  const reserving = reserveQuota(rt.quota, { keys, tokens: rc.promptEstimate + outputReserve });
+  const reserved = reserving instanceof Promise ? await reserving : reserving;
   if (!reserved.ok)
     return { kind: 'blocked', blocked: reserved.blocked, retryAfterMs: reserved.retryAfterMs };
 
@@ -47,7 +49,8 @@ export async function runAttempt<T, R extends object>(
   if (rc.signal?.aborted) {
     // The caller left while the store reserved: nothing was sent, so there is no attempt to
     // account (no usage record); the lease goes back at once.
-    await settleSafely(rt, lease, { tokens: 0 });
+    const settling = settleSafely(rt, lease, { tokens: 0 });
+    if (settling) await settling;
     throw abortedError(rc.signal.reason);
   }
   const clock = rt.options.clock;
@@ -129,7 +132,8 @@ export async function runAttempt<T, R extends object>(
     rt.stats.end(candidate.ref);
     // Awaited: when complete() returns (or a stream ends) the slot is back in the store — a shared
     // store included — so the caller's next request never finds its own previous one still holding it.
-    await settleSafely(rt, lease, settle);
+    const settling = settleSafely(rt, lease, settle);
+    if (settling) await settling;
   }
 }
 
@@ -164,13 +168,23 @@ function keyOf(candidate: CandidateEntry, keyId: string): PoolKey | undefined {
   return undefined;
 }
 
-/** Release a lease; a store failure is reported, never thrown into the request. */
-async function settleSafely(rt: Runtime, lease: QuotaLease, input: SettleInput): Promise<void> {
+/**
+ * Release a lease; a store failure is reported, never thrown into the request. `undefined` when the
+ * store settled at once (nothing to wait for), else the promise to await.
+ */
+function settleSafely(rt: Runtime, lease: QuotaLease, input: SettleInput): Promise<void> | undefined {
   try {
-    await rt.quota.settle(lease, input);
+    const settling = settleQuota(rt.quota, lease, input);
+    if (settling === undefined) return undefined;
+    return Promise.resolve(settling).then(undefined, (error: unknown) => reportQuota(rt, error));
   } catch (error) {
-    rt.emitter.emit('error', { source: 'quota', error });
+    reportQuota(rt, error);
+    return undefined;
   }
+}
+
+function reportQuota(rt: Runtime, error: unknown): void {
+  rt.emitter.emit('error', { source: 'quota', error });
 }
 
 export function abortedError(reason: unknown): RouterError {
