@@ -24,8 +24,7 @@ export function listModelInfo(rt: Runtime, cache: CatalogCache): ModelInfo[] {
   const usable = (name: string) => {
     const target = cache.lookup(name);
     const available = target.active.some(
-      (c) =>
-        !!rt.options.adapters[c.provider.adapter] && !poolState(c.keys, (k) => rt.quota.view(k), now).skip,
+      (c) => !!rt.options.adapters[c.provider.adapter] && !poolState(c.keys, rt.quota, now).skip,
     );
     const windows = target.all.map((c) => c.model.contextWindow).filter((w): w is number => w !== undefined);
     return { available, ...(windows.length ? { contextWindow: Math.max(...windows) } : {}) };

@@ -1,4 +1,4 @@
-import type { KeyView, QuotaKey } from '../quota/quota-store.js';
+import type { QuotaKey, QuotaStore } from '../quota/quota-store.js';
 
 /** Why a candidate cannot be tried now. */
 export type SkipReason =
@@ -89,7 +89,7 @@ export interface PoolState {
  */
 export function poolState(
   keys: readonly QuotaKey[],
-  view: (key: QuotaKey) => KeyView,
+  quota: Pick<QuotaStore, 'view'>,
   now: number,
 ): PoolState {
   if (keys.length === 0) return { headroom: 0, usableKeys: 0, skip: 'no_keys' };
@@ -99,7 +99,7 @@ export function poolState(
   let freeIn = Number.POSITIVE_INFINITY; // earliest moment a full rpm/tpm window lets a request in
   const sum = new HeadroomSum();
   for (const key of keys) {
-    const v = view(key);
+    const v = quota.view(key);
     const coolingUntil = v.coolingUntil ?? 0;
     const until = Math.max(coolingUntil, v.quarantinedUntil ?? 0);
     if (until > now) {

@@ -2,7 +2,6 @@ import type { CandidateEntry, RouteTarget } from '../catalog/cache.js';
 import { RouterError } from '../errors/router-error.js';
 import { poolState } from './headroom.js';
 import type { Runtime } from './runtime.js';
-import type { QuotaKey } from '../quota/quota-store.js';
 import type { LatencyStats, StrategyCandidate, StrategyContext } from './strategy.js';
 import { type RequestSize, expectedCostUsd, outputReserve } from './expected-cost.js';
 import { cheapest } from './strategies/cheapest.js';
@@ -79,9 +78,8 @@ export class RouterStrategyContext implements StrategyContext {
     this.expectedCostUsd = (c) => expectedCostUsd(c as CandidateEntry, this.size, defaultMax);
     this.expectedOutputTokens = (c) => outputReserve(c as CandidateEntry, this.size, defaultMax);
     const quota = rt.quota;
-    const view = (k: QuotaKey) => quota.view(k);
     this.random = rt.options.random;
-    this.headroom = (c) => poolState((c as CandidateEntry).keys, view, this.now).headroom;
+    this.headroom = (c) => poolState((c as CandidateEntry).keys, quota, this.now).headroom;
     this.inFlight = (c) => rt.stats.get((c as CandidateEntry).ref).inFlight;
     this.latency = (c) => rt.stats.get((c as CandidateEntry).ref);
   }

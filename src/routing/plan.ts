@@ -146,7 +146,7 @@ export async function planCandidates(
       noSecret.add(providerId);
   }
   return [...ordered, ...rest].map((c) => {
-    const pool = poolState(c.keys, (k) => rt.quota.view(k), now);
+    const pool = poolState(c.keys, rt.quota, now);
     const circuit = rt.breakers.state(c.ref, now);
     const planned: PlannedCandidate = {
       providerId: c.providerId,
