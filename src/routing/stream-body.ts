@@ -83,8 +83,9 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
           clearTimeout(timer);
           timer = setTimeout(() => a.abort(timeout('idle gap', idleMs)), idleMs);
           timer.unref?.();
-          await channel.push(startPart(rc, a, upstream.warnings), a);
-          if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a);
+          const room = pushInOrder(channel, committedParts(startPart(rc, a, upstream.warnings), heldBack), a);
+          heldBack = undefined;
+          if (room) await room;
         }
         // Wire events are passed on as is; their content is counted through the parts derived from them.
         if (part.type !== 'wire') {
@@ -107,12 +108,14 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
         // An empty but well-formed reply: commit now so the consumer sees start and finish.
         committed = true;
         ttftMs = clock.now() - a.startedAt;
-        await channel.push(startPart(rc, a, upstream.warnings), a);
-        if (heldBack) for (const held of heldBack.splice(0)) await channel.push(held, a);
+        const room = pushInOrder(channel, committedParts(startPart(rc, a, upstream.warnings), heldBack), a);
+        heldBack = undefined;
+        if (room) await room;
       }
       const usage = completeUsage(finish?.usage, rc.promptEstimate, completionEstimate());
       const finishReason: FinishReason = finish?.finishReason ?? { unified: 'other' };
-      await channel.push({ type: 'finish', finishReason, usage }, a);
+      const room = channel.push({ type: 'finish', finishReason, usage }, a);
+      if (room) await room;
       const toolCalls: ToolCall[] = output.toolCalls();
       const reasoning = output.reasoningParts();
       const value: CompletionResult = {
@@ -153,6 +156,30 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
       }
     }
   };
+}
+
+/** What the commit sends: `start`, then the wire events held back before it. */
+function committedParts(start: StreamPart, heldBack: StreamPart[] | undefined): StreamPart[] {
+  if (!heldBack) return [start];
+  heldBack.unshift(start);
+  return heldBack;
+}
+
+/**
+ * Push parts in order, waiting for room only when the channel is full: a promise then, `undefined`
+ * otherwise (an `await` of nothing would still cost a promise and a microtask turn per part).
+ */
+function pushInOrder(
+  channel: Channel<StreamPart>,
+  parts: StreamPart[],
+  a: AttemptContext,
+  from = 0,
+): Promise<void> | undefined {
+  for (let i = from; i < parts.length; i++) {
+    const room = channel.push(parts[i]!, a);
+    if (room) return room.then(() => pushInOrder(channel, parts, a, i + 1));
+  }
+  return undefined;
 }
 
 /** The `start` part: which candidate serves, once the attempt commits. */

@@ -16,8 +16,9 @@ const MAX_REASONING_BLOCKS = 1024;
  */
 export class StreamOutput {
   private text = '';
-  private readonly tools = new Map<number, ToolCall>();
-  private readonly reasoning = new Map<number, ReasoningPart>();
+  // Made on the first tool call or reasoning block: most streams are text only.
+  private tools: Map<number, ToolCall> | undefined;
+  private reasoning: Map<number, ReasoningPart> | undefined;
   /** Characters of text, tool names (each time one is sent), arguments and reasoning text: the estimate. */
   private held = 0;
   /** Characters of everything kept (reasoning signatures and opaque data too): the memory bound. */
@@ -48,7 +49,8 @@ export class StreamOutput {
           `tool-call index ${String(index)} is outside [0, ${maxToolCalls}) (limits.maxToolCalls)`,
         );
       }
-      if (!this.tools.has(index) && this.tools.size >= maxToolCalls) {
+      const tools = this.tools;
+      if (tools && !tools.has(index) && tools.size >= maxToolCalls) {
         throw protocol(`more than ${maxToolCalls} tool calls (limits.maxToolCalls)`);
       }
       // An id or a name replaces the previous one, so the memory it takes is bounded by one part.
@@ -68,6 +70,7 @@ export class StreamOutput {
       return;
     }
     if (part.type === 'reasoning-delta') {
+      this.reasoning ??= new Map();
       let r = this.reasoning.get(part.index);
       if (!r) {
         r = { type: 'reasoning', family: part.family };
@@ -81,6 +84,7 @@ export class StreamOutput {
       this.kept += (part.text?.length ?? 0) + (part.signature?.length ?? 0) + (part.data?.length ?? 0);
       return;
     }
+    this.tools ??= new Map();
     let call = this.tools.get(part.index);
     if (!call) {
       call = { id: '', name: '', arguments: '' };
@@ -121,7 +125,8 @@ export class StreamOutput {
   }
 }
 
-function inOrder<T>(map: Map<number, T>): T[] {
+function inOrder<T>(map: Map<number, T> | undefined): T[] {
+  if (map === undefined) return [];
   return [...map.entries()].sort((x, y) => x[0] - y[0]).map(([, v]) => v);
 }
 
