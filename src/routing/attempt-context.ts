@@ -107,17 +107,18 @@ export type AttemptBody<T, R extends object = ChatRequest> = (
  */
 export function armAttemptTimer(a: AttemptContext, attemptMs: number, totalMs: number): NodeJS.Timeout {
   const remaining = Math.max(0, a.deadline - a.startedAt);
-  const timer = setTimeout(
-    () =>
-      a.abort(
-        remaining <= attemptMs
-          ? totalTimeout(totalMs)
-          : new ProviderError({ message: `Attempt exceeded attemptMs (${attemptMs} ms)`, kind: 'timeout' }),
-      ),
-    Math.min(attemptMs, remaining),
-  );
+  // The arguments ride on the timer: no closure per attempt.
+  const timer = setTimeout(attemptTimedOut, Math.min(attemptMs, remaining), a, attemptMs, totalMs);
   timer.unref?.();
   return timer;
+}
+
+function attemptTimedOut(a: AttemptContext, attemptMs: number, totalMs: number): void {
+  a.abort(
+    Math.max(0, a.deadline - a.startedAt) <= attemptMs
+      ? totalTimeout(totalMs)
+      : new ProviderError({ message: `Attempt exceeded attemptMs (${attemptMs} ms)`, kind: 'timeout' }),
+  );
 }
 
 /** The adapter's view of one attempt: the same for `complete` and `stream`. */

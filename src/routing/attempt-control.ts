@@ -16,7 +16,8 @@ import type { AttemptContext } from './attempt-context.js';
 export class AttemptControl extends LightSignal implements AttemptContext, CallSignal {
   apiKey = '';
   #controller: AbortController | undefined = undefined;
-  /** Rejects the race in progress, if any. */
+  /** The race in progress, if any: its promise, and the reject of what `race` returned. */
+  #racing: Promise<unknown> | undefined = undefined;
   #rejectRace: ((reason: unknown) => void) | undefined = undefined;
 
   constructor(
@@ -48,29 +49,28 @@ export class AttemptControl extends LightSignal implements AttemptContext, CallS
     if (this.aborted) return;
     super.abort(reason);
     this.#controller?.abort(reason);
-    this.#rejectRace?.(reason);
+    const reject = this.#rejectRace;
+    if (reject) {
+      this.#rejectRace = undefined;
+      this.#racing?.catch(ignore); // the adapter's late failure is not ours to report
+      this.#racing = undefined;
+      reject(reason);
+    }
   }
 
   race<T>(promise: Promise<T>): Promise<T> {
     if (this.aborted) {
-      promise.catch(() => {}); // the adapter's late failure is not ours to report
+      promise.catch(ignore); // the adapter's late failure is not ours to report
       return Promise.reject(this.reason);
     }
+    // The promise settles the race itself; an abort rejects it first. Once settled, a later abort's
+    // reject does nothing (so there is no need to forget it: a closure less per race).
     return new Promise<T>((resolve, reject) => {
-      this.#rejectRace = (reason) => {
-        promise.catch(() => {});
-        reject(reason);
-      };
-      promise.then(
-        (v) => {
-          this.#rejectRace = undefined;
-          resolve(v);
-        },
-        (e) => {
-          this.#rejectRace = undefined;
-          reject(e);
-        },
-      );
+      this.#racing = promise;
+      this.#rejectRace = reject;
+      promise.then(resolve, reject);
     });
   }
 }
+
+function ignore(): void {}
