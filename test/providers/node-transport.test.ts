@@ -538,7 +538,9 @@ describe('default node:http transport: response headers', () => {
         expect([name, res.headers.get(name)]).toEqual([name, expected]);
       }
       const seen: Array<[string, string]> = [];
-      res.headers.forEach((value, name) => seen.push([name, value]));
+      res.headers.forEach((value, name) => {
+        seen.push([name, value]);
+      });
       expect(seen.map(([name]) => name)).toEqual(Object.keys(objectHeaders).sort());
     } finally {
       for (const socket of sockets) socket.destroy();
