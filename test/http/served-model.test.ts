@@ -124,6 +124,22 @@ describe('responses say which model served', () => {
     expect(response.headers.get('x-model-router-model')).toBe('up/m');
   });
 
+  it('the Responses route names the group and providerId/modelId in its headers too, streamed or not', async () => {
+    upstream.usage = true;
+    const plain = await clients.served.responses.create({ model: 'g', input: 'hi' }).withResponse();
+    expect(plain.data.output_text).toBe('hello');
+    expect(plain.response.headers.get('x-model-router-group')).toBe('g');
+    expect(plain.response.headers.get('x-model-router-model')).toBe('up/m');
+    const streamed = await clients.served.responses
+      .create({ model: 'g', input: 'hi', stream: true })
+      .withResponse();
+    for await (const _event of streamed.data) {
+      // drain
+    }
+    expect(streamed.response.headers.get('x-model-router-group')).toBe('g');
+    expect(streamed.response.headers.get('x-model-router-model')).toBe('up/m');
+  });
+
   it('streamed chunks name the serving model (the catalog modelId: the upstream id comes only at the end)', async () => {
     const stream = await clients.served.chat.completions.create({ model: 'g', messages: hi, stream: true });
     const models = new Set<string>();

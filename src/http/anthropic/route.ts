@@ -1,7 +1,7 @@
 import type { ChatRequest, StreamPart } from 'model-router';
 import type { TransformRequest } from '../openai/chat-route.js';
 import { prepend } from '../relay/prepend.js';
-import { openCommittedStream, servedBy } from '../relay/committed-stream.js';
+import { openCommittedStream, servedBy, servedOf } from '../relay/committed-stream.js';
 import type { RelayRoute, RouteContext } from '../relay/types.js';
 import { renderAnthropicError } from './errors.js';
 import { type AnthropicRelayRequest, parseMessagesRequest } from './request.js';
@@ -29,7 +29,7 @@ async function messages(context: RouteContext, transformRequest: TransformReques
     const result = await router.complete(chat, routeOptions);
     const passThrough = result.wire?.format === 'anthropic-messages';
     const warnings = [...(result.warnings ?? []), ...onlyWarnings(parsed, passThrough)];
-    const served = { ...result.model, ...(result.groupName ? { groupName: result.groupName } : {}) };
+    const served = servedOf(result);
     return {
       kind: 'json' as const,
       status: 200,

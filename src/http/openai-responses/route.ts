@@ -2,7 +2,7 @@ import type { ChatRequest, StreamPart } from 'model-router';
 import { prepend } from '../relay/prepend.js';
 import type { TransformRequest } from '../openai/chat-route.js';
 import { renderOpenAIError } from '../openai/errors.js';
-import { openCommittedStream, servedBy } from '../relay/committed-stream.js';
+import { openCommittedStream, servedBy, servedOf } from '../relay/committed-stream.js';
 import type { RelayRoute, RouteContext } from '../relay/types.js';
 import { warningHeaders } from '../relay/warnings.js';
 import { parseResponsesRequest } from './request.js';
@@ -52,7 +52,7 @@ async function responses(context: RouteContext, transformRequest: TransformReque
       return {
         kind: 'json' as const,
         status: 200,
-        headers: { ...servedBy(result.model), ...warningHeaders(warnings) },
+        headers: { ...servedBy(servedOf(result)), ...warningHeaders(warnings) },
         body: passedResponse(result.wire.body, result.usage),
       };
     }
@@ -60,7 +60,7 @@ async function responses(context: RouteContext, transformRequest: TransformReque
     return {
       kind: 'json' as const,
       status: 200,
-      headers: { ...servedBy(result.model), ...warningHeaders(warnings) },
+      headers: { ...servedBy(servedOf(result)), ...warningHeaders(warnings) },
       body: toResponseObject(result, meta(result.model, result.responseModel), warnings),
     };
   }

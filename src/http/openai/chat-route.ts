@@ -1,7 +1,7 @@
 import type { ChatRequest, RouterWarning } from 'model-router';
 import { peek } from '../relay/peek.js';
 import { droppedFields, warningHeaders } from '../relay/warnings.js';
-import { openCommittedStream, type Served, servedBy } from '../relay/committed-stream.js';
+import { openCommittedStream, type Served, servedBy, servedOf } from '../relay/committed-stream.js';
 import type { RelayRoute, RouteContext } from '../relay/types.js';
 import { renderOpenAIError } from './errors.js';
 import { MODELLED_CHAT_FIELDS, parseOpenAIRequest } from './request.js';
@@ -69,8 +69,7 @@ async function chatCompletions(
   const routeOptions = requestOptions(context);
   if (!relay.stream) {
     const result = await router.complete(chat, routeOptions);
-    const served: Served = { providerId: result.model.providerId, modelId: result.model.modelId };
-    if (result.groupName) served.groupName = result.groupName;
+    const served = servedOf(result);
     const same =
       wire &&
       result.wire?.format === 'openai-chat' &&

@@ -1,4 +1,11 @@
-import type { ChatRequest, ModelRouter, RequestOptions, RouterStream, StreamPart } from 'model-router';
+import type {
+  ChatRequest,
+  CompletionResult,
+  ModelRouter,
+  RequestOptions,
+  RouterStream,
+  StreamPart,
+} from 'model-router';
 import { prepend } from './prepend.js';
 
 /** Which physical model served a request. */
@@ -37,6 +44,13 @@ export async function openCommittedStream(
   const served: Served =
     !first.done && first.value.type === 'start' ? first.value : { providerId: 'unknown', modelId: 'unknown' };
   return { stream, parts: prepend(first, parts), served };
+}
+
+/** Which physical model served a completed request, with its group (when a group was asked for). */
+export function servedOf(result: CompletionResult): Served {
+  const served: Served = { providerId: result.model.providerId, modelId: result.model.modelId };
+  if (result.groupName) served.groupName = result.groupName;
+  return served;
 }
 
 /** Which physical model served, and the group that was asked for (when one was). */
