@@ -1,8 +1,7 @@
 import { Agent } from 'node:http';
-import { buildScriptBundle } from './lib/build.js';
-import { firstJsonLine, spawnNode, spawnTs, stopChild } from './lib/child.js';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
 import { postJson, serverCpuUs } from './lib/relay-client.js';
+import { startRelayProcesses } from './lib/relay-processes.js';
 
 const BENCH = 'relay-stream';
 
@@ -46,16 +45,10 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
   const warmup = quick ? 10 : 500;
   const cpuRequests = quick ? 20 : 1_000;
 
-  const upstream = spawnTs('mock-openai-server.ts');
-  let servers: ReturnType<typeof spawnNode> | undefined;
+  const processes = await startRelayProcesses<{ proxy: number; relay: number; control: number }>();
+  const { upstreamPort: port, ports } = processes;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   try {
-    const [{ port }, bundle] = await Promise.all([
-      firstJsonLine<{ port: number }>(upstream),
-      buildScriptBundle('relay-servers.ts', 'relay-servers.js'),
-    ]);
-    servers = spawnNode(bundle, [String(port)]);
-    const ports = await firstJsonLine<{ proxy: number; relay: number; control: number }>(servers);
     const post = (p: number, path: string, body: string) => timedStream(agent, p, path, body);
     const chat = '/v1/chat/completions';
     const sides: Array<[string, () => Promise<Timed>]> = [
@@ -115,8 +108,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     return out;
   } finally {
     agent.destroy();
-    if (servers) await stopChild(servers);
-    await stopChild(upstream);
+    await processes.stop();
   }
 }
 

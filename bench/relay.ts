@@ -1,8 +1,7 @@
 import { Agent } from 'node:http';
-import { buildScriptBundle } from './lib/build.js';
-import { firstJsonLine, spawnNode, spawnTs, stopChild } from './lib/child.js';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
 import { postJson, serverCpuUs } from './lib/relay-client.js';
+import { startRelayProcesses } from './lib/relay-processes.js';
 
 const BENCH = 'relay';
 /** The floor served as a web handler through `toNodeListener`: minus the floor, what the conversion costs. */
@@ -78,24 +77,18 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
   const warmup = quick ? 10 : 500;
   const burst = quick ? 64 : 4_000;
 
-  const upstream = spawnTs('mock-openai-server.ts');
-  let servers: ReturnType<typeof spawnTs> | undefined;
+  const processes = await startRelayProcesses<{
+    proxy: number;
+    relay: number;
+    relayWeb: number;
+    floor: number;
+    floorWeb: number;
+    bare: number;
+    control: number;
+  }>();
+  const { upstreamPort: port, ports } = processes;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   try {
-    const [{ port }, bundle] = await Promise.all([
-      firstJsonLine<{ port: number }>(upstream),
-      buildScriptBundle('relay-servers.ts', 'relay-servers.js'),
-    ]);
-    servers = spawnNode(bundle, [String(port)]);
-    const ports = await firstJsonLine<{
-      proxy: number;
-      relay: number;
-      relayWeb: number;
-      floor: number;
-      floorWeb: number;
-      bare: number;
-      control: number;
-    }>(servers);
     const post = (p: number, path: string, body: string) => timedPost(agent, p, path, body);
     const chat = RELAY_ROUTES[0]!;
     // The four ways to the upstream, for the chat request: what the hop and throughput compare.
@@ -283,8 +276,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     return out;
   } finally {
     agent.destroy();
-    if (servers) await stopChild(servers);
-    await stopChild(upstream);
+    await processes.stop();
   }
 }
 
