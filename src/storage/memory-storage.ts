@@ -32,6 +32,7 @@ import type {
 } from './storage.js';
 import { conflict, notFound } from './storage-errors.js';
 import { memoryTenants } from './memory-tenants.js';
+import { UsageRing } from './usage-ring.js';
 
 export interface MemoryStorageOptions {
   /**
@@ -60,7 +61,9 @@ export interface MemoryStorageOptions {
 export interface MemoryStorage extends RouterStorage {
   /**
    * The usage records received, oldest first (at most `maxUsageRecords`). Meant for tests and
-   * examples; it is the live array, so read it, do not keep it across writes.
+   * examples. The records are kept field by field and built back on the first read after a write
+   * (the `UsageRecord` fields; one set to `undefined` reads as absent): the same array until the next
+   * write, a new one after it — read it again rather than keep it across writes.
    */
   readonly usage: readonly UsageRecord[];
 }
@@ -91,7 +94,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): MemoryStorage
   const state: Catalog = options.snapshot
     ? structuredClone(options.snapshot)
     : buildCatalog(options.catalog ?? {}, iso());
-  const usage: UsageRecord[] = [];
+  const usage = new UsageRing(maxUsage);
   const listeners = new Set<(change: CatalogChange) => void>();
 
   const notify = (change: CatalogChange) => {
@@ -168,9 +171,9 @@ export function memoryStorage(options: MemoryStorageOptions = {}): MemoryStorage
 
   return {
     get usage() {
-      return usage;
+      return usage.records();
     },
-    tenants: memoryTenants(clock, () => usage),
+    tenants: memoryTenants(clock, () => usage.records()),
 
     async init() {},
     async loadCatalog() {
@@ -350,8 +353,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): MemoryStorage
       }),
 
     async recordUsage(records) {
-      for (const r of records) usage.push({ ...r });
-      if (usage.length > maxUsage) usage.splice(0, usage.length - maxUsage);
+      usage.push(records);
     },
     async close() {
       listeners.clear();

@@ -53,6 +53,8 @@ describe('close()', () => {
     expect(storage.usage.map((u) => [u.requestId, u.attempt, u.status])).toEqual(
       seen.map((u) => [u.requestId, u.attempt, u.status]),
     );
+    // Every field, in the order the router wrote it.
+    expect(JSON.stringify(storage.usage)).toBe(JSON.stringify(seen));
   });
 
   it('later calls reject with CLOSED; close() is idempotent', async () => {

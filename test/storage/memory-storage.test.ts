@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/storage/memory-storage.js';
+import type { UsageRecord } from '../../src/types/usage-record.js';
 import { storageContract } from '../../src/testing/storage-contract.js';
 import { usageRecord } from '../../src/testing/storage-contract/fixtures.js';
 
@@ -60,5 +61,48 @@ describe('memoryStorage', () => {
     const storage = memoryStorage({ maxUsageRecords: 2 });
     await storage.recordUsage([1, 2, 3].map((attempt) => usageRecord({ attempt })));
     expect(storage.usage.map((r) => r.attempt)).toEqual([2, 3]);
+  });
+
+  it('reads back the last maxUsageRecords over many batches, oldest first, every field as written', async () => {
+    // Every optional field present or absent by turns, numbers of every kind; past the storage's first
+    // 1,024 slots (it grows) and around its ring several times.
+    const record = (i: number): UsageRecord => {
+      const r = usageRecord({
+        requestId: `req-${i}`,
+        attempt: (i % 3) + 1,
+        status: (['success', 'error', 'aborted', 'interrupted'] as const)[i % 4],
+        estimated: i % 2 === 0,
+        stream: i % 3 === 0,
+        promptTokens: i * 7,
+        costUsd: i % 5 === 0 ? undefined : i / 3,
+        ttftMs: i % 6 === 0 ? undefined : -0.5,
+        startedAt: 1_700_000_000_000 + i,
+      });
+      if (i % 2) delete r.groupName;
+      if (i % 7 === 0) delete r.operation;
+      if (i % 4 === 1) Object.assign(r, { errorCode: 'RATE_LIMIT', httpStatus: 429 });
+      if (i % 8 === 3) Object.assign(r, { cachedPromptTokens: i, cacheWriteTokens: 0 });
+      if (i % 9 === 4) Object.assign(r, { tenantId: `t${i}`, virtualKeyId: `vk${i}` });
+      return r;
+    };
+    const written = Array.from({ length: 5_000 }, (_, i) => record(i));
+    const storage = memoryStorage({ maxUsageRecords: 1_500 });
+    for (let at = 0, size = 1; at < written.length; at += size, size = (size * 7) % 61) {
+      await storage.recordUsage(written.slice(at, at + size));
+    }
+    const absentWhenUndefined = (r: UsageRecord) =>
+      Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
+    expect(storage.usage).toStrictEqual(written.slice(-1_500).map(absentWhenUndefined));
+  });
+
+  it('hands out the same array until the next write, then one with the new records', async () => {
+    const storage = memoryStorage();
+    await storage.recordUsage([usageRecord({ attempt: 1 })]);
+    const first = storage.usage;
+    expect(storage.usage).toBe(first);
+    await storage.recordUsage([]);
+    expect(storage.usage).toBe(first);
+    await storage.recordUsage([usageRecord({ attempt: 2 })]);
+    expect(storage.usage.map((r) => r.attempt)).toEqual([1, 2]);
   });
 });
