@@ -38,6 +38,35 @@ const F_HTTP = 64;
 
 const FIRST_CAPACITY = 1024;
 
+// Every field of UsageRecord has its place above: a field added to UsageRecord without one here
+// fails to compile instead of being dropped silently.
+const _EVERY_FIELD_KEPT = {
+  requestId: S_REQUEST,
+  attempt: N_ATTEMPT,
+  operation: S_OPERATION,
+  status: S_STATUS,
+  groupName: S_GROUP,
+  providerId: S_PROVIDER,
+  modelId: S_MODEL,
+  keyId: S_KEY,
+  promptTokens: N_PROMPT,
+  completionTokens: N_COMPLETION,
+  totalTokens: N_TOTAL,
+  cachedPromptTokens: N_CACHED,
+  cacheWriteTokens: N_CACHE_WRITE,
+  estimated: F_ESTIMATED,
+  costUsd: N_COST,
+  latencyMs: N_LATENCY,
+  ttftMs: N_TTFT,
+  errorCode: S_ERROR,
+  httpStatus: N_HTTP,
+  stream: F_STREAM,
+  startedAt: N_STARTED,
+  finishedAt: N_FINISHED,
+  tenantId: S_TENANT,
+  virtualKeyId: S_VIRTUAL_KEY,
+} satisfies Record<keyof UsageRecord, number>;
+
 /**
  * The last `capacity` usage records, kept field by field (numbers in one typed array, strings in one
  * array, flags in another) in a ring, instead of one object per record: a long-running process
