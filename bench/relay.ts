@@ -67,9 +67,10 @@ const upstreamBody = JSON.stringify({ model: 'gpt-4o-mini', messages: hello });
  * server, (2) through a plain node:http forwarding proxy, (3) through `createRelayHandler` on its
  * node:http door and (4) on its web door — the servers in a child process, bundled as the package
  * ships (esbuild, no tsx), the mock in another, requests interleaved (order rotating) so that drift
- * of the machine hits all alike. Then throughput at concurrency 32 of the same four, in turn; then
- * the servers' CPU per request (their `process.cpuUsage()` read between short bursts at concurrency
- * 32, each to one server), which a busy machine disturbs far less than latency.
+ * of the machine hits all alike. Then throughput at concurrency 32 of the same four and of the
+ * hand-written floor, in turn; then the servers' CPU per request (their `process.cpuUsage()` read
+ * between short bursts at concurrency 32, each to one server), which a busy machine disturbs far
+ * less than latency.
  */
 export async function run({ quick }: BenchOptions): Promise<Result[]> {
   const rounds = quick ? 2 : 5;
@@ -174,10 +175,15 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       await drive(send);
       return burst / ((performance.now() - t0) / 1000);
     };
-    const throughput = new Map<string, number[]>(ways.map(([n]) => [n, []]));
+    // The hand-written floor too: what any relay that parses the JSON can reach on this machine.
+    const paced: Array<[string, () => Promise<number>]> = [
+      ...ways,
+      ['floor: parse, forward, re-serialize', () => post(ports.floor, chat.path, chat.body)],
+    ];
+    const throughput = new Map<string, number[]>(paced.map(([n]) => [n, []]));
     for (let round = 0; round < rounds; round++) {
-      for (let j = 0; j < ways.length; j++) {
-        const [name, send] = ways[(round + j) % ways.length]!;
+      for (let j = 0; j < paced.length; j++) {
+        const [name, send] = paced[(round + j) % paced.length]!;
         throughput.get(name)!.push(await rps(send));
       }
     }
