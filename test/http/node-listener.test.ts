@@ -1,0 +1,134 @@
+import { request as httpRequest } from 'node:http';
+import { toNodeListener } from 'model-router/http';
+import { describe, expect, it } from 'vitest';
+import { serve } from './harness.js';
+
+/*
+ * toNodeListener's web Request, as a handler sees it: a real `Request` for every method, with no
+ * body stream for GET and HEAD, and a signal that aborts when the client goes away.
+ */
+
+describe('toNodeListener: the Request a handler receives', () => {
+  it('a GET or HEAD is a real Request without a body; a POST has its body as a stream', async () => {
+    const seen: Array<{
+      method: string;
+      isRequest: boolean;
+      body: unknown;
+      text: string;
+      header: string | null;
+    }> = [];
+    const server = await serve(async (req) => {
+      seen.push({
+        method: req.method,
+        isRequest: req instanceof Request,
+        body: req.body === null ? null : req.body instanceof ReadableStream ? 'stream' : typeof req.body,
+        text: await req.clone().text(),
+        header: req.headers.get('x-probe'),
+      });
+      return new Response(req.method === 'HEAD' ? null : 'ok', { headers: { 'x-method': req.method } });
+    });
+    try {
+      const got = await fetch(`${server.url}/a?b=1`, { headers: { 'x-probe': 'p' } });
+      expect(await got.text()).toBe('ok');
+      const head = await fetch(`${server.url}/a`, { method: 'HEAD' });
+      expect(head.headers.get('x-method')).toBe('HEAD');
+      const posted = await fetch(`${server.url}/a`, { method: 'POST', body: '{"x":1}' });
+      expect(await posted.text()).toBe('ok');
+      expect(seen).toEqual([
+        { method: 'GET', isRequest: true, body: null, text: '', header: 'p' },
+        { method: 'HEAD', isRequest: true, body: null, text: '', header: null },
+        { method: 'POST', isRequest: true, body: 'stream', text: '{"x":1}', header: null },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a GET's Request is usable as fetch's input and as new Request's, url and headers kept", async () => {
+    const upstream = await serve(
+      (req) =>
+        new Response(JSON.stringify({ url: new URL(req.url).search, probe: req.headers.get('x-probe') })),
+    );
+    const server = await serve(async (req) => {
+      const copy = new Request(req);
+      expect(copy.url).toBe(req.url);
+      expect(copy.body).toBeNull();
+      const target = new URL(req.url);
+      return fetch(new Request(`${upstream.url}${target.pathname}${target.search}`, req));
+    });
+    try {
+      const res = await fetch(`${server.url}/x?q=2`, { headers: { 'x-probe': 'p' } });
+      expect(await res.json()).toEqual({ url: '?q=2', probe: 'p' });
+    } finally {
+      await server.close();
+      await upstream.close();
+    }
+  });
+
+  it("a GET's signal aborts when the client disconnects, and the response body is cancelled", async () => {
+    let aborted!: () => void;
+    const abortSeen = new Promise<void>((resolve) => (aborted = resolve));
+    let cancelled!: () => void;
+    const cancelSeen = new Promise<void>((resolve) => (cancelled = resolve));
+    const server = await serve((req) => {
+      req.signal.addEventListener('abort', () => aborted(), { once: true });
+      return new Response(
+        new ReadableStream({
+          start(c) {
+            c.enqueue(new TextEncoder().encode('data: first\n\n'));
+          },
+          cancel() {
+            cancelled();
+          },
+        }),
+        { headers: { 'content-type': 'text/event-stream' } },
+      );
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const req = httpRequest(`${server.url}/events`);
+        req.on('response', (res) => {
+          res.once('data', () => {
+            req.destroy(); // the client goes away after the first event
+            resolve();
+          });
+        });
+        req.on('error', (error) => {
+          if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
+        });
+        req.end();
+      });
+      await Promise.all([abortSeen, cancelSeen]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a body Express parsed is passed on for a POST and not for a GET', async () => {
+    const bodies: Array<string | null> = [];
+    const listener = toNodeListener(async (req) => {
+      bodies.push(req.body === null ? null : await req.text());
+      return new Response('ok');
+    });
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        (req as { body?: unknown }).body = { parsed: true }; // what express.json() leaves behind
+        listener(req, res);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      for (const method of ['POST', 'GET'])
+        await (
+          await fetch(`http://127.0.0.1:${port}/`, { method, ...(method === 'POST' ? { body: '{}' } : {}) })
+        ).text();
+      expect(bodies).toEqual(['{"parsed":true}', null]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
