@@ -26,8 +26,13 @@ export function toNodeListener(handler: WebHandler): NodeListener {
 
 async function serve(handler: WebHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const controller = new AbortController();
+  // The response body's reader once writing began: the client's disconnect cancels it from here
+  // (one listener on res for both, rather than one more on the signal per response).
+  const writing: { reader?: ReadableStreamDefaultReader<Uint8Array> } = {};
   const onClose = () => {
-    if (!res.writableFinished) controller.abort();
+    if (res.writableFinished) return;
+    controller.abort();
+    writing.reader?.cancel(controller.signal.reason).catch(() => {});
   };
   res.on('close', onClose);
   const method = (req.method ?? 'GET').toUpperCase();
@@ -37,7 +42,7 @@ async function serve(handler: WebHandler, req: IncomingMessage, res: ServerRespo
     const response = await handler(toRequest(req, method, body?.stream, controller.signal));
     // A body left unread (413) is not worth reading just to keep the connection: close it instead.
     if (body?.discardRest() || response.status === 413) res.setHeader('connection', 'close');
-    await writeResponse(response, req, res, controller.signal);
+    await writeResponse(response, req, res, controller.signal, writing);
   } catch {
     failNodeResponse(res);
   } finally {
@@ -142,6 +147,7 @@ async function writeResponse(
   req: IncomingMessage,
   res: ServerResponse,
   signal: AbortSignal,
+  writing: { reader?: ReadableStreamDefaultReader<Uint8Array> },
 ): Promise<void> {
   if (signal.aborted) {
     // The client is gone: nobody will read this response.
@@ -167,24 +173,17 @@ async function writeResponse(
   const known = Number.isSafeInteger(declared) && declared > 0;
   if (!known) res.flushHeaders();
   const reader = response.body.getReader();
-  const onAbort = () => {
-    reader.cancel(signal.reason).catch(() => {});
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    for (let first = known; ; first = false) {
-      const { done, value } = await reader.read();
-      if (done || signal.aborted) break;
-      if (first && value.byteLength === declared) {
-        res.end(value);
-        // The declared length is written: anything a handler sends past it is not read.
-        reader.cancel().catch(() => {});
-        return;
-      }
-      if (!res.write(value)) await drained(res, signal);
+  writing.reader = reader; // cancelled if the client disconnects (serve's onClose)
+  for (let first = known; ; first = false) {
+    const { done, value } = await reader.read();
+    if (done || signal.aborted) break;
+    if (first && value.byteLength === declared) {
+      res.end(value);
+      // The declared length is written: anything a handler sends past it is not read.
+      reader.cancel().catch(() => {});
+      return;
     }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
+    if (!res.write(value)) await drained(res, signal);
   }
   if (signal.aborted) {
     await reader.cancel(signal.reason).catch(() => {});
