@@ -4,6 +4,8 @@ import { postJson, serverCpuUs } from './lib/relay-client.js';
 import { startRelayProcesses } from './lib/relay-processes.js';
 
 const BENCH = 'relay';
+/** The hand-written relay: parse the body, forward it, parse the answer, re-serialize it. */
+const FLOOR = 'floor: parse, forward, re-serialize';
 /** The floor served as a web handler through `toNodeListener`: minus the floor, what the conversion costs. */
 const FLOOR_WEB = 'floor as a web handler (toNodeListener)';
 
@@ -99,11 +101,13 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       ['relay chat', () => post(ports.relay, chat.path, chat.body)],
       ['relay chat (web door)', () => post(ports.relayWeb, chat.path, chat.body)],
     ];
+    // A hand-written JSON relay: the floor of any relay that parses (hop, throughput and CPU).
+    const floor: [string, () => Promise<number>] = [FLOOR, () => post(ports.floor, chat.path, chat.body)];
     const sides: Array<[string, () => Promise<number>]> = [
       ...ways,
-      // Where the relay's hop goes: a hand-written JSON relay (the floor of any relay that parses),
-      // and router.complete() behind a bare handler (the router and adapter without the relay route).
-      ['floor: parse, forward, re-serialize', () => post(ports.floor, chat.path, chat.body)],
+      // Where the relay's hop goes: the floor, and router.complete() behind a bare handler (the
+      // router and adapter without the relay route).
+      floor,
       [FLOOR_WEB, () => post(ports.floorWeb, chat.path, chat.body)],
       ['router.complete() behind a bare handler', () => post(ports.bare, chat.path, chat.body)],
       ...RELAY_ROUTES.slice(1).map((r): [string, () => Promise<number>] => [
@@ -150,7 +154,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       );
     }
     // toNodeListener's Web Request/Response conversion alone: the same floor, served both ways.
-    const floorLat = medians.get('floor: parse, forward, re-serialize')!;
+    const floorLat = medians.get(FLOOR)!;
     out.push(
       figure(
         BENCH,
@@ -176,10 +180,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       return burst / ((performance.now() - t0) / 1000);
     };
     // The hand-written floor too: what any relay that parses the JSON can reach on this machine.
-    const paced: Array<[string, () => Promise<number>]> = [
-      ...ways,
-      ['floor: parse, forward, re-serialize', () => post(ports.floor, chat.path, chat.body)],
-    ];
+    const paced = [...ways, floor];
     const throughput = new Map<string, number[]>(paced.map(([n]) => [n, []]));
     for (let round = 0; round < rounds; round++) {
       for (let j = 0; j < paced.length; j++) {
@@ -220,7 +221,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     // the relay's own work costs, without the client and the mock, nor the machine's other load.
     const cpuWays: Array<[string, () => Promise<number>]> = [
       ['plain node:http proxy', () => post(ports.proxy, '/v1/chat/completions', upstreamBody)],
-      ['floor: parse, forward, re-serialize', () => post(ports.floor, chat.path, chat.body)],
+      floor,
       [FLOOR_WEB, () => post(ports.floorWeb, chat.path, chat.body)],
       ['router.complete() behind a bare handler', () => post(ports.bare, chat.path, chat.body)],
       ['relay chat', () => post(ports.relay, chat.path, chat.body)],
@@ -270,7 +271,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
         cpu.get('relay chat')!.map((v, i) => v - bareCpu[i]!),
       ),
     );
-    const floorCpu = cpu.get('floor: parse, forward, re-serialize')!;
+    const floorCpu = cpu.get(FLOOR)!;
     out.push(
       figure(
         BENCH,

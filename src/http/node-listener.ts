@@ -65,7 +65,8 @@ function toRequest(
   }
   const parsed = (req as { body?: unknown }).body;
   let init: BodyInit | undefined = body;
-  if (parsed !== undefined && req.readableEnded) {
+  // A body stream is made only for methods with a body (not GET or HEAD).
+  if (body !== undefined && parsed !== undefined && req.readableEnded) {
     // Express (or another middleware) consumed the stream already: rebuild the body from its result.
     init =
       typeof parsed === 'string'
@@ -79,7 +80,7 @@ function toRequest(
     method,
     headers,
     signal,
-    ...(init !== undefined && method !== 'GET' && method !== 'HEAD' ? { body: init, duplex: 'half' } : {}),
+    ...(init !== undefined ? { body: init, duplex: 'half' } : {}),
   } as RequestInit);
 }
 

@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { toNodeListener } from 'model-router/http';
 import { describe, expect, it } from 'vitest';
 import { serve } from './harness.js';
@@ -110,7 +110,6 @@ describe('toNodeListener: the Request a handler receives', () => {
       bodies.push(req.body === null ? null : await req.text());
       return new Response('ok');
     });
-    const { createServer } = await import('node:http');
     const server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
