@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { failNodeResponse } from './internal-error.js';
+import { nodeRequest } from './node-request.js';
 import { NODE_LISTENER } from './relay/node-marker.js';
 
 /** A `node:http` / Express request listener. */
@@ -36,111 +37,17 @@ async function serve(handler: WebHandler, req: IncomingMessage, res: ServerRespo
   };
   res.on('close', onClose);
   const method = (req.method ?? 'GET').toUpperCase();
-  // GET and HEAD carry no body: no stream for them (each web stream costs ~20 µs of CPU on Node 20).
-  const body = method === 'GET' || method === 'HEAD' ? undefined : requestBody(req);
+  const { request, discardRest } = nodeRequest(req, method, controller.signal);
   try {
-    const response = await handler(toRequest(req, method, body?.stream, controller.signal));
+    const response = await handler(request);
     // A body left unread (413) is not worth reading just to keep the connection: close it instead.
-    if (body?.discardRest() || response.status === 413) res.setHeader('connection', 'close');
+    if (discardRest() || response.status === 413) res.setHeader('connection', 'close');
     await writeResponse(response, req, res, controller.signal, writing);
   } catch {
     failNodeResponse(res);
   } finally {
     res.off('close', onClose);
   }
-}
-
-function toRequest(
-  req: IncomingMessage,
-  method: string,
-  body: BodyInit | undefined,
-  signal: AbortSignal,
-): Request {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.startsWith(':')) continue; // HTTP/2 pseudo-headers
-    headers.append(name, raw[i + 1]!);
-  }
-  const parsed = (req as { body?: unknown }).body;
-  let init: BodyInit | undefined = body;
-  // A body stream is made only for methods with a body (not GET or HEAD).
-  if (body !== undefined && parsed !== undefined && req.readableEnded) {
-    // Express (or another middleware) consumed the stream already: rebuild the body from its result.
-    init =
-      typeof parsed === 'string'
-        ? parsed
-        : parsed instanceof Uint8Array
-          ? new Uint8Array(parsed)
-          : JSON.stringify(parsed);
-    headers.delete('content-length');
-  }
-  return new Request(requestUrl(req), {
-    method,
-    headers,
-    signal,
-    ...(init !== undefined ? { body: init, duplex: 'half' } : {}),
-  } as RequestInit);
-}
-
-function requestUrl(req: IncomingMessage): string {
-  const proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  try {
-    return new URL(req.url ?? '/', `${proto}://${req.headers.host ?? 'localhost'}`).href;
-  } catch {
-    return new URL(req.url ?? '/', `${proto}://localhost`).href;
-  }
-}
-
-/**
- * The request body as a web stream that reads only when the handler does (high-water mark 0: nothing
- * is read for a handler that never looks at the body, and Node discards it as usual). Cancelling it (a
- * body over the size cap) discards the rest without destroying the socket, so the 413 still reaches
- * the client. `discardRest()` does the same once the handler answered, and says whether a body was
- * left half read (the connection must then close after the response).
- */
-function requestBody(req: IncomingMessage): {
-  stream: ReadableStream<Uint8Array>;
-  discardRest: () => boolean;
-} {
-  let started = false;
-  let cancelled = false;
-  let ended = false;
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        if (!started) {
-          started = true;
-          req.on('data', (chunk: Buffer) => {
-            if (cancelled) return;
-            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-            if ((controller.desiredSize ?? 0) <= 0) req.pause();
-          });
-          req.once('end', () => {
-            ended = true;
-            if (!cancelled) controller.close();
-          });
-          req.once('error', (error) => {
-            if (!cancelled) controller.error(error);
-          });
-        }
-        req.resume();
-      },
-      cancel() {
-        cancelled = true;
-        req.resume(); // discard the rest
-      },
-    },
-    { highWaterMark: 0, size: (chunk) => chunk.byteLength },
-  );
-  const discardRest = () => {
-    if (!started || ended) return false;
-    cancelled = true;
-    req.resume();
-    return true;
-  };
-  return { stream, discardRest };
 }
 
 async function writeResponse(

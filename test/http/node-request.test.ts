@@ -1,0 +1,251 @@
+import { connect } from 'node:net';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { serve } from './harness.js';
+
+/*
+ * The Request toNodeListener hands a handler is built as far as the handler looks (fast json/text/
+ * arrayBuffer straight from node:http). Whatever a handler does with it, it must behave as a real
+ * `Request` with the same URL, method, headers and body would: each scenario below runs on both, in
+ * the same handler, and the two outcomes must be equal.
+ */
+
+type Scenario = (r: Request) => Promise<unknown>;
+
+/** A `Headers`' or `FormData`'s pairs (the DOM iterable types are not in this project's lib). */
+function entries(of: Headers | FormData): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  of.forEach((value, name) => {
+    pairs.push([name, String(value)]);
+  });
+  return pairs;
+}
+
+/** A scenario's outcome as plain data: a value, or the class and message of what it threw. */
+async function outcome(scenario: Scenario, r: Request): Promise<unknown> {
+  try {
+    return { value: await scenario(r) };
+  } catch (error) {
+    return { threw: (error as Error).constructor.name };
+  }
+}
+
+const settle = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    (value) => ({ value }),
+    (error: Error) => ({ threw: error.constructor.name }),
+  );
+
+const SCENARIOS: Record<string, Scenario> = {
+  json: async (r) => [await r.json(), r.bodyUsed],
+  'json twice': async (r) => [await settle(r.json()), await settle(r.json()), r.bodyUsed],
+  text: async (r) => [await r.text(), r.bodyUsed],
+  arrayBuffer: async (r) => [...new Uint8Array(await r.arrayBuffer())],
+  'text then arrayBuffer': async (r) => [await r.text(), await settle(r.arrayBuffer())],
+  bytes: async (r) => [...(await (r as Request & { bytes(): Promise<Uint8Array> }).bytes())],
+  blob: async (r) => {
+    const blob = await r.blob();
+    return [blob.size, blob.type, await blob.text()];
+  },
+  formData: async (r) => [await settle(r.formData().then((f) => entries(f)))],
+  'the body stream': async (r) => {
+    if (!r.body) return null;
+    const reader = r.body.getReader();
+    const parts: number[] = [];
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      parts.push(...chunk.value);
+    return [parts, r.bodyUsed];
+  },
+  clone: async (r) => {
+    const copy = r.clone();
+    return [await copy.text(), await r.text(), copy.method, copy.url, copy.headers.get('x-probe')];
+  },
+  'clone after json': async (r) => [await r.json(), await settle((async () => r.clone().url)())],
+  'new Request(r)': async (r) => {
+    const copy = new Request(r);
+    return [copy.method, copy.url, copy.headers.get('x-probe'), await copy.text(), r.bodyUsed];
+  },
+  'new Request(r) after text': async (r) => [
+    await r.text(),
+    await settle((async () => new Request(r).method)()),
+  ],
+  'headers, kept and changed': async (r) => {
+    const first = r.headers;
+    const same = first === r.headers;
+    r.headers.set('x-added', 'yes');
+    const copy = new Request(r);
+    return [same, r.headers.get('x-added'), copy.headers.get('x-added'), r.headers.get('content-type')];
+  },
+  members: async (r) => [
+    r.method,
+    r.url,
+    r.cache,
+    r.credentials,
+    r.destination,
+    r.integrity,
+    r.keepalive,
+    r.mode,
+    r.redirect,
+    r.referrer,
+    r.referrerPolicy,
+    (r as Request & { duplex?: string }).duplex,
+    r.bodyUsed,
+    r.signal.aborted,
+    r instanceof Request,
+    Object.prototype.toString.call(r),
+    Object.keys(r),
+  ],
+};
+
+/** The same request as a real `Request`: what the handler's must behave like. */
+function reference(r: Request, body: Uint8Array<ArrayBuffer> | undefined): Request {
+  return new Request(r.url, {
+    method: r.method,
+    headers: entries(r.headers),
+    ...(body ? { body, duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
+const requests: Array<{ name: string; method: string; type?: string; body?: Uint8Array<ArrayBuffer> }> = [
+  { name: 'a JSON POST', method: 'POST', type: 'application/json', body: Buffer.from('{"a":[1,"é"]}') },
+  {
+    name: 'a form POST',
+    method: 'POST',
+    type: 'application/x-www-form-urlencoded',
+    body: Buffer.from('a=1&b=two+words'),
+  },
+  // A byte-order mark (dropped by text()) and bytes that are not UTF-8 (replaced).
+  {
+    name: 'a POST of odd bytes',
+    method: 'PUT',
+    body: Buffer.from([0xef, 0xbb, 0xbf, 0x22, 0xff, 0x41, 0x22]),
+  },
+  { name: 'an empty POST', method: 'POST', body: new Uint8Array(0) },
+  { name: 'a GET', method: 'GET' },
+];
+
+describe('toNodeListener: the Request behaves as a real one', () => {
+  for (const sent of requests) {
+    it(`${sent.name}: every scenario ends as on a real Request`, async () => {
+      const results: Array<{ scenario: string; got: unknown; want: unknown }> = [];
+      let scenario = '';
+      const server = await serve(async (r) => {
+        const body = r.method === 'GET' ? undefined : sent.body;
+        const want = await outcome(SCENARIOS[scenario]!, reference(r, body));
+        const got = await outcome(SCENARIOS[scenario]!, r);
+        results.push({ scenario, got, want });
+        return new Response('ok');
+      });
+      try {
+        for (scenario of Object.keys(SCENARIOS)) {
+          const res = await fetch(`${server.url}/p?q=1`, {
+            method: sent.method,
+            headers: { 'x-probe': 'p', ...(sent.type ? { 'content-type': sent.type } : {}) },
+            ...(sent.body ? { body: sent.body } : {}),
+          });
+          expect(await res.text()).toBe('ok');
+        }
+      } finally {
+        await server.close();
+      }
+      expect(results.map((r) => r.scenario)).toEqual(Object.keys(SCENARIOS));
+      for (const { scenario: name, got, want } of results) expect({ name, got }).toEqual({ name, got: want });
+      // The scenarios do see the body (the comparison is not of two failures).
+      if (sent.body && sent.body.byteLength > 0)
+        expect(results.find((r) => r.scenario === 'arrayBuffer')!.got).toEqual({ value: [...sent.body] });
+    });
+  }
+
+  it('is a Request to fetch: a POST forwarded upstream as the init of a new Request keeps its body', async () => {
+    const upstream = await serve(
+      async (r) =>
+        new Response(
+          JSON.stringify({ method: r.method, body: await r.text(), probe: r.headers.get('x-probe') }),
+        ),
+    );
+    const server = await serve((r) => fetch(new Request(`${upstream.url}/echo`, r)));
+    try {
+      const res = await fetch(`${server.url}/x`, {
+        method: 'POST',
+        headers: { 'x-probe': 'p' },
+        body: '{"n":1}',
+      });
+      expect(await res.json()).toEqual({ method: 'POST', body: '{"n":1}', probe: 'p' });
+    } finally {
+      await server.close();
+      await upstream.close();
+    }
+  });
+
+  it('is built lazily on this runtime (a regression guard: the equality tests above pass either way)', async () => {
+    let kind = '';
+    const server = await serve((r) => {
+      kind = r.constructor === Request ? 'an eager Request' : 'a lazy Request';
+      return new Response('ok');
+    });
+    try {
+      await (await fetch(server.url)).text();
+      expect(kind).toBe('a lazy Request');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('inspects as a Request', async () => {
+    let shown = '';
+    const server = await serve((r) => {
+      shown = inspect(r);
+      return new Response('ok');
+    });
+    try {
+      await (await fetch(`${server.url}/i`, { method: 'POST', body: 'x' })).text();
+      expect(shown).toMatch(/^Request \{/);
+      expect(shown).toContain("method: 'POST'");
+      expect(shown).toContain(`url: '${server.url}/i'`);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('toNodeListener: a body the client cuts off', () => {
+  /** A raw client that declares a body, sends part of it and disconnects. */
+  async function cutOff(url: string): Promise<void> {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write('POST /cut HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{"partial":');
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        socket.destroy();
+        resolve();
+      }),
+    );
+  }
+
+  for (const read of ['json', 'text', 'arrayBuffer', 'body'] as const) {
+    it(`${read}() rejects, and the signal aborts`, async () => {
+      let settled!: (v: unknown) => void;
+      const seen = new Promise<unknown>((resolve) => (settled = resolve));
+      const server = await serve(async (r) => {
+        const reading =
+          read === 'body' ? new Response(r.body).text() : (r[read] as () => Promise<unknown>).call(r);
+        const result = await reading.then(
+          () => 'resolved',
+          (error: Error) => error.constructor.name,
+        );
+        // The disconnect aborts the signal too (a signal that never aborts times the test out).
+        if (!r.signal.aborted) await new Promise((resolve) => r.signal.addEventListener('abort', resolve));
+        settled({ result, aborted: r.signal.aborted });
+        return new Response('late');
+      });
+      try {
+        await cutOff(server.url);
+        const got = (await seen) as { result: string; aborted: boolean };
+        expect(got.result).not.toBe('resolved');
+        expect(got.aborted).toBe(true);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
