@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { failNodeResponse } from './internal-error.js';
 import { nodeRequest } from './node-request.js';
+import { responseSource } from './response-source.js';
 import { NODE_LISTENER } from './relay/node-marker.js';
 
 /** A `node:http` / Express request listener. */
@@ -64,6 +65,7 @@ async function writeResponse(
   }
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
+  if (req.method !== 'HEAD' && writeWhole(response, res)) return;
   const cookies = response.headers.getSetCookie();
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') res.setHeader(name, value);
@@ -98,6 +100,31 @@ async function writeResponse(
     return;
   }
   res.end();
+}
+
+/**
+ * A body made from one string or byte array goes out with the head in one write, with its length
+ * when the handler declared none; false (nothing written) for any other body, or when a declared
+ * length is not the body's.
+ */
+function writeWhole(response: Response, res: ServerResponse): boolean {
+  const source = responseSource(response);
+  if (source === undefined) return false;
+  const length = typeof source === 'string' ? Buffer.byteLength(source) : source.byteLength;
+  const declared = response.headers.get('content-length');
+  if (declared !== null && Number(declared) !== length) return false;
+  // One flat list: node:http writes it into the head at once (merged with headers set before, one
+  // entry per name there: the cookies go as one entry of their own).
+  const head: Array<string | string[]> = [];
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') head.push(name, value);
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) head.push('set-cookie', cookies);
+  if (declared === null) head.push('content-length', String(length));
+  res.writeHead(response.status, head);
+  res.end(source);
+  return true;
 }
 
 function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {

@@ -131,3 +131,77 @@ describe('toNodeListener: the Request a handler receives', () => {
     }
   });
 });
+
+describe('toNodeListener: the Response written back', () => {
+  /** One GET through a listener (after `before`, a middleware's part) as node:http's client sees it. */
+  async function answer(
+    handler: () => Response,
+    before: (res: import('node:http').ServerResponse) => void = () => {},
+  ): Promise<{ status: number; message: string; headers: Record<string, unknown>; body: string }> {
+    const listener = toNodeListener(handler);
+    const server = createServer((req, res) => {
+      before(res);
+      listener(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      return await new Promise((resolve, reject) => {
+        httpRequest(`http://127.0.0.1:${port}/`, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, message: res.statusMessage!, headers: res.headers, body }),
+          );
+        })
+          .on('error', reject)
+          .end();
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  it('a body made from a string goes out whole with its length in bytes, status text and cookies kept', async () => {
+    const headers = new Headers();
+    headers.append('set-cookie', 'a=1');
+    headers.append('set-cookie', 'b=2');
+    const got = await answer(
+      () => new Response('héllo', { status: 418, statusText: 'Short and stout', headers }),
+    );
+    expect(got).toMatchObject({ status: 418, message: 'Short and stout', body: 'héllo' });
+    expect(got.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(got.headers['content-length']).toBe('6');
+    expect(got.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('Response.json: its type, every set-cookie, and a middleware header it does not override', async () => {
+    const headers = new Headers({ 'x-mine': 'handler' });
+    headers.append('set-cookie', 'a=1');
+    headers.append('set-cookie', 'b=2');
+    const got = await answer(
+      () => Response.json({ ok: true }, { status: 201, headers }),
+      (res) => {
+        res.setHeader('x-powered-by', 'middleware');
+        res.setHeader('x-mine', 'middleware');
+      },
+    );
+    expect(got).toMatchObject({ status: 201, body: '{"ok":true}' });
+    expect(got.headers).toMatchObject({
+      'content-type': 'application/json',
+      'content-length': '11',
+      'set-cookie': ['a=1', 'b=2'],
+      'x-powered-by': 'middleware',
+      'x-mine': 'handler',
+    });
+  });
+
+  it('an empty body, and a body of bytes with the length the handler declared', async () => {
+    expect((await answer(() => new Response(''))).headers['content-length']).toBe('0');
+    const bytes = new Uint8Array([104, 105]);
+    const got = await answer(() => new Response(bytes, { headers: { 'content-length': '2' } }));
+    expect(got).toMatchObject({ body: 'hi', headers: { 'content-length': '2' } });
+  });
+});

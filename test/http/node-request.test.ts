@@ -1,4 +1,6 @@
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { toNodeListener } from 'model-router/http';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { serve } from './harness.js';
@@ -248,4 +250,35 @@ describe('toNodeListener: a body the client cuts off', () => {
       }
     });
   }
+});
+
+describe('toNodeListener: a body another middleware read to its end', () => {
+  it('reads as empty at once, by text() and through the body stream, instead of waiting forever', async () => {
+    const read: string[] = [];
+    const listener = toNodeListener(async (r) => {
+      read.push(r.headers.get('x-way') === 'stream' ? await new Response(r.body).text() : await r.text());
+      return new Response('ok');
+    });
+    // What a middleware that reads the stream and keeps nothing (no req.body) leaves behind.
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => listener(req, res));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const way of ['text', 'stream']) {
+        const res = await fetch(`http://127.0.0.1:${port}/`, {
+          method: 'POST',
+          headers: { 'x-way': way },
+          body: 'gone',
+        });
+        expect(await res.text()).toBe('ok');
+      }
+      expect(read).toEqual(['', '']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });
