@@ -98,6 +98,14 @@ describe.each<Door>(['node', 'web'])('relay through the %s front door', (door) =
     });
     expect(notUtf8.status).toBe(400);
     expect(JSON.parse(notUtf8.body).error.message).toMatch(/UTF-8/);
+    // The same with its length declared (read whole rather than through a reader).
+    const bytes = Buffer.from([0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
+    const declaredNotUtf8 = await raw(`${server.url}/v1/chat/completions`, 'POST', {
+      headers: { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) },
+      chunks: [bytes],
+    });
+    expect(declaredNotUtf8.status).toBe(400);
+    expect(JSON.parse(declaredNotUtf8.body).error.message).toMatch(/UTF-8/);
     const method = await raw(`${server.url}/v1/chat/completions`, 'GET');
     expect(method.status).toBe(405);
     expect(method.headers.allow).toBe('POST');
@@ -132,6 +140,16 @@ describe('front doors: what only one of them sees', () => {
     );
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_MODEL');
+    // A Request made in process may declare less than it holds: its size over the cap is still refused.
+    const lying = await createRelayHandler(setup.router, { maxBodyBytes: 1024 })(
+      new Request('http://relay.local/v1/chat/completions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '10' },
+        body: JSON.stringify({ model: 'coding', messages: [{ role: 'user', content: 'y'.repeat(5000) }] }),
+      }),
+    );
+    expect(lying.status).toBe(413);
+    expect(setup.a.calls).toHaveLength(0);
     await setup.router.close();
   });
 
