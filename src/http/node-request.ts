@@ -261,18 +261,20 @@ function readAll(s: State): Promise<Uint8Array> {
     const onData = (chunk: Buffer): void => {
       if (!s.cancelled) chunks.push(chunk);
     };
+    // A read the handler left behind (it answered first: `discardRest`) never settles, as a
+    // cancelled stream's never does: nobody awaits it, and a rejection would go unhandled.
     const onEnd = (): void => {
       s.ended = true;
       off();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      if (!s.cancelled) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     };
     const onError = (error: Error): void => {
       off();
-      reject(error);
+      if (!s.cancelled) reject(error);
     };
     const onClose = (): void => {
       off();
-      reject(closedEarly());
+      if (!s.cancelled) reject(closedEarly());
     };
     const off = (): void => {
       req.off('data', onData);

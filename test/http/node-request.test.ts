@@ -252,6 +252,56 @@ describe('toNodeListener: a body the client cuts off', () => {
   }
 });
 
+describe('toNodeListener: a body read the handler left behind', () => {
+  it('never settles: the rest of the body is discarded, and no rejection goes unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    let finish!: () => void;
+    const server = await serve((r) => {
+      void r.json(); // started, never awaited
+      // An answer that stays open while the client sends the rest of its body.
+      return new Response(
+        new ReadableStream({
+          start(c) {
+            c.enqueue(new TextEncoder().encode('early'));
+            finish = () => c.close();
+          },
+        }),
+      );
+    });
+    try {
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      let answered = '';
+      const first = new Promise<void>((resolve) =>
+        socket.on('data', (d: Buffer) => {
+          answered += d.toString('utf8');
+          if (answered.includes('early')) resolve();
+        }),
+      );
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const rest = `1,"pad":"${'x'.repeat(200)}"}`;
+      const start = '{"partial":';
+      socket.write(
+        `POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${start.length + rest.length}\r\n\r\n${start}`,
+      );
+      await first;
+      // The rest arrives after the handler answered: read to its end, and dropped.
+      await new Promise<void>((resolve) => socket.write(rest, () => resolve()));
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      finish();
+      await closed;
+      expect(answered).toMatch(/^HTTP\/1\.1 200/);
+      expect(answered.toLowerCase()).toContain('connection: close');
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await server.close();
+    }
+  });
+});
+
 describe('toNodeListener: a body another middleware read to its end', () => {
   it('reads as empty at once, by text() and through the body stream, instead of waiting forever', async () => {
     const read: string[] = [];
