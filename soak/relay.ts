@@ -49,7 +49,8 @@ export interface RelayServer {
 }
 
 /**
- * The router behind `createRelayHandler` on node:http 127.0.0.1:0 (through `toNodeListener`). The
+ * The router behind `createRelayHandler` on node:http 127.0.0.1:0, through its node:http door and its
+ * web door (toNodeListener's generic path) in turn. The
  * router the relay sees is a thin shim over the real one, only to join what the relay routes with the
  * soak's bookkeeping: it sets `requestId` to the soak's id of the request (from `metadata.soak`),
  * passes a counting AbortSignal linked to the relay's own (so abort listeners left behind are caught
@@ -115,7 +116,11 @@ export async function startRelay(
       providerOptions: { [WIRE_PROVIDER]: { soak_req: Number(chat.metadata?.soak) } },
     }),
   });
-  const server: Server = createServer(toNodeListener(handler));
+  // The two front doors in turn: the direct node:http one, and the web one (`Request → Response`)
+  // through toNodeListener's generic path, whose lazy `Request` meets the same aborts and cut-offs.
+  const doors = [toNodeListener(handler), toNodeListener((request: Request) => handler(request))];
+  let turn = 0;
+  const server: Server = createServer((req, res) => doors[turn++ % 2]!(req, res));
   const sockets = new Set<Socket>();
   let open = 0;
   server.on('connection', (s: Socket) => {
