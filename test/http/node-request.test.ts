@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import { Hono } from 'hono';
 import { toNodeListener } from 'model-router/http';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -329,6 +330,41 @@ describe('toNodeListener: a body another middleware read to its end', () => {
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('toNodeListener: a Hono app', () => {
+  it("reads JSON, a form, headers and the query through Hono's request, and answers with c.json", async () => {
+    const app = new Hono();
+    app.post('/json', async (c) =>
+      c.json({ body: await c.req.json(), probe: c.req.header('x-probe'), q: c.req.query('q') }, 201),
+    );
+    app.post('/form', async (c) => c.json({ form: await c.req.parseBody() }));
+    app.put('/bytes', async (c) => c.json({ size: (await c.req.arrayBuffer()).byteLength }));
+    app.get('/signal', (c) =>
+      c.json({ aborted: c.req.raw.signal.aborted, isRequest: c.req.raw instanceof Request }),
+    );
+    const server = await serve((request) => app.fetch(request));
+    try {
+      const json = await fetch(`${server.url}/json?q=3`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-probe': 'p' },
+        body: '{"a":[1,2]}',
+      });
+      expect(json.status).toBe(201);
+      expect(json.headers.get('content-length')).toBe(String((await json.clone().arrayBuffer()).byteLength));
+      expect(await json.json()).toEqual({ body: { a: [1, 2] }, probe: 'p', q: '3' });
+      const form = await fetch(`${server.url}/form`, {
+        method: 'POST',
+        body: new URLSearchParams({ a: '1', b: 'x y' }),
+      });
+      expect(await form.json()).toEqual({ form: { a: '1', b: 'x y' } });
+      const bytes = await fetch(`${server.url}/bytes`, { method: 'PUT', body: new Uint8Array(3000) });
+      expect(await bytes.json()).toEqual({ size: 3000 });
+      expect(await (await fetch(`${server.url}/signal`)).json()).toEqual({ aborted: false, isRequest: true });
+    } finally {
+      await server.close();
     }
   });
 });
