@@ -154,7 +154,20 @@ export async function waitForFailover(ports: number[], deadPort: number, key: st
   return promoted;
 }
 
-/** Wait until `port`'s replicas acknowledged its writes (WAIT): what a failover can lose is then nothing. */
+/**
+ * Wait until a replica of the master on `port` acknowledged every write the master holds now (its
+ * acknowledged offset reaches the master's): what a failover can lose is then nothing. Returns how
+ * many replicas did. (`WAIT` would not do: it waits only for the writes of the connection that sends
+ * it, and a fresh redis-cli connection sent none, so it answers at once — whatever the replica lags.)
+ */
 export async function waitReplicated(port: number): Promise<number> {
-  return Number((await cli(port, 'wait', '1', '5000')).trim());
+  const target = Number(/^master_repl_offset:(\d+)/m.exec(await cli(port, 'info', 'replication'))?.[1]);
+  let acked = 0;
+  await until('the replica to acknowledge the master', 5_000, async () => {
+    // slave0:ip=127.0.0.1,port=…,state=online,offset=1234,lag=0 (a replica acknowledges about once a second)
+    const info = await cli(port, 'info', 'replication');
+    acked = [...info.matchAll(/^slave\d+:.*\boffset=(\d+)/gm)].filter((m) => Number(m[1]) >= target).length;
+    return acked >= 1;
+  });
+  return acked;
 }
