@@ -4,6 +4,7 @@
  * - `proxy`: a plain node:http forwarding proxy (the floor any relay hop costs: one more HTTP hop),
  * - `relay`: `createRelayHandler` on its direct node:http door (`toNodeListener(relay)`),
  * - `relayWeb`: the same relay through the web `Request → Response` door,
+ * - `relayAuth`: the relay on its node:http door with an `authenticate` hook (which gets a `Request`),
  * - `floor`: a hand-written JSON relay — parse the body, forward it, parse the answer, re-serialize
  *   it (what any relay that reads the JSON costs at least),
  * - `floorWeb`: the same floor as a web handler (`Request → Response`) served by `toNodeListener`:
@@ -110,11 +111,16 @@ const router = new ModelRouter({
 });
 await router.ready();
 const relay = createRelayHandler(router);
+// The same relay with an `authenticate` that reads the key from the Request it is handed.
+const relayAuth = createRelayHandler(router, {
+  authenticate: (r) => (r.headers.get('authorization') === 'Bearer sk-bench-1' ? { id: 'bench' } : null),
+});
 
 const servers = {
   proxy: createServer(forward),
   relay: createServer(toNodeListener(relay)),
   relayWeb: createServer(toNodeListener((r: Request) => relay(r))),
+  relayAuth: createServer(toNodeListener(relayAuth)),
   floor: createServer(floor),
   floorWeb: createServer(toNodeListener(floorWeb)),
   bare: createServer(bare),

@@ -84,6 +84,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     proxy: number;
     relay: number;
     relayWeb: number;
+    relayAuth: number;
     floor: number;
     floorWeb: number;
     bare: number;
@@ -110,6 +111,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       floor,
       [FLOOR_WEB, () => post(ports.floorWeb, chat.path, chat.body)],
       ['router.complete() behind a bare handler', () => post(ports.bare, chat.path, chat.body)],
+      ['relay chat with authenticate', () => post(ports.relayAuth, chat.path, chat.body)],
       ...RELAY_ROUTES.slice(1).map((r): [string, () => Promise<number>] => [
         `relay ${r.name}`,
         () => post(ports.relay, r.path, r.body),

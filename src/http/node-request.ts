@@ -32,7 +32,8 @@ const ignore = (): void => {};
 interface State extends BodyState {
   readonly method: string;
   readonly url: string;
-  readonly signal: AbortSignal;
+  /** The request's signal (made on first use where it is costly: the relay's node door). */
+  readonly signalOf: () => AbortSignal;
   /**
    * The headers the handler sees. Made from node's before the real `Request` exists, they are its
    * headers' source; once it exists and none were handed out, they are the real one's own.
@@ -59,7 +60,7 @@ class NodeRequest {
   }
 
   get signal(): AbortSignal {
-    return this[STATE].signal;
+    return this[STATE].signalOf();
   }
 
   get headers(): Headers {
@@ -151,7 +152,7 @@ function probeState(request: Request): State {
     req: undefined as never,
     method: request.method,
     url: request.url,
-    signal: request.signal,
+    signalOf: () => request.signal,
     hasBody: true,
     parsed: undefined,
     request,
@@ -166,11 +167,24 @@ function probeState(request: Request): State {
 /** The `Request` for a node:http request, and how to discard its body's rest after the answer. */
 export function nodeRequest(req: IncomingMessage, method: string, signal: AbortSignal): NodeRequestParts {
   const hasBody = method !== 'GET' && method !== 'HEAD';
-  const state: State = {
+  const state = stateOf(req, method, () => signal, hasBody);
+  return { request: lazyRequest(state), discardRest: () => discardRest(state) };
+}
+
+/**
+ * A `Request` with the method, URL and headers of a node:http request and no body (the relay's node
+ * door hands it to `authenticate` and `transformRequest`: the relay reads the body itself).
+ */
+export function bodilessRequest(req: IncomingMessage, signal: () => AbortSignal): Request {
+  return lazyRequest(stateOf(req, req.method ?? 'GET', signal, false));
+}
+
+function stateOf(req: IncomingMessage, method: string, signalOf: () => AbortSignal, hasBody: boolean): State {
+  return {
     req,
     method,
     url: requestUrl(req),
-    signal,
+    signalOf,
     hasBody,
     parsed: hasBody ? parsedBody(req) : undefined,
     headersGiven: false,
@@ -179,8 +193,10 @@ export function nodeRequest(req: IncomingMessage, method: string, signal: AbortS
     ended: false,
     cancelled: false,
   };
-  const request = lazyWorks() ? (new NodeRequest(state) as unknown as Request) : materialize(state);
-  return { request, discardRest: () => discardRest(state) };
+}
+
+function lazyRequest(state: State): Request {
+  return lazyWorks() ? (new NodeRequest(state) as unknown as Request) : materialize(state);
 }
 
 /** Express (or another middleware) consumed the stream already: the body rebuilt from its result. */
@@ -193,7 +209,7 @@ function parsedBody(req: IncomingMessage): string | Uint8Array<ArrayBuffer> | un
 }
 
 function requestUrl(req: IncomingMessage): string {
-  const proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  const proto = (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
   try {
     return new URL(req.url ?? '/', `${proto}://${req.headers.host ?? 'localhost'}`).href;
   } catch {
@@ -218,7 +234,11 @@ function headersOf(s: State): Headers {
 function materialize(s: State): Request {
   if (s.request) return s.request;
   s.headers ??= headersOf(s);
-  const init: RequestInit & { duplex?: 'half' } = { method: s.method, headers: s.headers, signal: s.signal };
+  const init: RequestInit & { duplex?: 'half' } = {
+    method: s.method,
+    headers: s.headers,
+    signal: s.signalOf(),
+  };
   if (s.hasBody) {
     init.body = s.used ? EMPTY : (s.parsed ?? bodyStream(s));
     init.duplex = 'half';

@@ -1,10 +1,11 @@
 import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { Hono } from 'hono';
-import { toNodeListener } from 'model-router/http';
+import { createRelayHandler, toNodeListener } from 'model-router/http';
+import OpenAI from 'openai';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { serve } from './harness.js';
+import { expectReleased, relayRouter, serve } from './harness.js';
 
 /*
  * The Request toNodeListener hands a handler is built as far as the handler looks (fast json/text/
@@ -365,6 +366,75 @@ describe('toNodeListener: a Hono app', () => {
       expect(await (await fetch(`${server.url}/signal`)).json()).toEqual({ aborted: false, isRequest: true });
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("the relay's node door: the Request authenticate and transformRequest receive", () => {
+  it('is a body-less Request with the call’s method, URL and headers, as a real one would be', async () => {
+    const setup = relayRouter({ a: { fallback: { text: 'fine' } } });
+    const seen: Array<{ hook: string; got: unknown; want: unknown }> = [];
+    const describeRequest = async (r: Request) => [
+      r instanceof Request,
+      r.method,
+      r.url,
+      r.headers.get('authorization'),
+      r.body,
+      r.bodyUsed,
+      await r.text(),
+      new Request(r).headers.get('x-tenant'),
+      r.signal instanceof AbortSignal && !r.signal.aborted,
+    ];
+    const reference = (r: Request) => new Request(r.url, { method: r.method, headers: entries(r.headers) });
+    const server = await serve(
+      createRelayHandler(setup.router, {
+        authenticate: async (r) => {
+          seen.push({
+            hook: 'authenticate',
+            want: await describeRequest(reference(r)),
+            got: await describeRequest(r),
+          });
+          return { id: 'acme' };
+        },
+        transformRequest: async (chat, { request }) => {
+          seen.push({
+            hook: 'transformRequest',
+            want: await describeRequest(reference(request)),
+            got: await describeRequest(request),
+          });
+          return chat;
+        },
+      }),
+    );
+    try {
+      const client = new OpenAI({
+        apiKey: 'sk-tenant',
+        baseURL: `${server.url}/v1`,
+        maxRetries: 0,
+        defaultHeaders: { 'x-tenant': 'acme' },
+      });
+      const done = await client.chat.completions.create({
+        model: 'coding',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(done.choices[0]!.message.content).toBe('fine');
+      expect(seen.map((s) => s.hook)).toEqual(['authenticate', 'transformRequest']);
+      for (const { hook, got, want } of seen) expect({ hook, got }).toEqual({ hook, got: want });
+      expect(seen[0]!.got).toEqual([
+        true,
+        'POST',
+        `${server.url}/v1/chat/completions`,
+        'Bearer sk-tenant',
+        null,
+        false,
+        '',
+        'acme',
+        true,
+      ]);
+      expectReleased(setup.router);
+    } finally {
+      await server.close();
+      await setup.router.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { failNodeResponse } from '../internal-error.js';
+import { bodilessRequest } from '../node-request.js';
 import { type BodyState, readNodeJson } from './node-body.js';
 import { ClientSignal } from './client-signal.js';
 import type { RelayCore } from './core.js';
@@ -27,7 +28,7 @@ export function serveNode(core: RelayCore, req: IncomingMessage, res: ServerResp
     signal: client.asAbortSignal(),
     readJson: (maxBytes) => readNodeJson(req, maxBytes, body),
     webRequest: () => {
-      web ??= toWebRequest(req, client.signal);
+      web ??= bodilessRequest(req, () => client.signal);
       return web;
     },
   };
@@ -156,23 +157,4 @@ function nodeHeaders(headers: IncomingHttpHeaders): HeaderReader {
       return Array.isArray(value) ? value.join(', ') : value;
     },
   };
-}
-
-/** A body-less web `Request` with the same method, URL and headers, for `authenticate`/`transformRequest`. */
-function toWebRequest(req: IncomingMessage, signal: AbortSignal): Request {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.startsWith(':')) continue; // HTTP/2 pseudo-headers
-    headers.append(name, raw[i + 1]!);
-  }
-  const proto = (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
-  let url: string;
-  try {
-    url = new URL(req.url ?? '/', `${proto}://${req.headers.host ?? 'localhost'}`).href;
-  } catch {
-    url = new URL(req.url ?? '/', `${proto}://localhost`).href;
-  }
-  return new Request(url, { method: req.method ?? 'GET', headers, signal });
 }
