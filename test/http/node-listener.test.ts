@@ -132,6 +132,13 @@ describe('toNodeListener: the Request a handler receives', () => {
   });
 });
 
+/**
+ * undici 6 (Node 20 and 22) keeps a `Response`'s state in symbol-keyed slots, where toNodeListener
+ * finds the string or bytes a body was made from and writes it whole, with its length; undici 7
+ * (Node 24) keeps it in private fields, and there such a body streams chunked, as any other does.
+ */
+const wholeBodies = Number(process.versions.undici?.split('.')[0]) < 7;
+
 describe('toNodeListener: the Response written back', () => {
   /** One GET through a listener (after `before`, a middleware's part) as node:http's client sees it. */
   async function answer(
@@ -173,8 +180,8 @@ describe('toNodeListener: the Response written back', () => {
     );
     expect(got).toMatchObject({ status: 418, message: 'Short and stout', body: 'héllo' });
     expect(got.headers['set-cookie']).toEqual(['a=1', 'b=2']);
-    expect(got.headers['content-length']).toBe('6');
-    expect(got.headers['transfer-encoding']).toBeUndefined();
+    expect(got.headers['content-length']).toBe(wholeBodies ? '6' : undefined);
+    expect(got.headers['transfer-encoding']).toBe(wholeBodies ? undefined : 'chunked');
   });
 
   it('Response.json: its type, every set-cookie, and a middleware header it does not override', async () => {
@@ -191,15 +198,17 @@ describe('toNodeListener: the Response written back', () => {
     expect(got).toMatchObject({ status: 201, body: '{"ok":true}' });
     expect(got.headers).toMatchObject({
       'content-type': 'application/json',
-      'content-length': '11',
       'set-cookie': ['a=1', 'b=2'],
       'x-powered-by': 'middleware',
       'x-mine': 'handler',
     });
+    expect(got.headers['content-length']).toBe(wholeBodies ? '11' : undefined);
   });
 
   it('an empty body, and a body of bytes with the length the handler declared', async () => {
-    expect((await answer(() => new Response(''))).headers['content-length']).toBe('0');
+    expect((await answer(() => new Response(''))).headers['content-length']).toBe(
+      wholeBodies ? '0' : undefined,
+    );
     const bytes = new Uint8Array([104, 105]);
     const got = await answer(() => new Response(bytes, { headers: { 'content-length': '2' } }));
     expect(got).toMatchObject({ body: 'hi', headers: { 'content-length': '2' } });

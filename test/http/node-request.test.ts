@@ -16,6 +16,8 @@ import { expectReleased, relayRouter, serve } from './harness.js';
 
 type Scenario = (r: Request) => Promise<unknown>;
 
+const undiciMajor = Number(process.versions.undici?.split('.')[0]);
+
 /** A `Headers`' or `FormData`'s pairs (the DOM iterable types are not in this project's lib). */
 function entries(of: Headers | FormData): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
@@ -181,7 +183,9 @@ describe('toNodeListener: the Request behaves as a real one', () => {
     }
   });
 
-  it('is built lazily on this runtime (a regression guard: the equality tests above pass either way)', async () => {
+  // undici 6 (Node 20, 22) keeps a Request's state in symbol-keyed slots, which a lazy Request can
+  // answer; undici 7 (Node 24) keeps it in private fields, and there the handler gets undici's own.
+  it('is built lazily where the runtime allows (a regression guard: the tests above pass either way)', async () => {
     let kind = '';
     const server = await serve((r) => {
       kind = r.constructor === Request ? 'an eager Request' : 'a lazy Request';
@@ -189,7 +193,7 @@ describe('toNodeListener: the Request behaves as a real one', () => {
     });
     try {
       await (await fetch(server.url)).text();
-      expect(kind).toBe('a lazy Request');
+      expect(kind).toBe(undiciMajor < 7 ? 'a lazy Request' : 'an eager Request');
     } finally {
       await server.close();
     }
@@ -354,7 +358,9 @@ describe('toNodeListener: a Hono app', () => {
         body: '{"a":[1,2]}',
       });
       expect(json.status).toBe(201);
-      expect(json.headers.get('content-length')).toBe(String((await json.clone().arrayBuffer()).byteLength));
+      // Written whole with its length where the runtime lets toNodeListener see the body's source.
+      const length = String((await json.clone().arrayBuffer()).byteLength);
+      expect(json.headers.get('content-length')).toBe(undiciMajor < 7 ? length : null);
       expect(await json.json()).toEqual({ body: { a: [1, 2] }, probe: 'p', q: '3' });
       const form = await fetch(`${server.url}/form`, {
         method: 'POST',
