@@ -65,6 +65,7 @@ export function readAll(s: BodyState): Promise<Uint8Array> {
     req.on('end', onEnd);
     req.on('error', onError);
     req.on('close', onClose);
+    req.resume(); // a 'data' listener alone does not restart a stream someone paused
   });
 }
 

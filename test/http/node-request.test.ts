@@ -308,6 +308,36 @@ describe('toNodeListener: a body read the handler left behind', () => {
   });
 });
 
+describe('toNodeListener: a body a middleware paused', () => {
+  it('is read all the same, by json() and through the body stream', async () => {
+    const read: unknown[] = [];
+    const listener = toNodeListener(async (r) => {
+      read.push(r.headers.get('x-way') === 'stream' ? await new Response(r.body).json() : await r.json());
+      return new Response('ok');
+    });
+    const server = createServer((req, res) => {
+      req.pause();
+      listener(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const way of ['json', 'stream']) {
+        const res = await fetch(`http://127.0.0.1:${port}/`, {
+          method: 'POST',
+          headers: { 'x-way': way },
+          body: '{"n":1}',
+        });
+        expect(await res.text()).toBe('ok');
+      }
+      expect(read).toEqual([{ n: 1 }, { n: 1 }]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
 describe('toNodeListener: a body another middleware read to its end', () => {
   it('reads as empty at once, by text() and through the body stream, instead of waiting forever', async () => {
     const read: string[] = [];
