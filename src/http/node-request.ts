@@ -102,30 +102,37 @@ class NodeRequest {
   }
 }
 
-// undici's own slots (its state, headers, signal, …), answered from the real request: what lets
-// `fetch`, `new Request` and every inherited member (`clone`, `cache`, `formData`, …) work unchanged.
-const probe = new Request('http://localhost/', {
-  method: 'POST',
-  body: '',
-  signal: new AbortController().signal,
-});
-for (const slot of Object.getOwnPropertySymbols(probe)) {
-  Object.defineProperty(NodeRequest.prototype, slot, {
-    get(this: NodeRequest) {
-      return (materialize(this[STATE]) as unknown as Record<symbol, unknown>)[slot];
-    },
-    set(this: NodeRequest, value: unknown) {
-      (materialize(this[STATE]) as unknown as Record<symbol, unknown>)[slot] = value;
-    },
-  });
-}
 Object.setPrototypeOf(NodeRequest.prototype, Request.prototype);
+
+/**
+ * undici's own slots (its state, headers, signal, …), answered from the real request: what lets
+ * `fetch`, `new Request` and every inherited member (`clone`, `cache`, `formData`, …) work unchanged.
+ * Installed at the first request, not at import (the module also loads where no node:http serves).
+ */
+function installSlots(): void {
+  const probe = new Request('http://localhost/', {
+    method: 'POST',
+    body: '',
+    signal: new AbortController().signal,
+  });
+  for (const slot of Object.getOwnPropertySymbols(probe)) {
+    Object.defineProperty(NodeRequest.prototype, slot, {
+      get(this: NodeRequest) {
+        return (materialize(this[STATE]) as unknown as Record<symbol, unknown>)[slot];
+      },
+      set(this: NodeRequest, value: unknown) {
+        (materialize(this[STATE]) as unknown as Record<symbol, unknown>)[slot] = value;
+      },
+    });
+  }
+}
 
 /** Whether this runtime's `Request` takes a `NodeRequest` as one of its own (checked once). */
 let lazy: boolean | undefined;
 function lazyWorks(): boolean {
   if (lazy !== undefined) return lazy;
   try {
+    installSlots();
     const real = new Request('http://probe.invalid/p?q', {
       method: 'PUT',
       headers: { 'x-probe': '1' },

@@ -4,27 +4,28 @@
  * write, instead of reading it back through the body stream (a reader, two reads and a cancel) and
  * flushing the head apart when the handler declared no length.
  *
- * undici keeps a body's source in the response's symbol-keyed state. The slot is found once, by
- * making a response and looking for the one that holds its source; a runtime that keeps it any
- * other way has no such slot, and every body is then read through its stream.
+ * undici keeps a body's source in the response's symbol-keyed state. The slot is found once (at the
+ * first call, not at import), by making a response and looking for the one that holds its source; a
+ * runtime that keeps it any other way (undici 7, Node 24: private fields) has no such slot, and every
+ * body is then read through its stream.
  */
-const STATE_SLOT = (() => {
+type Slots = Record<symbol, { body?: { source?: unknown; stream?: unknown } } | undefined>;
+
+let stateSlot: symbol | null | undefined;
+
+function findStateSlot(): symbol | null {
   const probe = new Response('probe');
   for (const slot of Object.getOwnPropertySymbols(probe)) {
-    const body = (probe as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[slot]
-      ?.body;
-    if (body?.source === 'probe') return slot;
+    if ((probe as unknown as Slots)[slot]?.body?.source === 'probe') return slot;
   }
-  return undefined;
-})();
+  return null;
+}
 
 /** The unread string or bytes the response was made from; `undefined` for any other body. */
 export function responseSource(response: Response): string | Uint8Array | undefined {
-  if (STATE_SLOT === undefined) return undefined;
-  const state = (
-    response as unknown as Record<symbol, { body?: { source?: unknown; stream?: unknown } } | undefined>
-  )[STATE_SLOT];
-  const body = state?.body;
+  stateSlot ??= findStateSlot();
+  if (stateSlot === null) return undefined;
+  const body = (response as unknown as Slots)[stateSlot]?.body;
   if (!body || !(body.stream instanceof ReadableStream) || body.stream.locked || response.bodyUsed)
     return undefined;
   const { source } = body;
