@@ -65,12 +65,9 @@ async function writeResponse(
   }
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
-  if (req.method !== 'HEAD' && writeWhole(response, res)) return;
-  const cookies = response.headers.getSetCookie();
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') res.setHeader(name, value);
-  });
-  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  const head = headList(response);
+  if (req.method !== 'HEAD' && writeWhole(response, head, res)) return;
+  for (let i = 0; i < head.length; i += 2) res.setHeader(head[i] as string, head[i + 1]!);
   if (!response.body || req.method === 'HEAD') {
     await response.body?.cancel();
     res.end();
@@ -103,24 +100,31 @@ async function writeResponse(
 }
 
 /**
- * A body made from one string or byte array goes out with the head in one write, with its length
- * when the handler declared none; false (nothing written) for any other body, or when a declared
- * length is not the body's.
+ * The response's headers as one flat `[name, value, …]` list, the cookies as one entry of their own:
+ * node:http takes it whole in `writeHead` (merged with headers a middleware set before, one entry per
+ * name there) or name by name in `setHeader`.
  */
-function writeWhole(response: Response, res: ServerResponse): boolean {
-  const source = responseSource(response);
-  if (source === undefined) return false;
-  const length = typeof source === 'string' ? Buffer.byteLength(source) : source.byteLength;
-  const declared = response.headers.get('content-length');
-  if (declared !== null && Number(declared) !== length) return false;
-  // One flat list: node:http writes it into the head at once (merged with headers set before, one
-  // entry per name there: the cookies go as one entry of their own).
+function headList(response: Response): Array<string | string[]> {
   const head: Array<string | string[]> = [];
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') head.push(name, value);
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) head.push('set-cookie', cookies);
+  return head;
+}
+
+/**
+ * A body made from one string or byte array goes out with the head in one write, with its length
+ * when the handler declared none; false (nothing written) for any other body, or when a declared
+ * length is not the body's.
+ */
+function writeWhole(response: Response, head: Array<string | string[]>, res: ServerResponse): boolean {
+  const source = responseSource(response);
+  if (source === undefined) return false;
+  const length = typeof source === 'string' ? Buffer.byteLength(source) : source.byteLength;
+  const declared = response.headers.get('content-length');
+  if (declared !== null && Number(declared) !== length) return false;
   if (declared === null) head.push('content-length', String(length));
   res.writeHead(response.status, head);
   res.end(source);

@@ -1,4 +1,4 @@
-import { type Server, createServer } from 'node:http';
+import { type RequestListener, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ModelRouterOptions, ModelRouter } from 'model-router';
 import { type WebHandler, toNodeListener } from 'model-router/http';
@@ -11,8 +11,13 @@ export interface TestServer {
 }
 
 /** A real node:http server on 127.0.0.1 (port 0) serving `handler`; `close()` also drops open sockets. */
-export async function serve(handler: WebHandler): Promise<TestServer> {
-  const server: Server = createServer(toNodeListener(handler));
+export function serve(handler: WebHandler): Promise<TestServer> {
+  return serveNode(toNodeListener(handler));
+}
+
+/** The same for a node:http listener as it is (a middleware in front of `toNodeListener`, say). */
+export async function serveNode(listener: RequestListener): Promise<TestServer> {
+  const server: Server = createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

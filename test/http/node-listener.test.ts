@@ -1,7 +1,7 @@
-import { createServer, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { toNodeListener } from 'model-router/http';
 import { describe, expect, it } from 'vitest';
-import { serve } from './harness.js';
+import { serve, serveNode } from './harness.js';
 
 /*
  * toNodeListener's web Request, as a handler sees it: a real `Request` for every method, with no
@@ -110,24 +110,21 @@ describe('toNodeListener: the Request a handler receives', () => {
       bodies.push(req.body === null ? null : await req.text());
       return new Response('ok');
     });
-    const server = createServer((req, res) => {
+    const server = await serveNode((req, res) => {
       req.resume();
       req.on('end', () => {
         (req as { body?: unknown }).body = { parsed: true }; // what express.json() leaves behind
         listener(req, res);
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
     try {
       for (const method of ['POST', 'GET'])
         await (
-          await fetch(`http://127.0.0.1:${port}/`, { method, ...(method === 'POST' ? { body: '{}' } : {}) })
+          await fetch(`${server.url}/`, { method, ...(method === 'POST' ? { body: '{}' } : {}) })
         ).text();
       expect(bodies).toEqual(['{"parsed":true}', null]);
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 });
@@ -146,15 +143,13 @@ describe('toNodeListener: the Response written back', () => {
     before: (res: import('node:http').ServerResponse) => void = () => {},
   ): Promise<{ status: number; message: string; headers: Record<string, unknown>; body: string }> {
     const listener = toNodeListener(handler);
-    const server = createServer((req, res) => {
+    const server = await serveNode((req, res) => {
       before(res);
       listener(req, res);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
     try {
       return await new Promise((resolve, reject) => {
-        httpRequest(`http://127.0.0.1:${port}/`, (res) => {
+        httpRequest(`${server.url}/`, (res) => {
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (body += c));
@@ -166,8 +161,7 @@ describe('toNodeListener: the Response written back', () => {
           .end();
       });
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   }
 

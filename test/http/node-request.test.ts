@@ -1,11 +1,10 @@
-import { createServer } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { connect } from 'node:net';
 import { Hono } from 'hono';
 import { createRelayHandler, toNodeListener } from 'model-router/http';
 import OpenAI from 'openai';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { expectReleased, relayRouter, serve } from './harness.js';
+import { expectReleased, relayRouter, serve, serveNode } from './harness.js';
 
 /*
  * The Request toNodeListener hands a handler is built as far as the handler looks (fast json/text/
@@ -315,15 +314,13 @@ describe('toNodeListener: a body a middleware paused', () => {
       read.push(r.headers.get('x-way') === 'stream' ? await new Response(r.body).json() : await r.json());
       return new Response('ok');
     });
-    const server = createServer((req, res) => {
+    const server = await serveNode((req, res) => {
       req.pause();
       listener(req, res);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
     try {
       for (const way of ['json', 'stream']) {
-        const res = await fetch(`http://127.0.0.1:${port}/`, {
+        const res = await fetch(`${server.url}/`, {
           method: 'POST',
           headers: { 'x-way': way },
           body: '{"n":1}',
@@ -332,8 +329,7 @@ describe('toNodeListener: a body a middleware paused', () => {
       }
       expect(read).toEqual([{ n: 1 }, { n: 1 }]);
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 });
@@ -346,15 +342,13 @@ describe('toNodeListener: a body another middleware read to its end', () => {
       return new Response('ok');
     });
     // What a middleware that reads the stream and keeps nothing (no req.body) leaves behind.
-    const server = createServer((req, res) => {
+    const server = await serveNode((req, res) => {
       req.resume();
       req.on('end', () => listener(req, res));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
     try {
       for (const way of ['text', 'stream']) {
-        const res = await fetch(`http://127.0.0.1:${port}/`, {
+        const res = await fetch(`${server.url}/`, {
           method: 'POST',
           headers: { 'x-way': way },
           body: 'gone',
@@ -363,8 +357,7 @@ describe('toNodeListener: a body another middleware read to its end', () => {
       }
       expect(read).toEqual(['', '']);
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 });
