@@ -13,8 +13,8 @@ import { ModelRouter, ProviderError, type ProviderCall, openaiCompatible } from 
 import { nodeFetch } from '../../src/providers/shared/node-transport.js';
 
 /*
- * The adapters' default transport (node:http, used while `globalThis.fetch` is the one Node started
- * with) against a real server on 127.0.0.1 — no msw here: status, headers, body caps, compressed
+ * The adapters' default transport (fetch's own dispatcher without the web objects, used while
+ * `globalThis.fetch` is the one Node started with) against a real server on 127.0.0.1 — no msw here: status, headers, body caps, compressed
  * bodies, aborts and connection failures must look to the router exactly as they did through fetch.
  */
 
@@ -82,7 +82,7 @@ const completion = (content: string) =>
     usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
   });
 
-describe('default node:http transport', () => {
+describe('default transport', () => {
   it('sends the JSON body and key, reads the reply, its usage and its rate-limit headers', async () => {
     const { url, seen } = await serve((res) => {
       const body = completion('bonjour ✓');
@@ -387,7 +387,7 @@ describe('default node:http transport', () => {
   });
 });
 
-describe('default node:http transport: the request head', () => {
+describe('default transport: the request head', () => {
   /** A TCP server that records each request's head (the bytes up to the blank line) and answers `{}`. */
   async function rawServer(host: string): Promise<{ port: number; heads: string[]; close(): Promise<void> }> {
     const heads: string[] = [];
@@ -421,56 +421,72 @@ describe('default node:http transport: the request head', () => {
     };
   }
 
-  /** What node:http sends for the same POST given the headers as an object (the way it always was). */
-  function viaObject(url: string, headers: Record<string, string>, body: string): Promise<void> {
-    const options = urlToHttpOptions(new URL(url));
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(
-        {
-          protocol: options.protocol,
-          hostname: options.hostname,
-          port: options.port,
-          path: options.path,
-          auth: options.auth,
-          method: 'POST',
-          headers: { 'user-agent': 'node', ...headers, 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', resolve);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  /** A head's request line and its fields, names lower-cased, in order. */
+  function parse(head: string): { line: string; fields: Array<[string, string]> } {
+    const [line, ...rest] = head.split('\r\n');
+    return {
+      line: line!,
+      fields: rest.map((f) => {
+        const colon = f.indexOf(':');
+        return [f.slice(0, colon).toLowerCase(), f.slice(colon + 1).trim()];
+      }),
+    };
   }
 
-  it('is the head node:http writes for the headers as an object, byte for byte', async () => {
+  it('carries host, user-agent, the caller’s headers, the body’s true length and userinfo as Basic auth', async () => {
     const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'héllo ✓' }] });
-    const cases: Array<[string, string, Record<string, string>]> = [
+    const length = String(Buffer.byteLength(body));
+    const basic = `Basic ${Buffer.from('us@er:p:ss').toString('base64')}`;
+    // [host, path, the caller's headers, the fields the server must see besides host and length]
+    const cases: Array<[string, string, Record<string, string>, Array<[string, string]>]> = [
       [
         '127.0.0.1',
         '/v1/chat/completions',
         { 'content-type': 'application/json', authorization: 'Bearer k' },
+        [
+          ['user-agent', 'node'],
+          ['content-type', 'application/json'],
+          ['authorization', 'Bearer k'],
+        ],
       ],
+      // A caller's user-agent wins; a wrong content-length is replaced by the body's.
       [
         '127.0.0.1',
         '/v1/x?q=1',
         { 'user-agent': 'mine', accept: 'text/event-stream', 'content-length': '9' },
+        [
+          ['user-agent', 'mine'],
+          ['accept', 'text/event-stream'],
+        ],
       ],
-      ['127.0.0.1', '/v1/x', {}],
-      // Node's own ways: mixed-case names (merged with their lower-case twin), Host, Expect.
-      ['127.0.0.1', '/v1/x', { 'User-Agent': 'Mixed', 'X-Key': 'v', 'x-key': 'w' }],
-      ['127.0.0.1', '/v1/x', { host: 'example.test', 'x-a': '1' }],
-      ['::1', '/v1/x', { 'x-a': '1' }],
+      ['127.0.0.1', '/v1/x', {}, [['user-agent', 'node']]],
+      // Names in any case are sent as given, twins and all.
+      [
+        '127.0.0.1',
+        '/v1/x',
+        { 'User-Agent': 'Mixed', 'X-Key': 'v', 'x-key': 'w' },
+        [
+          ['user-agent', 'Mixed'],
+          ['x-key', 'v'],
+          ['x-key', 'w'],
+        ],
+      ],
+      [
+        '::1',
+        '/v1/x',
+        { 'x-a': '1' },
+        [
+          ['user-agent', 'node'],
+          ['x-a', '1'],
+        ],
+      ],
     ];
-    for (const [host, path, headers] of cases) {
+    for (const [host, path, headers, expected] of cases) {
       const server = await rawServer(host);
       try {
-        const authority = host.includes(':') ? `[${host}]` : host;
+        const authority = `${host.includes(':') ? `[${host}]` : host}:${server.port}`;
         for (const userinfo of ['', 'us%40er:p%3Ass@']) {
-          const url = `http://${userinfo}${authority}:${server.port}${path}`;
-          await viaObject(url, headers, body);
+          const url = `http://${userinfo}${authority}${path}`;
           const res = await nodeFetch(url, {
             method: 'POST',
             headers,
@@ -478,34 +494,60 @@ describe('default node:http transport: the request head', () => {
             signal: new AbortController().signal,
           });
           expect(await res.text()).toBe('{}');
-          const [old, now] = server.heads.splice(0);
-          expect(now).toBe(old);
+          const { line, fields } = parse(server.heads.splice(0)[0]!);
+          expect(line).toBe(`POST ${path} HTTP/1.1`);
+          const named = (name: string) => fields.filter(([n]) => n === name).map(([, v]) => v);
+          expect(named('host')).toEqual([authority]);
+          expect(named('content-length')).toEqual([length]);
+          const authorization = headers.authorization ?? (userinfo ? basic : undefined);
+          expect(named('authorization')).toEqual(authorization ? [authorization] : []);
+          const rest = fields.filter(
+            ([n]) => !['host', 'content-length', 'connection', 'authorization'].includes(n),
+          );
+          expect(rest).toEqual(expected.filter(([n]) => n !== 'authorization'));
         }
       } finally {
         await server.close();
       }
     }
   });
+
+  it('a caller’s Host header is sent in place of the URL’s', async () => {
+    const server = await rawServer('127.0.0.1');
+    try {
+      const res = await nodeFetch(`http://127.0.0.1:${server.port}/v1/x`, {
+        method: 'POST',
+        headers: { host: 'example.test', 'x-a': '1' },
+        body: '{}',
+        signal: new AbortController().signal,
+      });
+      expect(await res.text()).toBe('{}');
+      const fields = parse(server.heads[0]!).fields;
+      expect(fields.filter(([n]) => n === 'host')).toEqual([['host', 'example.test']]);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
-describe('default node:http transport: response headers', () => {
-  it('reads each header as node:http’s headers object has it (repeats dropped or joined, any case)', async () => {
-    const head = [
-      'HTTP/1.1 200 OK',
-      'Content-Type: application/json',
-      'content-length: 2',
-      'X-RateLimit-Limit-Requests: 100',
-      'x-ratelimit-remaining-requests: 99',
-      'x-ratelimit-remaining-requests: 98',
-      'Retry-After: 7',
-      'retry-after: 9',
-      'Set-Cookie: a=1',
-      'set-cookie: b=2',
-      'Cookie: c=3',
-      'cookie: d=4',
-      'X-Empty: ',
-      'Age: 1',
-    ].join('\r\n');
+describe('default transport: response headers', () => {
+  it('reads each header as a fetch Headers has it (repeats joined, any case, set-cookie apart)', async () => {
+    const fields: Array<[string, string]> = [
+      ['Content-Type', 'application/json'],
+      ['content-length', '2'],
+      ['X-RateLimit-Limit-Requests', '100'],
+      ['x-ratelimit-remaining-requests', '99'],
+      ['x-ratelimit-remaining-requests', '98'],
+      ['Retry-After', '7'],
+      ['retry-after', '9'],
+      ['Set-Cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+      ['Cookie', 'c=3'],
+      ['cookie', 'd=4'],
+      ['X-Empty', ''],
+      ['Age', '1'],
+    ];
+    const head = ['HTTP/1.1 200 OK', ...fields.map(([n, v]) => `${n}: ${v}`)].join('\r\n');
     const sockets = new Set<Socket>();
     const server = createTcpServer((socket) => {
       sockets.add(socket);
@@ -516,14 +558,8 @@ describe('default node:http transport: response headers', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
     try {
-      const objectHeaders = await new Promise<IncomingMessage['headers']>((resolve, reject) => {
-        const req = httpRequest(url, { method: 'POST' }, (res) => {
-          res.resume();
-          resolve(res.headers);
-        });
-        req.on('error', reject);
-        req.end('{}');
-      });
+      const fetchHeaders = new Headers();
+      for (const [name, value] of fields) fetchHeaders.append(name, value);
       const res = await nodeFetch(url, {
         method: 'POST',
         headers: {},
@@ -531,17 +567,17 @@ describe('default node:http transport: response headers', () => {
         signal: new AbortController().signal,
       });
       expect(await res.text()).toBe('{}');
-      const names = [...Object.keys(objectHeaders), 'X-RateLimit-Limit-Requests', 'Retry-After', 'absent'];
-      for (const name of names) {
-        const value = objectHeaders[name.toLowerCase()];
-        const expected = value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-        expect([name, res.headers.get(name)]).toEqual([name, expected]);
-      }
+      const names = [...fields.map(([n]) => n), 'X-EMPTY', 'absent'];
+      for (const name of names) expect([name, res.headers.get(name)]).toEqual([name, fetchHeaders.get(name)]);
       const seen: Array<[string, string]> = [];
       res.headers.forEach((value, name) => {
         seen.push([name, value]);
       });
-      expect(seen.map(([name]) => name)).toEqual(Object.keys(objectHeaders).sort());
+      const expected: Array<[string, string]> = [];
+      fetchHeaders.forEach((value, name) => {
+        expected.push([name, value]);
+      });
+      expect(seen).toEqual(expected);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));

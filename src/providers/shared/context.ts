@@ -3,6 +3,7 @@ import type { Clock } from '../../util/clock.js';
 import type { ProviderCall, ProviderCallBase } from '../adapter.js';
 import { type CallSignal, callSignal } from './call-signal.js';
 import type { ResolvedLimits } from './limits.js';
+import { globalDispatcher } from './dispatcher.js';
 import { nodeFetch } from './node-transport.js';
 import type { HttpFetch } from './transport.js';
 
@@ -40,13 +41,16 @@ export function createContext<C extends ProviderCallBase>(
 const loadedFetch = globalThis.fetch;
 
 /**
- * The transport of a call that injected no `fetch`: node:http, unless `globalThis.fetch` was replaced
- * since load (an interceptor such as msw, a tracing wrapper, a test's stub) — then that fetch, read
- * now, not at factory time, so that interceptors installed later see every call.
+ * The transport of a call that injected no `fetch`: `nodeFetch` (fetch's own dispatcher, without the
+ * web objects), unless `globalThis.fetch` was replaced since load (an interceptor such as msw, a
+ * tracing wrapper, a test's stub) — then that fetch, read now, not at factory time, so that
+ * interceptors installed later see every call — or the runtime has no undici dispatcher (Bun, Deno):
+ * then its `fetch`.
  */
 export function defaultFetch(): HttpFetch {
   const current = globalThis.fetch;
-  return current === loadedFetch || current === undefined ? nodeFetch : current;
+  if (current !== loadedFetch && current !== undefined) return current;
+  return current === undefined || globalDispatcher() ? nodeFetch : current;
 }
 
 type ErrorFields = Omit<ProviderErrorOptions, 'providerId' | 'modelId' | 'keyId'>;
