@@ -36,7 +36,7 @@ export interface AzureOpenAIOptions {
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
   /** Extra headers on every request. The auth header is the adapter's and wins. @default none */
   headers?: Record<string, string>;
-  /** As `openaiCompatible`'s `fetch`. @default node:http(s), or `globalThis.fetch` once replaced */
+  /** As `openaiCompatible`'s `fetch`. @default fetch's dispatcher, or `globalThis.fetch` once replaced */
   fetch?: typeof globalThis.fetch;
   /** Size caps on lines, events and bodies (see `AdapterLimits`). @default { maxLineBytes: 1_048_576, maxEventBytes: 1_048_576, maxBodyBytes: 16_777_216 } */
   limits?: AdapterLimits;

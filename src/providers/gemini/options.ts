@@ -24,10 +24,12 @@ export interface GeminiOptions {
   headers?: Record<string, string>;
   /**
    * The fetch to use for every call (msw, a tracing wrapper, a proxy-aware fetch…). Without it the
-   * adapter sends over node:http(s) on the global keep-alive agent — several times cheaper per call
-   * than `fetch` — unless `globalThis.fetch` has been replaced since the package was loaded (an
-   * interceptor installed later), in which case that fetch is read at call time.
-   * @default node:http(s), or `globalThis.fetch` once replaced
+   * adapter hands each POST straight to the dispatcher `fetch` sends through (undici's global
+   * dispatcher: its keep-alive connections, and a proxy installed with `setGlobalDispatcher`) with no
+   * web `Request`/`Response` — several times cheaper per call than `fetch` — unless
+   * `globalThis.fetch` has been replaced since the package was loaded (an interceptor installed
+   * later), in which case that fetch is read at call time.
+   * @default fetch's dispatcher, or `globalThis.fetch` once replaced
    */
   fetch?: typeof globalThis.fetch;
   /** Size caps on lines, events and bodies (see `AdapterLimits`). @default { maxLineBytes: 1_048_576, maxEventBytes: 1_048_576, maxBodyBytes: 16_777_216 } */

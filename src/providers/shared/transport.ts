@@ -1,6 +1,6 @@
 /**
  * What the adapters need of an HTTP client: one POST and the response's status, headers and body.
- * A fetch `Response` has this shape, and so has the node:http transport's (node-transport.ts), so an
+ * A fetch `Response` has this shape, and so has the default transport's (node-transport.ts), so an
  * injected `fetch` and the default transport are read by the same code.
  */
 
