@@ -70,7 +70,7 @@ const upstreamBody = JSON.stringify({ model: 'gpt-4o-mini', messages: hello });
  * node:http door and (4) on its web door — the servers in a child process, bundled as the package
  * ships (esbuild, no tsx), the mock in another, requests interleaved (order rotating) so that drift
  * of the machine hits all alike. Then throughput at concurrency 32 of the same four and of the
- * hand-written floor, in turn; then the servers' CPU per request (their `process.cpuUsage()` read
+ * hand-written floor, in short slices of each, order rotating; then the servers' CPU per request (their `process.cpuUsage()` read
  * between short bursts at concurrency 32, each to one server), which a busy machine disturbs far
  * less than latency.
  */
@@ -176,19 +176,26 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
         }),
       );
     };
-    const rps = async (send: () => Promise<number>) => {
-      const t0 = performance.now();
-      await drive(send);
-      return burst / ((performance.now() - t0) / 1000);
-    };
     // The hand-written floor too: what any relay that parses the JSON can reach on this machine.
     const paced = [...ways, floor];
     const throughput = new Map<string, number[]>(paced.map(([n]) => [n, []]));
+    // Each round's requests in short slices, the ways in rotating order slice after slice: the
+    // machine's speed drifts within seconds here, and slices spread that drift over all ways alike
+    // (one burst per way and round let a slow second land on one way only).
+    const slices = quick ? 1 : 8;
+    const slice = Math.max(1, Math.round(burst / slices));
     for (let round = 0; round < rounds; round++) {
-      for (let j = 0; j < paced.length; j++) {
-        const [name, send] = paced[(round + j) % paced.length]!;
-        throughput.get(name)!.push(await rps(send));
+      const spentMs = paced.map(() => 0);
+      for (let b = 0; b < slices; b++) {
+        for (let j = 0; j < paced.length; j++) {
+          const k = (round + b + j) % paced.length;
+          const t0 = performance.now();
+          await drive(paced[k]![1], slice);
+          spentMs[k]! += performance.now() - t0;
+        }
       }
+      for (const [k, [name]] of paced.entries())
+        throughput.get(name)!.push((slices * slice) / (spentMs[k]! / 1000));
     }
     const directRps = throughput.get('direct')!;
     const proxyRps = throughput.get('proxy')!;
