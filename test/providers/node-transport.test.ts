@@ -597,6 +597,35 @@ describe('default transport: the request head', () => {
     }
   });
 
+  it('skips informational heads (103 Early Hints, 102) and reads the response after them', async () => {
+    const sockets = new Set<Socket>();
+    const server = createTcpServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', (chunk: Buffer) => {
+        if (!chunk.includes('\r\n\r\n')) return;
+        socket.write('HTTP/1.1 102 Processing\r\n\r\n');
+        socket.write('HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n');
+        socket.write(
+          'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nx-a: 1\r\n\r\n{"ok":true}',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const res = await nodeFetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, {
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        signal: new AbortController().signal,
+      });
+      expect([res.status, res.headers.get('x-a'), res.headers.get('link')]).toEqual([200, '1', null]);
+      expect(await res.text()).toBe('{"ok":true}');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('a caller’s Host header is sent in place of the URL’s', async () => {
     const server = await rawServer('127.0.0.1');
     try {

@@ -59,6 +59,8 @@ export class DispatchedResponse implements DispatchHandler, HttpResponse, HttpBo
   }
 
   onHeaders(status: number, rawHeaders: Uint8Array[], resume: () => void): boolean {
+    // An informational head (103 Early Hints, 102 Processing): the response's own head follows.
+    if (status < 200) return true;
     const pending = this.pending;
     if (!pending) return false;
     this.pending = undefined;
