@@ -12,6 +12,7 @@ import { run as relayStream } from './relay-stream.js';
 import { run as scale } from './scale.js';
 import { run as startup } from './startup.js';
 import { run as streaming } from './streaming.js';
+import { run as transport } from './transport.js';
 
 /** Every benchmark, by the name `--only` takes, in the order the runner runs them. */
 export const BENCHMARKS: Record<string, BenchFn> = {
@@ -19,6 +20,7 @@ export const BENCHMARKS: Record<string, BenchFn> = {
   features,
   streaming,
   loopback,
+  transport,
   relay,
   'relay-stream': relayStream,
   scale,

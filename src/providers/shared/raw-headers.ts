@@ -3,23 +3,25 @@ import type { HttpHeaders } from './transport.js';
 /**
  * A response's headers over the `[name, value, …]` list the HTTP dispatcher hands over (bytes, as
  * they came), read as a fetch `Headers` reads them: by name in any case, a header sent more than once
- * joined with ", " (`cookie` with "; "). The list is decoded (latin1, as fetch and node:http decode a head) on the first
- * read; a response's few lookups (its length, its encoding, the rate-limit headers) then cost less
- * than building a `Headers`.
+ * joined with ", " (`cookie` with "; "). A response's few lookups (its length, its encoding, the
+ * rate-limit headers) compare names as bytes and decode only what they find: decoding every header
+ * of a head costs more than all of them.
  */
 export class RawHeaders implements HttpHeaders {
   private decoded: string[] | undefined;
 
   constructor(private readonly raw: ReadonlyArray<Uint8Array | string>) {}
 
+  /** Names are compared as bytes and only a match's value is decoded: a lookup decodes no other header. */
   get(name: string): string | null {
     const key = name.toLowerCase();
-    const list = this.list();
+    const raw = this.raw;
     let value: string | null = null;
-    for (let i = 0; i < list.length; i += 2) {
-      const field = list[i]!;
-      if (field.length !== key.length || (field !== key && field.toLowerCase() !== key)) continue;
-      value = value === null ? list[i + 1]! : `${value}${key === 'cookie' ? '; ' : ', '}${list[i + 1]!}`;
+    for (let i = 0; i < raw.length; i += 2) {
+      const field = raw[i]!;
+      if (field.length !== key.length || !sameName(field, key)) continue;
+      const text = latin1(raw[i + 1]!);
+      value = value === null ? text : `${value}${key === 'cookie' ? '; ' : ', '}${text}`;
     }
     return value;
   }
@@ -40,20 +42,26 @@ export class RawHeaders implements HttpHeaders {
   }
 
   private list(): string[] {
-    if (this.decoded) return this.decoded;
-    const raw = this.raw;
-    const decoded = new Array<string>(raw.length);
-    for (let i = 0; i < raw.length; i++) {
-      const item = raw[i]!;
-      decoded[i] =
-        typeof item === 'string'
-          ? item
-          : (Buffer.isBuffer(item)
-              ? item
-              : Buffer.from(item.buffer, item.byteOffset, item.byteLength)
-            ).toString('latin1');
-    }
-    this.decoded = decoded;
-    return decoded;
+    this.decoded ??= this.raw.map(latin1);
+    return this.decoded;
   }
+}
+
+/** Whether a header name (bytes or text) is `key` (lower case), in any case. */
+function sameName(field: Uint8Array | string, key: string): boolean {
+  if (typeof field === 'string') return field === key || field.toLowerCase() === key;
+  for (let j = 0; j < key.length; j++) {
+    let c = field[j]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20; // A–Z → a–z
+    if (c !== key.charCodeAt(j)) return false;
+  }
+  return true;
+}
+
+/** A head's bytes as text, latin1 as fetch and node:http decode a head. */
+function latin1(item: Uint8Array | string): string {
+  if (typeof item === 'string') return item;
+  return (Buffer.isBuffer(item) ? item : Buffer.from(item.buffer, item.byteOffset, item.byteLength)).toString(
+    'latin1',
+  );
 }
