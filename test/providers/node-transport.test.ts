@@ -1,7 +1,9 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, type Socket, createServer as createTcpServer } from 'node:net';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelRouter, ProviderError, type ProviderCall, openaiCompatible } from '../../src/index.js';
 import { defaultFetch } from '../../src/providers/shared/context.js';
@@ -12,6 +14,8 @@ import { nodeFetch } from '../../src/providers/shared/node-transport.js';
  * `globalThis.fetch` is the one Node started with) against a real server on 127.0.0.1 — no msw here: status, headers, body caps, compressed
  * bodies, aborts and connection failures must look to the router exactly as they did through fetch.
  */
+
+const execFileAsync = promisify(execFile);
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -405,6 +409,35 @@ describe('default transport: the dispatcher', () => {
     } finally {
       holder[GLOBAL] = original;
     }
+  });
+
+  it('in a fresh process that never used fetch, the first call loads Node’s dispatcher and goes through it', async () => {
+    const { url, seen } = await serve((res) => res.end(completion('first call')));
+    const script = [
+      `const slot = Symbol.for('undici.globalDispatcher.1');`,
+      `const before = globalThis[slot] === undefined;`,
+      `const { openaiCompatible } = await import(${JSON.stringify(new URL('../../src/index.ts', import.meta.url).href)});`,
+      `const { defaultFetch } = await import(${JSON.stringify(new URL('../../src/providers/shared/context.ts', import.meta.url).href)});`,
+      `const { nodeFetch } = await import(${JSON.stringify(new URL('../../src/providers/shared/node-transport.ts', import.meta.url).href)});`,
+      `const uses = defaultFetch() === nodeFetch;`,
+      `const call = { ...${JSON.stringify(call())}, signal: new AbortController().signal };`,
+      `const r = await openaiCompatible({ baseURL: ${JSON.stringify(url)} }).complete(call);`,
+      `console.log(JSON.stringify({ before, after: typeof globalThis[slot]?.dispatch, uses, content: r.message.content }));`,
+    ].join('\n');
+    const { stdout } = await execFileAsync(process.execPath, [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+    ]);
+    expect(JSON.parse(stdout.trim())).toEqual({
+      before: true,
+      after: 'function',
+      uses: true,
+      content: 'first call',
+    });
+    expect(seen).toHaveLength(1);
   });
 
   it('without a dispatcher (Bun, Deno) the adapters use fetch', () => {
