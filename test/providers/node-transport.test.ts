@@ -440,12 +440,20 @@ describe('default transport: the dispatcher', () => {
     expect(seen).toHaveLength(1);
   });
 
-  it('without a dispatcher (Bun, Deno) the adapters use fetch', () => {
+  it('without a dispatcher (Bun, Deno) the adapters use fetch', async () => {
     expect(defaultFetch()).toBe(nodeFetch);
     const original = holder[GLOBAL];
     holder[GLOBAL] = undefined;
     try {
       expect(defaultFetch()).toBe(globalThis.fetch);
+      // Called as it is, the transport itself says why it cannot send.
+      const sent = nodeFetch('http://127.0.0.1:9/v1', {
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        signal: new AbortController().signal,
+      });
+      await expect(sent).rejects.toThrow(/no HTTP dispatcher/);
     } finally {
       holder[GLOBAL] = original;
     }

@@ -16,7 +16,7 @@ export interface NodePost extends Omit<HttpPost, 'signal'> {
  * keeps what the adapters rely on from `fetch`: the signal aborts the request and the body at any
  * point (the read rejects with its reason), a connection failure rejects with a `TypeError` whose
  * `cause` carries the code, a compressed body is decoded, `text()` strips a BOM. The dispatcher's own
- * header and body timeouts are off: the router's attempt timeout governs, as it does over node:http.
+ * header and body timeouts are off: the router's attempt timeout governs, as it did over node:http.
  */
 export const nodeFetch = (url: string, init: NodePost): Promise<HttpResponse> =>
   new Promise<HttpResponse>((resolve, reject) => {
