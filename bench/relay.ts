@@ -2,6 +2,7 @@ import { Agent } from 'node:http';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
 import { postJson, serverCpuUs } from './lib/relay-client.js';
 import { startRelayProcesses } from './lib/relay-processes.js';
+import { spentInSlices } from './lib/slices.js';
 
 const BENCH = 'relay';
 /** The hand-written relay: parse the body, forward it, parse the answer, re-serialize it. */
@@ -178,25 +179,17 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     };
     // The hand-written floor too: what any relay that parses the JSON can reach on this machine.
     const paced = [...ways, floor];
-    const throughput = new Map<string, number[]>(paced.map(([n]) => [n, []]));
-    // Each round's requests in short slices, the ways in rotating order slice after slice: the
-    // machine's speed drifts within seconds here, and slices spread that drift over all ways alike
-    // (one burst per way and round let a slow second land on one way only).
+    // Each round's requests in short slices of each way, order rotating (see `spentInSlices`).
     const slices = quick ? 1 : 8;
     const slice = Math.max(1, Math.round(burst / slices));
-    for (let round = 0; round < rounds; round++) {
-      const spentMs = paced.map(() => 0);
-      for (let b = 0; b < slices; b++) {
-        for (let j = 0; j < paced.length; j++) {
-          const k = (round + b + j) % paced.length;
-          const t0 = performance.now();
-          await drive(paced[k]![1], slice);
-          spentMs[k]! += performance.now() - t0;
-        }
-      }
-      for (const [k, [name]] of paced.entries())
-        throughput.get(name)!.push((slices * slice) / (spentMs[k]! / 1000));
-    }
+    const spentMs = await spentInSlices(paced, { rounds, slices }, async ([, send]) => {
+      const t0 = performance.now();
+      await drive(send, slice);
+      return performance.now() - t0;
+    });
+    const throughput = new Map<string, number[]>(
+      paced.map(([name], k) => [name, spentMs[k]!.map((ms) => (slices * slice) / (ms / 1000))]),
+    );
     const directRps = throughput.get('direct')!;
     const proxyRps = throughput.get('proxy')!;
     for (const [name, values] of throughput) {

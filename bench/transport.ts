@@ -2,6 +2,7 @@ import { Agent, request } from 'node:http';
 import { nodeFetch } from '../src/providers/shared/node-transport.js';
 import { firstJsonLine, spawnTs, stopChild } from './lib/child.js';
 import { type BenchOptions, type Result, figure } from './lib/result.js';
+import { spentInSlices } from './lib/slices.js';
 
 const BENCH = 'transport';
 const CONCURRENCY = 32;
@@ -9,12 +10,12 @@ const CONCURRENCY = 32;
 /**
  * The adapters' HTTP client alone: this process's CPU per POST (user + system) at concurrency 32
  * against the mock OpenAI server in its own process, each way reading the whole body and parsing
- * its JSON — a node:http `ClientRequest` on a keep-alive agent (the transport before) and the default
- * transport (`nodeFetch`: undici's global dispatcher without web objects). The ways run in short
- * slices, order rotating, so that the machine's drift hits both alike. What decides the default
- * transport, re-checked on every Node a user runs. (`fetch` is left out: in the same process, the
- * garbage of its web objects is collected during the other ways' slices and billed to them; the
- * `loopback` bench has it.)
+ * its JSON — a node:http `ClientRequest` on a keep-alive agent (the transport before) and the
+ * default transport (`nodeFetch`: undici's global dispatcher without web objects). The ways run in
+ * short slices, order rotating (`spentInSlices`), so that the machine's drift hits both alike. What
+ * decides the default transport, re-checked on every Node a user runs. (`fetch` is left out: in
+ * the same process, the garbage of its web objects is collected during the other ways' slices and
+ * billed to them; the `loopback` bench has it.)
  */
 export async function run({ quick }: BenchOptions): Promise<Result[]> {
   const rounds = quick ? 1 : 5;
@@ -70,20 +71,15 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       );
     };
     for (const [, send] of ways) await drive(send, quick ? 32 : 2_000);
-    const cpu = new Map<string, number[]>(ways.map(([n]) => [n, []]));
-    for (let round = 0; round < rounds; round++) {
-      const spent = ways.map(() => 0);
-      for (let b = 0; b < slices; b++) {
-        for (let j = 0; j < ways.length; j++) {
-          const k = (round + b + j) % ways.length;
-          const before = process.cpuUsage();
-          await drive(ways[k]![1], slice);
-          const used = process.cpuUsage(before);
-          spent[k]! += used.user + used.system;
-        }
-      }
-      for (const [k, [name]] of ways.entries()) cpu.get(name)!.push(spent[k]! / (slices * slice));
-    }
+    const spentUs = await spentInSlices(ways, { rounds, slices }, async ([, send]) => {
+      const before = process.cpuUsage();
+      await drive(send, slice);
+      const used = process.cpuUsage(before);
+      return used.user + used.system;
+    });
+    const cpu = new Map<string, number[]>(
+      ways.map(([name], k) => [name, spentUs[k]!.map((us) => us / (slices * slice))]),
+    );
     const http = cpu.get('node:http ClientRequest')!;
     const out: Result[] = [];
     for (const [name, values] of cpu) out.push(figure(BENCH, `CPU per POST, ${name}, c=32`, 'µs', values));
