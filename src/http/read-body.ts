@@ -42,7 +42,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   if (declared !== null && DIGITS.test(declared)) {
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
-    return parseJsonText(decode(bytes));
+    return parseJsonText(bodyText(bytes));
   }
   return parseJsonText(await readCapped(request, maxBytes));
 }
@@ -78,10 +78,11 @@ async function readCapped(request: Request, maxBytes: number): Promise<string> {
       offset += c.byteLength;
     }
   }
-  return decode(bytes);
+  return bodyText(bytes);
 }
 
-function decode(bytes: Uint8Array): string {
+/** A request body's bytes as UTF-8 text: 400 naming `body` when they are not valid UTF-8. */
+export function bodyText(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpProblem } from '../problem.js';
-import { checkContentType, parseJsonText, tooLarge } from '../read-body.js';
+import { bodyText, checkContentType, parseJsonText, tooLarge } from '../read-body.js';
 
 /**
  * The request body of a node:http request as JSON, under the same rules as the web door
@@ -13,7 +13,7 @@ export function readNodeJson(req: IncomingMessage, maxBytes: number, state: Body
   const parsed = (req as { body?: unknown }).body;
   if (parsed !== undefined && req.readableEnded) {
     if (typeof parsed === 'string') return Promise.resolve(parseJsonText(parsed));
-    if (parsed instanceof Uint8Array) return Promise.resolve(parseJsonText(decode(parsed)));
+    if (parsed instanceof Uint8Array) return Promise.resolve(parseJsonText(bodyText(parsed)));
     return Promise.resolve(parsed);
   }
   if (req.readableEnded) {
@@ -54,7 +54,7 @@ export function readNodeJson(req: IncomingMessage, maxBytes: number, state: Body
       cleanup();
       state.ended = true;
       try {
-        resolve(parseJsonText(decode(Buffer.concat(chunks, size))));
+        resolve(parseJsonText(bodyText(Buffer.concat(chunks, size))));
       } catch (error) {
         reject(error);
       }
@@ -78,14 +78,4 @@ export function readNodeJson(req: IncomingMessage, maxBytes: number, state: Body
 export interface BodyState {
   started: boolean;
   ended: boolean;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function decode(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new HttpProblem(400, 'VALIDATION', 'The request body is not valid UTF-8', { param: 'body' });
-  }
 }
