@@ -2,7 +2,7 @@ import { Agent } from 'node:http';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
 import { postJson, serverCpuUs } from './lib/relay-client.js';
 import { startRelayProcesses } from './lib/relay-processes.js';
-import { spentInSlices } from './lib/slices.js';
+import { drive, spentInSlices } from './lib/slices.js';
 
 const BENCH = 'relay';
 /** The hand-written relay: parse the body, forward it, parse the answer, re-serialize it. */
@@ -168,15 +168,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       ),
     );
 
-    // Throughput at concurrency 32: the same number of requests each way, in turn (order rotating).
-    const drive = async (send: () => Promise<number>, count = burst) => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 32 }, async () => {
-          while (next++ < count) await send();
-        }),
-      );
-    };
+    // Throughput at concurrency 32 (`drive`): the same number of requests each way.
     // The hand-written floor too: what any relay that parses the JSON can reach on this machine.
     const paced = [...ways, floor];
     // Each round's requests in short slices of each way, order rotating (see `spentInSlices`).

@@ -2,7 +2,7 @@ import { Agent, request } from 'node:http';
 import { nodeFetch } from '../src/providers/shared/node-transport.js';
 import { firstJsonLine, spawnTs, stopChild } from './lib/child.js';
 import { type BenchOptions, type Result, figure } from './lib/result.js';
-import { spentInSlices } from './lib/slices.js';
+import { drive, spentInSlices } from './lib/slices.js';
 
 const BENCH = 'transport';
 const CONCURRENCY = 32;
@@ -62,18 +62,10 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
         },
       ],
     ];
-    const drive = async (send: () => Promise<void>, count: number) => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next++ < count) await send();
-        }),
-      );
-    };
-    for (const [, send] of ways) await drive(send, quick ? 32 : 2_000);
+    for (const [, send] of ways) await drive(send, quick ? 32 : 2_000, CONCURRENCY);
     const spentUs = await spentInSlices(ways, { rounds, slices }, async ([, send]) => {
       const before = process.cpuUsage();
-      await drive(send, slice);
+      await drive(send, slice, CONCURRENCY);
       const used = process.cpuUsage(before);
       return used.user + used.system;
     });

@@ -22,3 +22,13 @@ export async function spentInSlices<W>(
   }
   return spent;
 }
+
+/** `count` calls of `send`, `concurrency` of them in flight at a time (each worker takes the next). */
+export async function drive(send: () => Promise<unknown>, count: number, concurrency = 32): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < count) await send();
+    }),
+  );
+}
