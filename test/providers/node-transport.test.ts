@@ -17,6 +17,10 @@ import { nodeFetch } from '../../src/providers/shared/node-transport.js';
 
 const execFileAsync = promisify(execFile);
 
+/** A POST of `{}` through the default transport, nothing else set. */
+const postEmpty = (url: string) =>
+  nodeFetch(url, { method: 'POST', headers: {}, body: '{}', signal: new AbortController().signal });
+
 const servers: Server[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) {
@@ -306,12 +310,7 @@ describe('default transport', () => {
     await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
     try {
       const url = `https://127.0.0.1:${(tcp.address() as AddressInfo).port}/v1/chat/completions`;
-      const error = await nodeFetch(url, {
-        method: 'POST',
-        headers: {},
-        body: '{}',
-        signal: new AbortController().signal,
-      }).catch((e: unknown) => e);
+      const error = await postEmpty(url).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TypeError);
       expect((error as TypeError).cause).toBeDefined();
       expect(first).toBe(0x16); // a TLS handshake record, not "POST …"
@@ -447,12 +446,7 @@ describe('default transport: the dispatcher', () => {
     try {
       expect(defaultFetch()).toBe(globalThis.fetch);
       // Called as it is, the transport itself says why it cannot send.
-      const sent = nodeFetch('http://127.0.0.1:9/v1', {
-        method: 'POST',
-        headers: {},
-        body: '{}',
-        signal: new AbortController().signal,
-      });
+      const sent = postEmpty('http://127.0.0.1:9/v1');
       await expect(sent).rejects.toThrow(/no HTTP dispatcher/);
     } finally {
       holder[GLOBAL] = original;
@@ -487,12 +481,7 @@ describe('default transport: the dispatcher', () => {
         res.end();
         finished = true;
       });
-      const res = await nodeFetch(`${url}/stream`, {
-        method: 'POST',
-        headers: {},
-        body: '{}',
-        signal: new AbortController().signal,
-      });
+      const res = await postEmpty(`${url}/stream`);
       // The server stalls: blocked and no more written, several turns in a row (without
       // backpressure it writes everything into the client's memory and finishes).
       let quiet = 0;
@@ -653,12 +642,7 @@ describe('default transport: the request head', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const res = await nodeFetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, {
-        method: 'POST',
-        headers: {},
-        body: '{}',
-        signal: new AbortController().signal,
-      });
+      const res = await postEmpty(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
       expect([res.status, res.headers.get('x-a'), res.headers.get('link')]).toEqual([200, '1', null]);
       expect(await res.text()).toBe('{"ok":true}');
     } finally {
@@ -715,12 +699,7 @@ describe('default transport: response headers', () => {
     try {
       const fetchHeaders = new Headers();
       for (const [name, value] of fields) fetchHeaders.append(name, value);
-      const res = await nodeFetch(url, {
-        method: 'POST',
-        headers: {},
-        body: '{}',
-        signal: new AbortController().signal,
-      });
+      const res = await postEmpty(url);
       expect(await res.text()).toBe('{}');
       const names = [...fields.map(([n]) => n), 'X-EMPTY', 'absent'];
       for (const name of names) expect([name, res.headers.get(name)]).toEqual([name, fetchHeaders.get(name)]);
