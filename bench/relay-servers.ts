@@ -9,8 +9,11 @@
  *   it (what any relay that reads the JSON costs at least),
  * - `floorWeb`: the same floor as a web handler (`Request → Response`) served by `toNodeListener`:
  *   what `toNodeListener`'s conversion alone adds is `floorWeb` minus `floor`,
+ * - `floorTransport`: the floor with its upstream call over the adapters' default transport,
  * - `bare`: `router.complete()` behind a bare node:http handler (the router and its adapter, no relay
  *   route: what the relay's HTTP layer adds is `relay` minus this),
+ * - `bareThin`: the same over an adapter that does the floor's work and no more (the router's own
+ *   cost is this minus `floorTransport`; `openaiCompatible`'s is `bare` minus this),
  * - `control`: answers any request with this process's `process.cpuUsage()` (µs), so the bench reads
  *   the servers' CPU before and after a burst — CPU per request is steadier than latency on a busy
  *   machine,
@@ -18,8 +21,9 @@
  */
 import { Agent, type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ModelRouter, anthropic, openaiCompatible } from '../src/index.js';
+import { ModelRouter, type ProviderAdapter, anthropic, openaiCompatible } from '../src/index.js';
 import { createRelayHandler, toNodeListener } from '../src/http/index.js';
+import { nodeFetch } from '../src/providers/shared/node-transport.js';
 import { UNBOUND, smallCatalog } from './lib/catalogs.js';
 
 const upstreamPort = Number(process.argv[2]);
@@ -70,6 +74,59 @@ function forwardJson(body: Record<string, unknown>): Promise<Record<string, unkn
   });
 }
 
+/** The floor's upstream call over the adapters' default transport (undici's dispatcher, no web objects). */
+const quiet = { aborted: false, reason: undefined, addEventListener() {}, removeEventListener() {} };
+const upstreamUrl = `${baseURL}/chat/completions`;
+async function postOverTransport(
+  body: Record<string, unknown>,
+  apiKey: string,
+): Promise<Record<string, unknown>> {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
+  const res = await nodeFetch(upstreamUrl, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    signal: quiet,
+  });
+  return JSON.parse(await res.text()) as Record<string, unknown>;
+}
+
+/** The floor over the default transport: what any relay that parses the JSON can reach over it. */
+function floorTransport(req: IncomingMessage, res: ServerResponse): void {
+  readJson(req, (body) => {
+    postOverTransport({ ...body, model: 'gpt-4o-mini' }, 'sk-bench-1').then(
+      (answer) => sendJson(res, { ...answer, id: 'x' }),
+      () => res.destroy(),
+    );
+  });
+}
+
+interface ThinAnswer {
+  choices: Array<{ message: { content: string } }>;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+/**
+ * An adapter that does the floor's work and no more: the request as JSON under the member's model
+ * name, one POST over the default transport, the answer's text and counts. `router.complete()` over
+ * it, minus the floor over the transport, is the router's own cost; the bare handler (the router over
+ * `openaiCompatible`) minus it, the adapter's.
+ */
+const thinAdapter: ProviderAdapter = {
+  name: 'thin',
+  async complete(call) {
+    const body = { model: call.model.modelId, messages: call.request.messages };
+    const json = (await postOverTransport(body, call.apiKey)) as unknown as ThinAnswer;
+    const { prompt_tokens, completion_tokens, total_tokens } = json.usage;
+    return {
+      message: { role: 'assistant', content: json.choices[0]!.message.content },
+      finishReason: { unified: 'stop' },
+      usage: { promptTokens: prompt_tokens, completionTokens: completion_tokens, totalTokens: total_tokens },
+    };
+  },
+  stream: () => Promise.reject(new Error('the thin adapter does not stream')),
+};
+
 function floor(req: IncomingMessage, res: ServerResponse): void {
   readJson(req, (body) => {
     forwardJson(body).then(
@@ -110,6 +167,17 @@ const router = new ModelRouter({
   adapters: { openai: openaiCompatible({ baseURL }), anthropic: anthropic({ baseURL }) },
 });
 await router.ready();
+// The same catalog over an adapter that does only the floor's work: what the router alone costs.
+const thinRouter = new ModelRouter({ catalog: smallCatalog('openai'), adapters: { openai: thinAdapter } });
+await thinRouter.ready();
+function bareThin(req: IncomingMessage, res: ServerResponse): void {
+  readJson(req, (body) => {
+    thinRouter.complete({ model: String(body.model), messages: body.messages as never }).then(
+      (r) => sendJson(res, { content: r.message.content, usage: r.usage }),
+      () => res.destroy(),
+    );
+  });
+}
 const relay = createRelayHandler(router);
 // The same relay with an `authenticate` that reads the key from the Request it is handed.
 const relayAuth = createRelayHandler(router, {
@@ -123,6 +191,8 @@ const servers = {
   relayAuth: createServer(toNodeListener(relayAuth)),
   floor: createServer(floor),
   floorWeb: createServer(toNodeListener(floorWeb)),
+  floorTransport: createServer(floorTransport),
+  bareThin: createServer(bareThin),
   bare: createServer(bare),
   control: createServer((_req, res) => sendJson(res, process.cpuUsage())),
 };

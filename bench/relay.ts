@@ -9,6 +9,11 @@ const BENCH = 'relay';
 const FLOOR = 'floor: parse, forward, re-serialize';
 /** The floor served as a web handler through `toNodeListener`: minus the floor, what the conversion costs. */
 const FLOOR_WEB = 'floor as a web handler (toNodeListener)';
+/** The floor over the adapters' default transport: what any relay that parses the JSON can reach over it. */
+const FLOOR_TRANSPORT = 'floor over the default transport';
+/** `router.complete()` over an adapter that does the floor's work and no more, behind a bare handler. */
+const THIN = 'router.complete() over a thin adapter';
+const BARE = 'router.complete() behind a bare handler';
 
 /** One relay route and the request a client sends to it (other wire formats add theirs here). */
 export interface RelayBenchRoute {
@@ -88,6 +93,8 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     relayAuth: number;
     floor: number;
     floorWeb: number;
+    floorTransport: number;
+    bareThin: number;
     bare: number;
     control: number;
   }>();
@@ -105,13 +112,17 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     ];
     // A hand-written JSON relay: the floor of any relay that parses (hop, throughput and CPU).
     const floor: [string, () => Promise<number>] = [FLOOR, () => post(ports.floor, chat.path, chat.body)];
+    const floorTransport: [string, () => Promise<number>] = [
+      FLOOR_TRANSPORT,
+      () => post(ports.floorTransport, chat.path, chat.body),
+    ];
     const sides: Array<[string, () => Promise<number>]> = [
       ...ways,
       // Where the relay's hop goes: the floor, and router.complete() behind a bare handler (the
       // router and adapter without the relay route).
       floor,
       [FLOOR_WEB, () => post(ports.floorWeb, chat.path, chat.body)],
-      ['router.complete() behind a bare handler', () => post(ports.bare, chat.path, chat.body)],
+      [BARE, () => post(ports.bare, chat.path, chat.body)],
       ['relay chat with authenticate', () => post(ports.relayAuth, chat.path, chat.body)],
       ...RELAY_ROUTES.slice(1).map((r): [string, () => Promise<number>] => [
         `relay ${r.name}`,
@@ -170,7 +181,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
 
     // Throughput at concurrency 32 (`drive`): the same number of requests each way.
     // The hand-written floor too: what any relay that parses the JSON can reach on this machine.
-    const paced = [...ways, floor];
+    const paced = [...ways, floor, floorTransport];
     // Each round's requests in short slices of each way, order rotating (see `spentInSlices`).
     const slices = quick ? 1 : 8;
     const slice = Math.max(1, Math.round(burst / slices));
@@ -217,7 +228,9 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
       ['plain node:http proxy', () => post(ports.proxy, '/v1/chat/completions', upstreamBody)],
       floor,
       [FLOOR_WEB, () => post(ports.floorWeb, chat.path, chat.body)],
-      ['router.complete() behind a bare handler', () => post(ports.bare, chat.path, chat.body)],
+      floorTransport,
+      [THIN, () => post(ports.bareThin, chat.path, chat.body)],
+      [BARE, () => post(ports.bare, chat.path, chat.body)],
       ['relay chat', () => post(ports.relay, chat.path, chat.body)],
       ['relay chat (web door)', () => post(ports.relayWeb, chat.path, chat.body)],
     ];
@@ -255,16 +268,25 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
         ),
       );
     }
-    // What the relay's HTTP layer costs beyond the router (the bare handler runs the same call).
-    const bareCpu = cpu.get('router.complete() behind a bare handler')!;
-    out.push(
-      figure(
-        BENCH,
-        'server CPU per request, relay chat − bare handler',
-        'µs',
-        cpu.get('relay chat')!.map((v, i) => v - bareCpu[i]!),
-      ),
-    );
+    // Where the relay's CPU goes, layer by layer over the floor on the same transport: the router
+    // (over a thin adapter), `openaiCompatible` (over the thin one), the relay's HTTP layer (over
+    // the bare handler, which runs the same call).
+    const layers: Array<[string, string, string]> = [
+      ['the router (thin adapter − floor over the transport)', THIN, FLOOR_TRANSPORT],
+      ['openaiCompatible (bare handler − thin adapter)', BARE, THIN],
+      ['relay chat − bare handler', 'relay chat', BARE],
+    ];
+    for (const [label, over, under] of layers) {
+      const base = cpu.get(under)!;
+      out.push(
+        figure(
+          BENCH,
+          `server CPU per request, ${label}`,
+          'µs',
+          cpu.get(over)!.map((v, i) => v - base[i]!),
+        ),
+      );
+    }
     const floorCpu = cpu.get(FLOOR)!;
     out.push(
       figure(
