@@ -26,7 +26,11 @@ export function buildScriptBundle(script: string, name: string): Promise<string>
   return bundle(fileURLToPath(new URL(`../${script}`, import.meta.url)), name);
 }
 
-async function bundle(entry: string, name: string): Promise<string> {
+/**
+ * Any entry file bundled the same way into `.build/<name>` (another checkout's bench script: its
+ * bundle still resolves the dependencies left outside from this repository's node_modules).
+ */
+export async function bundle(entry: string, name: string): Promise<string> {
   const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
     dependencies?: Record<string, string>;
     peerDependencies?: Record<string, string>;
