@@ -5,10 +5,14 @@
  * recorded reply (test/fixtures/openai/chat-plain.json, or stream-text.sse for `"stream":true`), and
  * POST …/embeddings with two base64 vectors, and POST …/messages (Anthropic's Messages API) with the
  * recorded Message (test/fixtures/anthropic/message-plain.json, or stream-text.sse for `"stream":true`).
+ * A streamed chat request whose body carries `"bench_events": N` (a field the relay passes through)
+ * gets the recorded stream with N content events, written one event at a time, each after the
+ * event loop turned (as a model's tokens arrive: every event its own read on the other side).
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { type ServerResponse, createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { repeatedSseEvents } from './lib/sse-fixture.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../test/fixtures/openai/${name}`, import.meta.url));
 const plain = JSON.parse(readFileSync(fixture('chat-plain.json'), 'utf8')) as { body: unknown };
@@ -77,7 +81,18 @@ const server = createServer((req, res) => {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
       return;
     }
-    const stream = Buffer.concat(chunks).includes('"stream":true');
+    const raw = Buffer.concat(chunks);
+    const stream = raw.includes('"stream":true');
+    const events = stream && raw.includes('"bench_events"') ? benchEvents(raw) : 0;
+    if (events > 0) {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'x-request-id': 'req_bench',
+        ...rateLimitHeaders,
+      });
+      writeOneByOne(res, repeatedSseEvents('openai', events));
+      return;
+    }
     res.writeHead(200, {
       'content-type': stream ? 'text/event-stream' : 'application/json',
       'content-length': String(stream ? sse.length : json.length),
@@ -88,6 +103,26 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
+
+/** `bench_events` of a request body: a count of content events, at most 10,000. */
+function benchEvents(raw: Buffer): number {
+  const n = (JSON.parse(raw.toString('utf8')) as { bench_events?: unknown }).bench_events;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? Math.min(n, 10_000) : 0;
+}
+
+/** Each event its own write, the next one after the event loop turned; the end after the last. */
+function writeOneByOne(res: ServerResponse, events: string[]): void {
+  let i = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    if (i === events.length) res.end();
+    else {
+      res.write(events[i++]);
+      setImmediate(next);
+    }
+  };
+  next();
+}
 
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();

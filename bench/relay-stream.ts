@@ -2,6 +2,7 @@ import { Agent } from 'node:http';
 import { type BenchOptions, type Result, figure, median } from './lib/result.js';
 import { postJson, serverCpuUs } from './lib/relay-client.js';
 import { startRelayProcesses } from './lib/relay-processes.js';
+import { recordedContentEvents } from './lib/sse-fixture.js';
 
 const BENCH = 'relay-stream';
 
@@ -21,6 +22,10 @@ const messagesRelay = JSON.stringify({
   stream: true,
 });
 
+/** Content events of the long stream (`bench_events`: the mock writes them one at a time). */
+const LONG = 200;
+const longBody = (body: string, events: number) => body.replace(/}$/, `,"bench_events":${events}}`);
+
 /** The first content in a body: a non-empty `content` (chat chunk) or `text` (Anthropic delta). */
 const CONTENT = /"(?:content|text)":"[^"]/;
 
@@ -37,7 +42,10 @@ interface Timed {
  * bundled as the package ships, interleaved with the order rotating. Per hop: the time added to the
  * first content and to the end of the stream, and each ÷ the proxy's. The Messages route streamed to
  * an Anthropic upstream (pass-through) likewise. Then the CPU the servers' process spends per
- * streamed request (its `process.cpuUsage()`, steadier than latency on a busy machine), proxy vs relay.
+ * streamed request (its `process.cpuUsage()`, steadier than latency on a busy machine), proxy vs relay,
+ * and per streamed event: the same chat request for a stream of `LONG` content events that the mock
+ * writes one at a time (each its own read and write on the way, as a model's tokens come), minus
+ * the recorded stream's, per event more.
  */
 export async function run({ quick }: BenchOptions): Promise<Result[]> {
   const rounds = quick ? 2 : 5;
@@ -103,8 +111,44 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
         );
       }
     }
-    const proxyAndRelay = sides.filter(([n]) => n === 'proxy' || n.startsWith('relay '));
-    out.push(...(await serverCpu(agent, ports.control, proxyAndRelay, rounds, cpuRequests)));
+    const long = quick ? 20 : LONG;
+    const cpuSides: Array<[string, () => Promise<Timed>]> = [
+      ...sides.filter(([n]) => n === 'proxy' || n.startsWith('relay ')),
+      [`proxy, ${long} events`, () => post(ports.proxy, chat, longBody(chatUpstream, long))],
+      [`relay chat, ${long} events`, () => post(ports.relay, chat, longBody(chatRelay, long))],
+    ];
+    const cpu = await serverCpu(agent, ports.control, cpuSides, rounds, quick ? cpuRequests : 400);
+    const proxyCpu = cpu.get('proxy')!;
+    for (const [name, values] of cpu) {
+      if (name.includes(' events')) continue;
+      const label = name === 'proxy' ? 'plain node:http proxy' : `${name} (streamed)`;
+      out.push(figure(BENCH, `servers' CPU per request: ${label}`, 'µs', values));
+      if (name !== 'proxy')
+        out.push(
+          figure(
+            BENCH,
+            `servers' CPU per request: ${label} ÷ plain proxy`,
+            '×',
+            values.map((v, i) => v / proxyCpu[i]!),
+          ),
+        );
+    }
+    // Per event: the long stream's CPU minus the recorded stream's, over the events it has more.
+    const more = long - recordedContentEvents('openai');
+    const perEvent = (name: string, longName: string) =>
+      cpu.get(longName)!.map((v, i) => (v - cpu.get(name)![i]!) / more);
+    const proxyEvent = perEvent('proxy', `proxy, ${long} events`);
+    const relayEvent = perEvent('relay chat', `relay chat, ${long} events`);
+    out.push(figure(BENCH, `servers' CPU per streamed event: plain node:http proxy`, 'µs', proxyEvent));
+    out.push(figure(BENCH, `servers' CPU per streamed event: relay chat`, 'µs', relayEvent));
+    out.push(
+      figure(
+        BENCH,
+        `servers' CPU per streamed event: relay chat ÷ plain proxy`,
+        '×',
+        relayEvent.map((v, i) => v / proxyEvent[i]!),
+      ),
+    );
     return out;
   } finally {
     agent.destroy();
@@ -113,7 +157,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
 }
 
 /**
- * CPU time (user + system, µs) the servers' process spends per request of each side, read from its
+ * CPU time (user + system, µs) the servers' process spends per request of each side, by name, read from its
  * control port (`process.cpuUsage()`) between short bursts of one side at a time, the sides in
  * rotating order, many bursts a round: drift of the machine's load hits all alike.
  */
@@ -123,7 +167,7 @@ async function serverCpu(
   sides: Array<[string, () => Promise<Timed>]>,
   rounds: number,
   count: number,
-): Promise<Result[]> {
+): Promise<Map<string, number[]>> {
   const read = () => serverCpuUs(agent, controlPort);
   const burst = Math.min(count, 100);
   const bursts = Math.max(1, Math.round(count / burst));
@@ -142,22 +186,7 @@ async function serverCpu(
     }
     for (const [k, [n]] of sides.entries()) cpu.get(n)!.push(spent[k]! / (burst * bursts));
   }
-  const proxy = cpu.get('proxy')!;
-  const out: Result[] = [];
-  for (const [name, values] of cpu) {
-    const label = name === 'proxy' ? 'plain node:http proxy' : `${name} (streamed)`;
-    out.push(figure(BENCH, `servers' CPU per request: ${label}`, 'µs', values));
-    if (name !== 'proxy')
-      out.push(
-        figure(
-          BENCH,
-          `servers' CPU per request: ${label} ÷ plain proxy`,
-          '×',
-          values.map((v, i) => v / proxy[i]!),
-        ),
-      );
-  }
-  return out;
+  return cpu;
 }
 
 /** One streamed POST over a keep-alive agent: µs to the first content in the body, and to its end. */

@@ -15,16 +15,7 @@ const fixturePath = (provider: 'openai' | 'anthropic') =>
  * repeated (in their recorded order) until the text reaches the size; head and tail as recorded.
  */
 export function buildSseStream(provider: 'openai' | 'anthropic', targetBytes: number): SseFixture {
-  const text = readFileSync(fixturePath(provider), 'utf8');
-  const events = text.split(/\r?\n\r?\n/).filter((e) => e.trim() !== '');
-  const isDelta =
-    provider === 'openai' ? isOpenAIDelta : (e: string) => e.startsWith('event: content_block_delta');
-  const first = events.findIndex(isDelta);
-  const last = events.length - 1 - [...events].reverse().findIndex(isDelta);
-  if (first < 0) throw new Error(`no content events in the ${provider} fixture`);
-  const head = events.slice(0, first);
-  const body = events.slice(first, last + 1);
-  const tail = events.slice(last + 1);
+  const { head, body, tail } = fixtureEvents(provider);
   const out: string[] = [...head];
   let size = Buffer.byteLength(`${[...head, ...tail].join('\n\n')}\n\n`);
   let deltas = 0;
@@ -36,6 +27,33 @@ export function buildSseStream(provider: 'openai' | 'anthropic', targetBytes: nu
   }
   out.push(...tail);
   return { bytes: new TextEncoder().encode(`${out.join('\n\n')}\n\n`), deltas };
+}
+
+/**
+ * The recorded stream's events with exactly `deltas` content events (the recorded ones repeated in
+ * their order), each with its blank line: what a server writes one at a time.
+ */
+export function repeatedSseEvents(provider: 'openai' | 'anthropic', deltas: number): string[] {
+  const { head, body, tail } = fixtureEvents(provider);
+  const middle = Array.from({ length: deltas }, (_, i) => body[i % body.length]!);
+  return [...head, ...middle, ...tail].map((e) => `${e}\n\n`);
+}
+
+/** How many content events the recorded stream has. */
+export function recordedContentEvents(provider: 'openai' | 'anthropic'): number {
+  return fixtureEvents(provider).body.length;
+}
+
+/** The recorded fixture's events: before the first content event, the content events, after. */
+function fixtureEvents(provider: 'openai' | 'anthropic'): { head: string[]; body: string[]; tail: string[] } {
+  const text = readFileSync(fixturePath(provider), 'utf8');
+  const events = text.split(/\r?\n\r?\n/).filter((e) => e.trim() !== '');
+  const isDelta =
+    provider === 'openai' ? isOpenAIDelta : (e: string) => e.startsWith('event: content_block_delta');
+  const first = events.findIndex(isDelta);
+  const last = events.length - 1 - [...events].reverse().findIndex(isDelta);
+  if (first < 0) throw new Error(`no content events in the ${provider} fixture`);
+  return { head: events.slice(0, first), body: events.slice(first, last + 1), tail: events.slice(last + 1) };
 }
 
 function isOpenAIDelta(event: string): boolean {
