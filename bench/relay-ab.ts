@@ -1,7 +1,7 @@
 /**
  * The relay's servers of two builds side by side: what a change does to their CPU per request,
  * measured in one run (this machine's drift between runs is larger than most changes).
- *   npx tsx bench/relay-ab.ts [--base HEAD] [--ways relay,bare] [--rounds 5] [--quick]
+ *   npx tsx bench/relay-ab.ts [--base HEAD] [--ways relay,bare] [--rounds 5] [--stream] [--quick]
  * Bundles `relay-servers.ts` of `--base` (a git revision, checked out in a temporary worktree) and of
  * the working tree, starts both and a second copy of the base — the control, which shows the
  * method's own noise — pins the three to one core and the client and the mock upstream to the other
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     base: { type: 'string', default: 'HEAD' },
     ways: { type: 'string', default: 'relay,bare' },
     rounds: { type: 'string', default: '5' },
+    // Streamed requests (the mock answers with the recorded SSE stream).
+    stream: { type: 'boolean', default: false },
     // A tiny run (the tests': the tool must not rot), whose figures mean nothing.
     quick: { type: 'boolean', default: false },
   },
@@ -77,8 +79,9 @@ try {
   const ports = await Promise.all(started.map((c) => firstJsonLine<Record<string, number>>(c)));
 
   const hello = [{ role: 'user', content: 'hello, how are you?' }];
-  const relayBody = JSON.stringify({ model: 'bench', messages: hello });
-  const upstreamBody = JSON.stringify({ model: 'gpt-4o-mini', messages: hello });
+  const streamed = values.stream ? { stream: true } : {};
+  const relayBody = JSON.stringify({ model: 'bench', messages: hello, ...streamed });
+  const upstreamBody = JSON.stringify({ model: 'gpt-4o-mini', messages: hello, ...streamed });
   const ways = names.flatMap((name) =>
     sides.map(([side], k) => {
       const to = ports[k]![name];
@@ -117,7 +120,8 @@ try {
     }
     for (const [k, us] of spent.entries()) cpu[k]!.push(us / (BURSTS * BURST));
   }
-  console.log(`base ${values.base}, ${pinnable ? 'servers pinned to core 1' : 'no taskset: not pinned'}`);
+  const pinning = pinnable ? 'servers pinned to core 1' : 'no taskset: not pinned';
+  console.log(`base ${values.base}, ${values.stream ? 'streamed' : 'plain'} requests, ${pinning}`);
   for (const [k, way] of ways.entries())
     console.log(`${way.label.padEnd(24)} ${median(cpu[k]!).toFixed(1).padStart(7)} µs per request`);
   // Per way: the working tree against both copies of the base, and the copies against each other.

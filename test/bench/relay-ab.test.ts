@@ -20,7 +20,7 @@ describe('bench/relay-ab.ts (quick)', () => {
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
     const out = run.stdout;
-    expect(out).toMatch(/^base HEAD, /m);
+    expect(out).toMatch(/^base HEAD, plain requests, /m);
     for (const way of ['relay', 'proxy'])
       for (const side of ['base', 'new', 'control'])
         expect(out).toMatch(new RegExp(`^${way} ${side} +\\d+\\.\\d µs per request$`, 'm'));
