@@ -29,7 +29,8 @@ const { values } = parseArgs({
     base: { type: 'string', default: 'HEAD' },
     ways: { type: 'string', default: 'relay,bare' },
     rounds: { type: 'string', default: '5' },
-    // Streamed requests (the mock answers with the recorded SSE stream).
+    // Streamed requests (the mock answers with the recorded SSE stream): for the ways that stream
+    // (`relay`, `relayWeb`, `relayAuth`, `proxy`; the bare handlers and floors answer whole).
     stream: { type: 'boolean', default: false },
     // A tiny run (the tests': the tool must not rot), whose figures mean nothing.
     quick: { type: 'boolean', default: false },
@@ -42,7 +43,7 @@ const BURSTS = values.quick ? 1 : 16;
 const WARMUP = values.quick ? 16 : 3_000;
 
 const pinnable = spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
-/** This process and `others` on core 0, the servers (`spawnServers`) on core 1. */
+/** A process onto core 0 (this one, the mock upstream); the servers start on core 1 (`spawnServers`). */
 const pin = (pid: number | undefined) => {
   if (pinnable && pid !== undefined)
     spawnSync('taskset', ['-p', '-c', '0', String(pid)], { stdio: 'ignore' });
