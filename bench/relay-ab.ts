@@ -30,7 +30,7 @@ const { values } = parseArgs({
     ways: { type: 'string', default: 'relay,bare' },
     rounds: { type: 'string', default: '5' },
     // Streamed requests (the mock answers with the recorded SSE stream): for the ways that stream
-    // (`relay`, `relayWeb`, `relayAuth`, `proxy`; the bare handlers and floors answer whole).
+    // (`relay`, `relayWeb`, `relayAuth`, `proxy`; the bare handlers and the floors do not stream).
     stream: { type: 'boolean', default: false },
     // A tiny run (the tests': the tool must not rot), whose figures mean nothing.
     quick: { type: 'boolean', default: false },
