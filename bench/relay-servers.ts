@@ -12,7 +12,9 @@
  * - `floorTransport`: the floor with its upstream call over the adapters' default transport,
  * - `bare`: `router.complete()` behind a bare node:http handler (the router and its adapter, no relay
  *   route: what the relay's HTTP layer adds is `relay` minus this),
- * - `bareThin`: the same over an adapter that does the floor's work and no more (the router's own
+ * - `bareStream`: `router.stream()` behind a bare handler, its text parts as SSE frames (what the
+ *   relay adds to a stream is `relay` streamed minus this),
+ * - `bareThin`: the same as `bare` over an adapter that does the floor's work and no more (the router's own
  *   cost is this minus `floorTransport`; `openaiCompatible`'s is `bare` minus this),
  * - `control`: answers any request with this process's `process.cpuUsage()` (µs), so the bench reads
  *   the servers' CPU before and after a burst — CPU per request is steadier than latency on a busy
@@ -152,6 +154,32 @@ function bare(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
+/**
+ * `router.stream()` behind a bare handler: each text part as an SSE frame, the frames of one tick in
+ * one write (as the relay batches them). What the relay adds to a stream is `relay` minus this.
+ */
+function bareStream(req: IncomingMessage, res: ServerResponse): void {
+  readJson(req, (body) => {
+    let batch = '';
+    const flush = () => {
+      if (batch === '') return;
+      res.write(batch);
+      batch = '';
+    };
+    const frame = (text: string) => {
+      if (batch === '') process.nextTick(flush);
+      batch += text;
+    };
+    void (async () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for await (const part of router.stream({ model: String(body.model), messages: body.messages as never }))
+        if (part.type === 'text-delta') frame(`data: ${JSON.stringify({ content: part.text })}\n\n`);
+      flush();
+      res.end('data: [DONE]\n\n');
+    })().catch(() => res.destroy());
+  });
+}
+
 // `bench` (three OpenAI-compatible members) plus `bench-claude`: one Anthropic provider on the same
 // mock, which the Messages route passes the client's body through to.
 const catalog = smallCatalog('openai');
@@ -194,6 +222,7 @@ const servers = {
   floorTransport: createServer(floorTransport),
   bareThin: createServer(bareThin),
   bare: createServer(bare),
+  bareStream: createServer(bareStream),
   control: createServer((_req, res) => sendJson(res, process.cpuUsage())),
 };
 const ports: Record<string, number> = {};

@@ -22,6 +22,9 @@ const messagesRelay = JSON.stringify({
   stream: true,
 });
 
+/** `router.stream()` behind a bare handler writing its text parts as SSE (no relay route). */
+const BARE_STREAM = 'router.stream() behind a bare handler';
+
 /** Content events of the long stream (`bench_events`: the mock writes them one at a time). */
 const LONG = 200;
 const longBody = (body: string, events: number) => body.replace(/}$/, `,"bench_events":${events}}`);
@@ -53,7 +56,12 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
   const warmup = quick ? 10 : 500;
   const cpuRequests = quick ? 20 : 1_000;
 
-  const processes = await startRelayProcesses<{ proxy: number; relay: number; control: number }>();
+  const processes = await startRelayProcesses<{
+    proxy: number;
+    relay: number;
+    bareStream: number;
+    control: number;
+  }>();
   const { upstreamPort: port, ports } = processes;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   try {
@@ -114,13 +122,14 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     const long = quick ? 20 : LONG;
     const cpuSides: Array<[string, () => Promise<Timed>]> = [
       ...sides.filter(([n]) => n === 'proxy' || n.startsWith('relay ')),
+      [BARE_STREAM, () => post(ports.bareStream, chat, chatRelay)],
       [`proxy, ${long} events`, () => post(ports.proxy, chat, longBody(chatUpstream, long))],
       [`relay chat, ${long} events`, () => post(ports.relay, chat, longBody(chatRelay, long))],
     ];
     const cpu = await serverCpu(agent, ports.control, cpuSides, rounds, quick ? cpuRequests : 400);
     const proxyCpu = cpu.get('proxy')!;
     for (const [name, values] of cpu) {
-      if (name.includes(' events')) continue;
+      if (name.includes(' events') || name === BARE_STREAM) continue;
       const label = name === 'proxy' ? 'plain node:http proxy' : `${name} (streamed)`;
       out.push(figure(BENCH, `servers' CPU per request: ${label}`, 'µs', values));
       if (name !== 'proxy')
@@ -133,6 +142,25 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
           ),
         );
     }
+    // What the relay adds to the router's stream: the route, the pass-through, the SSE writer.
+    const bareCpu = cpu.get(BARE_STREAM)!;
+    out.push(figure(BENCH, `servers' CPU per request: ${BARE_STREAM}`, 'µs', bareCpu));
+    out.push(
+      figure(
+        BENCH,
+        `servers' CPU per request: ${BARE_STREAM} ÷ plain proxy`,
+        '×',
+        bareCpu.map((v, i) => v / proxyCpu[i]!),
+      ),
+    );
+    out.push(
+      figure(
+        BENCH,
+        `servers' CPU per request: relay chat (streamed) − ${BARE_STREAM}`,
+        'µs',
+        cpu.get('relay chat')!.map((v, i) => v - bareCpu[i]!),
+      ),
+    );
     // Per event: the long stream's CPU minus the recorded stream's, over the events it has more.
     const more = long - recordedContentEvents('openai');
     const perEvent = (name: string, longName: string) =>
