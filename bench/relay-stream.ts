@@ -129,8 +129,9 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     const cpu = await serverCpu(agent, ports.control, cpuSides, rounds, quick ? cpuRequests : 400);
     const proxyCpu = cpu.get('proxy')!;
     for (const [name, values] of cpu) {
-      if (name.includes(' events') || name === BARE_STREAM) continue;
-      const label = name === 'proxy' ? 'plain node:http proxy' : `${name} (streamed)`;
+      if (name.includes(' events')) continue;
+      const label =
+        name === 'proxy' ? 'plain node:http proxy' : name === BARE_STREAM ? name : `${name} (streamed)`;
       out.push(figure(BENCH, `servers' CPU per request: ${label}`, 'µs', values));
       if (name !== 'proxy')
         out.push(
@@ -144,15 +145,6 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     }
     // What the relay adds to the router's stream: the route, the pass-through, the SSE writer.
     const bareCpu = cpu.get(BARE_STREAM)!;
-    out.push(figure(BENCH, `servers' CPU per request: ${BARE_STREAM}`, 'µs', bareCpu));
-    out.push(
-      figure(
-        BENCH,
-        `servers' CPU per request: ${BARE_STREAM} ÷ plain proxy`,
-        '×',
-        bareCpu.map((v, i) => v / proxyCpu[i]!),
-      ),
-    );
     out.push(
       figure(
         BENCH,
