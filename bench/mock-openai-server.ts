@@ -104,9 +104,14 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 
-/** `bench_events` of a request body: a count of content events, at most 10,000. */
+/** `bench_events` of a request body: a count of content events, at most 10,000 (0 for a body that is not JSON). */
 function benchEvents(raw: Buffer): number {
-  const n = (JSON.parse(raw.toString('utf8')) as { bench_events?: unknown }).bench_events;
+  let n: unknown;
+  try {
+    n = (JSON.parse(raw.toString('utf8')) as { bench_events?: unknown }).bench_events;
+  } catch {
+    return 0;
+  }
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? Math.min(n, 10_000) : 0;
 }
 
