@@ -16,6 +16,11 @@
  *   relay adds to a stream is `relay` streamed minus this),
  * - `bareThin`: the same as `bare` over an adapter that does the floor's work and no more (the router's own
  *   cost is this minus `floorTransport`; `openaiCompatible`'s is `bare` minus this),
+ * - `floorStream`: the streamed floor: a thin streaming adapter's parts (one POST over the default
+ *   transport, its SSE parsed with eventsource-parser, each event's JSON read) written as `bareStream`
+ *   writes them, with no router,
+ * - `thinStream`: `router.stream()` over that thin adapter, written the same way (the router's own cost
+ *   to a stream is this minus `floorStream`; `openaiCompatible`'s is `bareStream` minus this),
  * - `control`: answers any request with this process's `process.cpuUsage()` (µs), so the bench reads
  *   the servers' CPU before and after a burst — CPU per request is steadier than latency on a busy
  *   machine,
@@ -23,9 +28,18 @@
  */
 import { Agent, type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ModelRouter, type ProviderAdapter, anthropic, openaiCompatible } from '../src/index.js';
+import { createParser } from 'eventsource-parser';
+import {
+  type AdapterStreamPart,
+  ModelRouter,
+  type ProviderAdapter,
+  type StreamPart,
+  anthropic,
+  openaiCompatible,
+} from '../src/index.js';
 import { createRelayHandler, toNodeListener } from '../src/http/index.js';
 import { nodeFetch } from '../src/providers/shared/node-transport.js';
+import type { HttpBody } from '../src/providers/shared/transport.js';
 import { UNBOUND, smallCatalog } from './lib/catalogs.js';
 
 const upstreamPort = Number(process.argv[2]);
@@ -126,8 +140,58 @@ const thinAdapter: ProviderAdapter = {
       usage: { promptTokens: prompt_tokens, completionTokens: completion_tokens, totalTokens: total_tokens },
     };
   },
-  stream: () => Promise.reject(new Error('the thin adapter does not stream')),
+  async stream(call) {
+    const body = { model: call.model.modelId, messages: call.request.messages, stream: true };
+    const res = await nodeFetch(upstreamUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${call.apiKey}` },
+      body: JSON.stringify(body),
+      signal: quiet,
+    });
+    return { parts: thinParts(res.body!) };
+  },
 };
+
+interface ThinChunk {
+  choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }>;
+  usage?: ThinAnswer['usage'];
+}
+
+/** A chat-completions event stream as parts, the way an adapter author would first write it. */
+async function* thinParts(body: HttpBody): AsyncGenerator<AdapterStreamPart> {
+  const reader = body.getReader();
+  const events: string[] = [];
+  const parser = createParser({ onEvent: (e) => events.push(e.data) });
+  const text = new TextDecoder();
+  let usage: ThinAnswer['usage'] | undefined;
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) return;
+    parser.feed(text.decode(chunk.value, { stream: true }));
+    for (const data of events.splice(0)) {
+      if (data === '[DONE]') {
+        yield {
+          type: 'finish',
+          finishReason: { unified: 'stop' },
+          ...(usage
+            ? {
+                usage: {
+                  promptTokens: usage.prompt_tokens,
+                  completionTokens: usage.completion_tokens,
+                  totalTokens: usage.total_tokens,
+                },
+              }
+            : {}),
+        };
+        return;
+      }
+      const json = JSON.parse(data) as ThinChunk;
+      if (json.usage) usage = json.usage;
+      const content = json.choices?.[0]?.delta?.content;
+      if (content) yield { type: 'text-delta', text: content };
+    }
+  }
+}
 
 function floor(req: IncomingMessage, res: ServerResponse): void {
   readJson(req, (body) => {
@@ -155,28 +219,44 @@ function bare(req: IncomingMessage, res: ServerResponse): void {
 }
 
 /**
- * `router.stream()` behind a bare handler: each text part as an SSE frame, the frames of one tick in
- * one write (as the relay batches them). What the relay adds to a stream is `relay` minus this.
+ * Parts behind a bare handler: each text part as an SSE frame, the frames of one tick in one write (as
+ * the relay batches them).
  */
+function writeParts(res: ServerResponse, parts: AsyncIterable<StreamPart | AdapterStreamPart>): void {
+  let batch = '';
+  const flush = () => {
+    if (batch === '') return;
+    res.write(batch);
+    batch = '';
+  };
+  const frame = (text: string) => {
+    if (batch === '') process.nextTick(flush);
+    batch += text;
+  };
+  void (async () => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for await (const part of parts)
+      if (part.type === 'text-delta') frame(`data: ${JSON.stringify({ content: part.text })}\n\n`);
+    flush();
+    res.end('data: [DONE]\n\n');
+  })().catch(() => res.destroy());
+}
+
+/** `router.stream()` behind a bare handler. What the relay adds to a stream is `relay` minus this. */
 function bareStream(req: IncomingMessage, res: ServerResponse): void {
   readJson(req, (body) => {
-    let batch = '';
-    const flush = () => {
-      if (batch === '') return;
-      res.write(batch);
-      batch = '';
-    };
-    const frame = (text: string) => {
-      if (batch === '') process.nextTick(flush);
-      batch += text;
-    };
-    void (async () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for await (const part of router.stream({ model: String(body.model), messages: body.messages as never }))
-        if (part.type === 'text-delta') frame(`data: ${JSON.stringify({ content: part.text })}\n\n`);
-      flush();
-      res.end('data: [DONE]\n\n');
-    })().catch(() => res.destroy());
+    writeParts(res, router.stream({ model: String(body.model), messages: body.messages as never }));
+  });
+}
+
+/** The thin adapter's parts behind the same handler, with no router: the streamed floor. */
+function floorStream(req: IncomingMessage, res: ServerResponse): void {
+  readJson(req, (body) => {
+    const call = { model: { modelId: 'gpt-4o-mini' }, request: body, apiKey: 'sk-bench-1' };
+    thinAdapter.stream(call as never).then(
+      (s) => writeParts(res, s.parts),
+      () => res.destroy(),
+    );
   });
 }
 
@@ -198,6 +278,11 @@ await router.ready();
 // The same catalog over an adapter that does only the floor's work: what the router alone costs.
 const thinRouter = new ModelRouter({ catalog: smallCatalog('openai'), adapters: { openai: thinAdapter } });
 await thinRouter.ready();
+function thinStream(req: IncomingMessage, res: ServerResponse): void {
+  readJson(req, (body) => {
+    writeParts(res, thinRouter.stream({ model: String(body.model), messages: body.messages as never }));
+  });
+}
 function bareThin(req: IncomingMessage, res: ServerResponse): void {
   readJson(req, (body) => {
     thinRouter.complete({ model: String(body.model), messages: body.messages as never }).then(
@@ -223,6 +308,8 @@ const servers = {
   bareThin: createServer(bareThin),
   bare: createServer(bare),
   bareStream: createServer(bareStream),
+  floorStream: createServer(floorStream),
+  thinStream: createServer(thinStream),
   control: createServer((_req, res) => sendJson(res, process.cpuUsage())),
 };
 const ports: Record<string, number> = {};

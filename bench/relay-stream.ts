@@ -24,6 +24,10 @@ const messagesRelay = JSON.stringify({
 
 /** `router.stream()` behind a bare handler writing its text parts as SSE (no relay route). */
 const BARE_STREAM = 'router.stream() behind a bare handler';
+/** A thin streaming adapter's parts behind the same handler, no router: the streamed floor. */
+const FLOOR_STREAM = 'floor: a thin stream adapter behind a bare handler';
+/** `router.stream()` over that thin adapter, behind the same handler. */
+const THIN_STREAM = 'router.stream() over the thin adapter';
 
 /** Content events of the long stream (`bench_events`: the mock writes them one at a time). */
 const LONG = 200;
@@ -60,6 +64,8 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     proxy: number;
     relay: number;
     bareStream: number;
+    floorStream: number;
+    thinStream: number;
     control: number;
   }>();
   const { upstreamPort: port, ports } = processes;
@@ -123,6 +129,8 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     const cpuSides: Array<[string, () => Promise<Timed>]> = [
       ...sides.filter(([n]) => n === 'proxy' || n.startsWith('relay ')),
       [BARE_STREAM, () => post(ports.bareStream, chat, chatRelay)],
+      [FLOOR_STREAM, () => post(ports.floorStream, chat, chatRelay)],
+      [THIN_STREAM, () => post(ports.thinStream, chat, chatRelay)],
       [`proxy, ${long} events`, () => post(ports.proxy, chat, longBody(chatUpstream, long))],
       [`relay chat, ${long} events`, () => post(ports.relay, chat, longBody(chatRelay, long))],
     ];
@@ -131,7 +139,7 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
     for (const [name, values] of cpu) {
       if (name.includes(' events')) continue;
       const label =
-        name === 'proxy' ? 'plain node:http proxy' : name === BARE_STREAM ? name : `${name} (streamed)`;
+        name === 'proxy' ? 'plain node:http proxy' : name.startsWith('relay ') ? `${name} (streamed)` : name;
       out.push(figure(BENCH, `servers' CPU per request: ${label}`, 'µs', values));
       if (name !== 'proxy')
         out.push(
@@ -153,6 +161,24 @@ export async function run({ quick }: BenchOptions): Promise<Result[]> {
         cpu.get('relay chat')!.map((v, i) => v - bareCpu[i]!),
       ),
     );
+    // Layer by layer, each over the one before it, in the proxy's CPU: the router's stream over the
+    // thin adapter, then `openaiCompatible` in its place, then the relay's route and SSE writer.
+    const floorCpu = cpu.get(FLOOR_STREAM)!;
+    const thinCpu = cpu.get(THIN_STREAM)!;
+    for (const [layer, over, under] of [
+      ['router.stream() over the streamed floor', thinCpu, floorCpu],
+      ['openaiCompatible over the thin adapter', bareCpu, thinCpu],
+      ['the relay over router.stream()', cpu.get('relay chat')!, bareCpu],
+    ] as const) {
+      out.push(
+        figure(
+          BENCH,
+          `servers' CPU per request, streamed, added by ${layer} ÷ plain proxy`,
+          '×',
+          over.map((v, i) => (v - under[i]!) / proxyCpu[i]!),
+        ),
+      );
+    }
     // Per event: the long stream's CPU minus the recorded stream's, over the events it has more.
     const more = long - recordedContentEvents('openai');
     const perEvent = (name: string, longName: string) =>
