@@ -1,7 +1,7 @@
 /**
  * The relay's servers of two builds side by side: what a change does to their CPU per request,
  * measured in one run (this machine's drift between runs is larger than most changes).
- *   npx tsx bench/relay-ab.ts [--base HEAD] [--ways relay,bare] [--rounds 5] [--stream] [--quick]
+ *   npx tsx bench/relay-ab.ts [--base HEAD] [--ways relay,bare] [--rounds 5] [--stream [--events N]] [--quick]
  * Bundles `relay-servers.ts` of `--base` (a git revision, checked out in a temporary worktree) and of
  * the working tree, starts both and a second copy of the base — the control, which shows the
  * method's own noise — pins the three to one core and the client and the mock upstream to the other
@@ -10,7 +10,8 @@
  * and, per round, the working tree ÷ the base, ÷ the control, and the control ÷ the base: a change
  * counts when it moves the first two further than the third moves (the processes' order of start
  * alone has been seen to move one by 3%). Ways are the servers' names (`relay`, `bare`, `bareThin`,
- * `floor`, `floorTransport`, `relayWeb`, `relayAuth`, `proxy`).
+ * `floor`, `floorTransport`, `relayWeb`, `relayAuth`, `proxy`; streamed: `bareStream`, `thinStream`,
+ * `floorStream`).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -30,8 +31,12 @@ const { values } = parseArgs({
     ways: { type: 'string', default: 'relay,bare' },
     rounds: { type: 'string', default: '5' },
     // Streamed requests (the mock answers with the recorded SSE stream): for the ways that stream
-    // (`relay`, `relayWeb`, `relayAuth`, `proxy`; the bare handlers and the floors do not stream).
+    // (`relay`, `relayWeb`, `relayAuth`, `proxy`, and the three streamed bare handlers).
     stream: { type: 'boolean', default: false },
+    // With `--stream`: a stream of this many content events (`bench_events`: the mock writes them one
+    // at a time, as a model's tokens come) instead of the recorded one. The relays and the proxy pass
+    // the field on; the bare handlers send only the messages, so they get the recorded stream.
+    events: { type: 'string' },
     // A tiny run (the tests': the tool must not rot), whose figures mean nothing.
     quick: { type: 'boolean', default: false },
   },
@@ -80,7 +85,8 @@ try {
   const ports = await Promise.all(started.map((c) => firstJsonLine<Record<string, number>>(c)));
 
   const hello = [{ role: 'user', content: 'hello, how are you?' }];
-  const streamed = values.stream ? { stream: true } : {};
+  const events = values.events === undefined ? {} : { bench_events: Number(values.events) };
+  const streamed = values.stream ? { stream: true, ...events } : {};
   const relayBody = JSON.stringify({ model: 'bench', messages: hello, ...streamed });
   const upstreamBody = JSON.stringify({ model: 'gpt-4o-mini', messages: hello, ...streamed });
   const ways = names.flatMap((name) =>
@@ -122,7 +128,8 @@ try {
     for (const [k, us] of spent.entries()) cpu[k]!.push(us / (BURSTS * BURST));
   }
   const pinning = pinnable ? 'servers pinned to core 1' : 'no taskset: not pinned';
-  console.log(`base ${values.base}, ${values.stream ? 'streamed' : 'plain'} requests, ${pinning}`);
+  const kind = values.stream ? `streamed (${values.events ?? 'recorded'} events)` : 'plain';
+  console.log(`base ${values.base}, ${kind} requests, ${pinning}`);
   for (const [k, way] of ways.entries())
     console.log(`${way.label.padEnd(24)} ${median(cpu[k]!).toFixed(1).padStart(7)} µs per request`);
   // Per way: the working tree against both copies of the base, and the copies against each other.
