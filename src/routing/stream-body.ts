@@ -16,6 +16,7 @@ import {
 import type { Runtime } from './runtime.js';
 import { wireChars } from '../util/approx-size.js';
 import { StreamOutput } from './stream-output.js';
+import { READY_PART, type ReadyPartSource } from '../util/ready-part.js';
 
 /**
  * The attempt body of `stream()`. It pulls the adapter's parts and pushes them to the consumer's
@@ -44,14 +45,16 @@ export function streamBody(rt: Runtime, channel: Channel<StreamPart>): AttemptBo
     // The whole request's deadline bounds the stream too, whatever the consumer does.
     const deadline = setTimeout(() => a.abort(totalTimeout(totalMs)), Math.max(0, a.deadline - a.startedAt));
     deadline.unref?.();
-    let iterator: AsyncIterator<AdapterStreamPart> | undefined;
+    let iterator: ReadyPartSource<AdapterStreamPart> | undefined;
     let finish: Extract<AdapterStreamPart, { type: 'finish' }> | undefined;
     const partial = () => completeUsage(undefined, rc.promptEstimate, completionEstimate());
     try {
       const upstream = await a.race(adapter.stream(providerCall(rc, a)));
-      iterator = upstream.parts[Symbol.asyncIterator]();
+      iterator = upstream.parts[Symbol.asyncIterator]() as ReadyPartSource<AdapterStreamPart>;
+      // A part the adapter already holds is taken without a promise; only a read is raced.
+      const ready = iterator[READY_PART]?.bind(iterator);
       for (;;) {
-        const next = await a.race(iterator.next());
+        const next = ready?.() ?? (await a.race(iterator.next()));
         if (next.done) break;
         const part = next.value;
         if (part.type === 'finish') {

@@ -123,6 +123,15 @@ export class Channel<T> {
     });
   }
 
+  /**
+   * A buffered part or the end without a promise (see `READY_PART`), or `undefined` while there is
+   * neither; throws the failure once. Counts as a read.
+   */
+  ready(): IteratorResult<T> | undefined {
+    this.reads++;
+    return this.take();
+  }
+
   /** A buffered part, the end, or `undefined` while there is neither; throws the failure once. */
   private take(): IteratorResult<T> | undefined {
     if (this.head < this.items.length) {

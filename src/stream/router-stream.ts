@@ -7,6 +7,7 @@ import type { CompletionResult } from '../types/result.js';
 import type { RouterStream, StreamPart } from '../types/stream.js';
 import { wireChars } from '../util/approx-size.js';
 import { LightSignal } from '../util/light-signal.js';
+import { READY_PART, type ReadyPartSource } from '../util/ready-part.js';
 import { Channel } from './channel.js';
 
 /** Parts buffered for a slow consumer before the pump waits (with `limits.streamBufferBytes`). */
@@ -114,11 +115,12 @@ export function streamRequest(rt: Runtime, hooks: StreamHooks): RouterStream {
   return {
     result,
     cancel,
-    [Symbol.asyncIterator](): AsyncIterator<StreamPart> {
+    [Symbol.asyncIterator](): ReadyPartSource<StreamPart> {
       if (iterated) throw new RouterError('VALIDATION', 'A RouterStream can be iterated once');
       iterated = true;
       return {
         next: () => channel.next(),
+        [READY_PART]: () => channel.ready(),
         return: async () => {
           cancel('consumer stopped iterating');
           channel.discard();

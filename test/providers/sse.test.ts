@@ -3,6 +3,8 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { createContext } from '../../src/providers/shared/context.js';
 import { DEFAULT_LIMITS } from '../../src/providers/shared/limits.js';
 import { type SseDecoder, sseParts, trackLineLength } from '../../src/providers/shared/sse.js';
+import { READY_PART, type ReadyPartSource } from '../../src/util/ready-part.js';
+import type { AdapterStreamPart } from '../../src/index.js';
 import { makeCall, rejection } from './helpers.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -148,5 +150,66 @@ describe('sseParts', () => {
     const { body } = bodyOf(['data: a\n\n', 'data: end\n\n']);
     await all(sseParts(ctxFor(signal), body, echo));
     expect(listeners).toBe(0);
+  });
+
+  describe('parts already decoded (READY_PART)', () => {
+    const iterate = (parts: AsyncIterable<AdapterStreamPart>) =>
+      parts[Symbol.asyncIterator]() as ReadyPartSource<AdapterStreamPart>;
+    const text = (t: string) => ({ value: { type: 'text-delta', text: t }, done: false });
+
+    it('hands out the parts of one read without a promise, and nothing that needs a read', async () => {
+      const { body } = bodyOf(['data: a\n\ndata: b\n\ndata: c\n\n', 'data: d\n\ndata: end\n\n']);
+      const it = iterate(sseParts(ctxFor(), body, echo));
+      expect(it[READY_PART]!()).toBeUndefined();
+      expect(await it.next()).toEqual(text('a'));
+      expect(it[READY_PART]!()).toEqual(text('b'));
+      expect(it[READY_PART]!()).toEqual(text('c'));
+      expect(it[READY_PART]!()).toBeUndefined();
+      expect(await it.next()).toEqual(text('d'));
+      // The terminal event was in the same read: the end is there too.
+      expect(it[READY_PART]!()).toEqual({ value: undefined, done: true });
+      expect(await it.next()).toEqual({ value: undefined, done: true });
+    });
+
+    it('throws a later event’s decoder error after the parts before it, and ends the stream', async () => {
+      const { body, cancelled } = bodyOf([
+        'data: a\n\ndata: bad\n\ndata: c\n\n',
+        'data: d\n\n',
+        'data: e\n\n',
+      ]);
+      const strict: SseDecoder = {
+        onEvent: (e) => {
+          if (e.data === 'bad') throw new Error('bad event');
+          return echo.onEvent(e);
+        },
+        onEnd: () => [],
+      };
+      const it = iterate(sseParts(ctxFor(), body, strict));
+      expect(await it.next()).toEqual(text('a'));
+      expect(() => it[READY_PART]!()).toThrow('bad event');
+      expect(it[READY_PART]!()).toEqual({ value: undefined, done: true });
+      expect(await it.next()).toEqual({ value: undefined, done: true });
+      expect(cancelled()).toBe(true);
+    });
+
+    it('throws the abort’s reason even with parts decoded', async () => {
+      const controller = new AbortController();
+      const { body, cancelled } = bodyOf(['data: a\n\ndata: b\n\n', 'data: c\n\n', 'data: d\n\n']);
+      const it = iterate(sseParts(ctxFor(controller.signal), body, echo));
+      expect(await it.next()).toEqual(text('a'));
+      const reason = new Error('caller left');
+      controller.abort(reason);
+      expect(() => it[READY_PART]!()).toThrow(reason);
+      expect(await it.next()).toEqual({ value: undefined, done: true });
+      expect(cancelled()).toBe(true);
+    });
+
+    it('answers nothing while a read is pending', async () => {
+      const { body } = bodyOf(['data: a\n\n', 'data: b\n\n']);
+      const it = iterate(sseParts(ctxFor(), body, echo));
+      const first = it.next();
+      expect(it[READY_PART]!()).toBeUndefined();
+      expect(await first).toEqual(text('a'));
+    });
   });
 });

@@ -6,6 +6,7 @@ import type {
   RouterStream,
   StreamPart,
 } from 'model-router';
+import type { ReadyPartSource } from '../../util/ready-part.js';
 import { prepend } from './prepend.js';
 
 /** Which physical model served a request. */
@@ -18,7 +19,7 @@ export interface Served {
 export interface CommittedStream {
   stream: RouterStream;
   /** Every part, the `start` part included. */
-  parts: AsyncIterator<StreamPart>;
+  parts: ReadyPartSource<StreamPart>;
   served: Served;
 }
 

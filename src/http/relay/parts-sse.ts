@@ -1,4 +1,5 @@
 import type { RouterStream, StreamPart } from 'model-router';
+import { READY_PART, type ReadyPartSource } from '../../util/ready-part.js';
 import { SSE_HEADERS } from './sse-headers.js';
 import type { SseReply } from './types.js';
 
@@ -15,14 +16,15 @@ export interface SseFraming {
 }
 
 /**
- * An SSE reply over a router stream: parts are pulled one at a time, only when the writer asks for the
- * next chunk, so nothing piles up here and a slow client slows the upstream read. `next()` never
+ * An SSE reply over a router stream: parts are pulled only when the writer asks for the next chunk —
+ * the one the stream's `next()` brings and those already buffered behind it (`READY_PART`), framed
+ * into one chunk — so nothing piles up here and a slow client slows the upstream read. `next()` never
  * rejects: a failure becomes the format's error frames. `cancel` (the client went away) cancels the
  * router stream, which cancels the upstream call and releases everything it holds.
  */
 export function partsToSse(
   stream: RouterStream,
-  parts: AsyncIterator<StreamPart>,
+  parts: ReadyPartSource<StreamPart>,
   framing: SseFraming,
   headers: Record<string, string> = {},
 ): SseReply {
@@ -43,19 +45,23 @@ export function partsToSse(
     }
     return next.then(onItem, onFailure);
   };
+  const ready = parts[READY_PART]?.bind(parts);
   const onItem = (item: IteratorResult<StreamPart>): string | undefined | Promise<string | undefined> => {
     if (finished) return undefined;
     try {
-      if (item.done) {
-        finished = true;
-        if (framing.close) add(framing.close());
-      } else {
-        add(framing.part(item.value));
+      // This part, and every one already there behind it: their frames go out in one chunk.
+      for (let next: IteratorResult<StreamPart> | undefined = item; next; next = ready?.()) {
+        if (next.done) {
+          finished = true;
+          if (framing.close) add(framing.close());
+          break;
+        }
+        add(framing.part(next.value));
       }
     } catch (error) {
       return onFailure(error);
     }
-    // A part that says nothing on the wire (`start`): read on.
+    // Parts that say nothing on the wire (`start`): read on.
     if (queue.length === 0 && !finished) return pull();
     return drain();
   };

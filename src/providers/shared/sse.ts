@@ -2,6 +2,7 @@ import { type EventSourceMessage, type EventSourceParser, createParser } from 'e
 import type { AdapterStreamPart } from '../../types/stream.js';
 import { type AnyCallContext, protocolError, transportError } from './context.js';
 import type { HttpBody, HttpBodyReader } from './transport.js';
+import { READY_PART, type ReadyPartSource } from '../../util/ready-part.js';
 
 /** What one server-sent event turned into. */
 export interface SseStep {
@@ -104,7 +105,7 @@ const ended = (value?: unknown): IteratorResult<AdapterStreamPart> => ({
   done: true,
 });
 
-class SseIterator implements AsyncIterator<AdapterStreamPart> {
+class SseIterator implements ReadyPartSource<AdapterStreamPart> {
   private readonly events: EventSourceMessage[] = [];
   private parser: EventSourceParser | undefined;
   private text: TextDecoder | undefined;
@@ -134,21 +135,31 @@ class SseIterator implements AsyncIterator<AdapterStreamPart> {
       const again = () => this.next();
       return this.pending.then(again, again);
     }
-    if (this.finished) return Promise.resolve(ended());
     let ready: IteratorResult<AdapterStreamPart> | undefined;
     try {
-      const { signal } = this.ctx;
-      if (!this.ending && signal.aborted) throw signal.reason;
-      if (!this.parser) this.start();
-      ready = this.take();
+      ready = this[READY_PART]();
     } catch (error) {
-      this.finish();
       return Promise.reject(error);
     }
     if (ready) return Promise.resolve(ready);
     const pending = this.pull();
     this.pending = pending;
     return pending;
+  }
+
+  /** A part (or the end) already decoded, without a promise; `undefined` when a read is needed. */
+  [READY_PART](): IteratorResult<AdapterStreamPart> | undefined {
+    if (this.pending) return undefined;
+    if (this.finished) return ended();
+    try {
+      const { signal } = this.ctx;
+      if (!this.ending && signal.aborted) throw signal.reason;
+      if (!this.parser) this.start();
+      return this.take();
+    } catch (error) {
+      this.finish();
+      throw error;
+    }
   }
 
   return(value?: unknown): Promise<IteratorResult<AdapterStreamPart>> {
