@@ -39,26 +39,28 @@ function bodyOf(chunks: string[]): ReadableStream<Uint8Array> {
   });
 }
 
-/** Reads of the fed body wait here until `feed()` answers them, one event each. */
-let reading: ((answer: () => void) => void) | undefined;
-let unanswered: (() => void) | undefined;
+/** Something that happens once: `fired` settles when `fire()` is called. */
+function once(): { fired: Promise<void>; fire: () => void } {
+  let fire = () => {};
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { fired, fire };
+}
+/** The adapter's next read of the fed body, and the test's answer to it. */
+let read = once();
+let answer = once();
 
 function fedBody(chunks: string[]): ReadableStream<Uint8Array> {
   let i = 0;
   return new ReadableStream<Uint8Array>(
     {
       pull(controller) {
-        return new Promise<void>((resolve) => {
-          const answer = () => {
-            if (i < chunks.length) controller.enqueue(encoder.encode(chunks[i++]!));
-            else controller.close();
-            resolve();
-          };
-          if (reading) {
-            const r = reading;
-            reading = undefined;
-            r(answer);
-          } else unanswered = answer;
+        read.fire();
+        return answer.fired.then(() => {
+          answer = once();
+          if (i < chunks.length) controller.enqueue(encoder.encode(chunks[i++]!));
+          else controller.close();
         });
       },
     },
@@ -67,18 +69,11 @@ function fedBody(chunks: string[]): ReadableStream<Uint8Array> {
 }
 
 /** Answer the adapter's next read (waiting for it to read) with the next event. */
-const feed = () =>
-  new Promise<void>((resolve) => {
-    const go = (answer: () => void) => {
-      answer();
-      resolve();
-    };
-    if (unanswered) {
-      const answer = unanswered;
-      unanswered = undefined;
-      go(answer);
-    } else reading = go;
-  });
+async function feed(): Promise<void> {
+  await read.fired;
+  read = once();
+  answer.fire();
+}
 
 const router = new ModelRouter({
   catalog: {
