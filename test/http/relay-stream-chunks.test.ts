@@ -21,10 +21,20 @@ const content = events.filter((e) => e.includes('"content":"') && !e.includes('"
  * How the upstream cuts its body: all of it in one read, one event per read, or one event per read
  * when the test says (`feed`).
  */
-let reads: 'one' | 'per-event' | 'fed' = 'one';
+let reads: 'one' | 'per-event' | 'fed' | 'flood' = 'one';
+
+/** The recorded stream with its content events repeated to `n`, all in one read. */
+function flood(n: number): string {
+  const firstContent = events.findIndex((e) => /"content":"[^"]/.test(e));
+  const content = events[firstContent]!;
+  const out = [...events.slice(0, firstContent), ...Array.from({ length: n }, () => content)];
+  return `${[...out, ...events.slice(firstContent + 1).filter((e) => !/"content":"[^"]/.test(e))].join('\n\n')}\n\n`;
+}
+const FLOOD = 2_000;
 
 const upstream = (async () => {
-  const chunks = reads === 'one' ? [recorded] : events.map((e) => `${e}\n\n`);
+  const chunks =
+    reads === 'one' ? [recorded] : reads === 'flood' ? [flood(FLOOD)] : events.map((e) => `${e}\n\n`);
   const body = reads === 'fed' ? fedBody(chunks) : bodyOf(chunks);
   return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
 }) as typeof fetch;
@@ -156,6 +166,18 @@ describe('relay: the chunks of a streamed reply', () => {
     for (let i = last + 1; i < events.length; i++) await feed();
     expect(await read()).toBe('data: [DONE]\n\n');
     expect((await reader.read()).done).toBe(true);
+    expectReleased(router);
+  });
+
+  it('a read of thousands of events goes out in chunks no bigger than the stream buffer', async () => {
+    reads = 'flood';
+    const chunks = await chunksOf(await relay(request()));
+    const sent = chunks.map(frames);
+    expect(sent.flat().filter((f) => /"content":"[^"]/.test(f))).toHaveLength(FLOOD);
+    // The router's buffer holds at most 256 parts (two per event here: the event, its text), so a
+    // chunk frames at most that many, however much one read brought.
+    expect(chunks.length).toBeGreaterThan(FLOOD / 128);
+    expect(Math.max(...sent.map((f) => f.length))).toBeLessThanOrEqual(257);
     expectReleased(router);
   });
 
