@@ -1,5 +1,6 @@
 import type { LanguageModelV3StreamPart, SharedV3Warning } from '@ai-sdk/provider';
 import type { RouterStream, StartPart, StreamPart } from 'model-router';
+import { READY_PART, type ReadyPartSource } from '../util/ready-part.js';
 import { routerMetadata, toV3FinishReason, toV3Usage } from './from-result.js';
 
 export interface V3StreamContext {
@@ -18,11 +19,12 @@ interface OpenTool {
 /**
  * The router's parts as AI SDK v3 stream parts: `stream-start`, `response-metadata` (from `start`),
  * `text-start/delta/end`, `tool-input-start/delta/end` + `tool-call`, `finish` with usage; a failure
- * after content as a final `error` part. Pulled one at a time; cancelling it cancels the router stream.
+ * after content as a final `error` part. Pulled as the SDK reads (each pull takes the part it awaits
+ * and those already buffered behind it); cancelling it cancels the router stream.
  */
 export function toV3Stream(
   stream: RouterStream,
-  parts: AsyncIterator<StreamPart>,
+  parts: ReadyPartSource<StreamPart>,
   ctx: V3StreamContext,
 ): ReadableStream<LanguageModelV3StreamPart> {
   const TEXT_ID = 'text-0';
@@ -30,6 +32,7 @@ export function toV3Stream(
   let start: StartPart | undefined;
   const tools = new Map<number, OpenTool>();
   let closed = false;
+  const ready = parts[READY_PART]?.bind(parts);
 
   const closeText = (out: LanguageModelV3StreamPart[]) => {
     if (textOpen) out.push({ type: 'text-end', id: TEXT_ID });
@@ -103,16 +106,23 @@ export function toV3Stream(
     async pull(controller) {
       try {
         for (;;) {
-          const next = await parts.next();
-          if (closed) return;
-          if (next.done) {
-            closed = true;
-            controller.close();
-            return;
+          let enqueued = false;
+          // The part awaited, then every one already there behind it (`READY_PART`): one pull.
+          let next: IteratorResult<StreamPart> | undefined = await parts.next();
+          while (next) {
+            if (closed) return;
+            if (next.done) {
+              closed = true;
+              controller.close();
+              return;
+            }
+            for (const p of translate(next.value)) {
+              controller.enqueue(p);
+              enqueued = true;
+            }
+            next = ready?.();
           }
-          const out = translate(next.value);
-          for (const p of out) controller.enqueue(p);
-          if (out.length) return;
+          if (enqueued) return;
         }
       } catch (error) {
         if (closed) return;
