@@ -7,8 +7,9 @@
  * it answers `undefined`: a read that brings ten parts then costs one promise instead of ten, and
  * nothing here waits, so an abort or a timeout has nothing to race.
  *
- * A registered symbol (`Symbol.for`): the HTTP relay, which imports only the public entry, finds the
- * same one by its key. Any other iterator simply lacks it.
+ * A registered symbol (`Symbol.for`): the subpath entries that use it (the HTTP relay, the AI SDK
+ * bridge) may be bundled with a copy of this module of their own, and still find the same symbol.
+ * Any other iterator simply lacks it, and is read with `next()` alone.
  */
 export const READY_PART: unique symbol = Symbol.for('model-router.readyPart');
 

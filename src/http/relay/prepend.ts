@@ -2,8 +2,8 @@ import { READY_PART, type ReadyPartSource } from '../../util/ready-part.js';
 
 /**
  * An iterator that yields an already-read result first, then the rest (its `return` reaches the
- * source, and so does `READY_PART` once the first is out). Not an async function: after the first, `next()` hands out the source's own promise, so a
- * part costs no promise and no microtask turns here.
+ * source, and so does `READY_PART` once the first is out). Not an async function: after the first,
+ * `next()` hands out the source's own promise, so a part costs no promise and no microtask turns here.
  */
 export function prepend<T>(first: IteratorResult<T>, rest: ReadyPartSource<T>): ReadyPartSource<T> {
   let pending: IteratorResult<T> | undefined = first;
