@@ -93,17 +93,18 @@ function forwardJson(body: Record<string, unknown>): Promise<Record<string, unkn
 /** The floor's upstream call over the adapters' default transport (undici's dispatcher, no web objects). */
 const quiet = { aborted: false, reason: undefined, addEventListener() {}, removeEventListener() {} };
 const upstreamUrl = `${baseURL}/chat/completions`;
+const postToUpstream = (body: Record<string, unknown>, apiKey: string) =>
+  nodeFetch(upstreamUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify(body),
+    signal: quiet,
+  });
 async function postOverTransport(
   body: Record<string, unknown>,
   apiKey: string,
 ): Promise<Record<string, unknown>> {
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
-  const res = await nodeFetch(upstreamUrl, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify(body),
-    signal: quiet,
-  });
+  const res = await postToUpstream(body, apiKey);
   return JSON.parse(await res.text()) as Record<string, unknown>;
 }
 
@@ -117,10 +118,22 @@ function floorTransport(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
+interface ThinUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
 interface ThinAnswer {
   choices: Array<{ message: { content: string } }>;
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  usage: ThinUsage;
 }
+
+const thinUsage = (u: ThinUsage) => ({
+  promptTokens: u.prompt_tokens,
+  completionTokens: u.completion_tokens,
+  totalTokens: u.total_tokens,
+});
 
 /**
  * An adapter that does the floor's work and no more: the request as JSON under the member's model
@@ -133,28 +146,22 @@ const thinAdapter: ProviderAdapter = {
   async complete(call) {
     const body = { model: call.model.modelId, messages: call.request.messages };
     const json = (await postOverTransport(body, call.apiKey)) as unknown as ThinAnswer;
-    const { prompt_tokens, completion_tokens, total_tokens } = json.usage;
     return {
       message: { role: 'assistant', content: json.choices[0]!.message.content },
       finishReason: { unified: 'stop' },
-      usage: { promptTokens: prompt_tokens, completionTokens: completion_tokens, totalTokens: total_tokens },
+      usage: thinUsage(json.usage),
     };
   },
   async stream(call) {
     const body = { model: call.model.modelId, messages: call.request.messages, stream: true };
-    const res = await nodeFetch(upstreamUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${call.apiKey}` },
-      body: JSON.stringify(body),
-      signal: quiet,
-    });
+    const res = await postToUpstream(body, call.apiKey);
     return { parts: thinParts(res.body!) };
   },
 };
 
 interface ThinChunk {
-  choices?: Array<{ delta?: { content?: string }; finish_reason?: string | null }>;
-  usage?: ThinAnswer['usage'];
+  choices?: Array<{ delta?: { content?: string } }>;
+  usage?: ThinUsage;
 }
 
 /** A chat-completions event stream as parts, the way an adapter author would first write it. */
@@ -163,7 +170,7 @@ async function* thinParts(body: HttpBody): AsyncGenerator<AdapterStreamPart> {
   const events: string[] = [];
   const parser = createParser({ onEvent: (e) => events.push(e.data) });
   const text = new TextDecoder();
-  let usage: ThinAnswer['usage'] | undefined;
+  let usage: ThinUsage | undefined;
   for (;;) {
     const chunk = await reader.read();
     if (chunk.done) return;
@@ -173,15 +180,7 @@ async function* thinParts(body: HttpBody): AsyncGenerator<AdapterStreamPart> {
         yield {
           type: 'finish',
           finishReason: { unified: 'stop' },
-          ...(usage
-            ? {
-                usage: {
-                  promptTokens: usage.prompt_tokens,
-                  completionTokens: usage.completion_tokens,
-                  totalTokens: usage.total_tokens,
-                },
-              }
-            : {}),
+          ...(usage ? { usage: thinUsage(usage) } : {}),
         };
         return;
       }

@@ -15,7 +15,10 @@ import { type TestServer, expectReleased, serve } from './harness.js';
 const encoder = new TextEncoder();
 const recorded = sseFixture('openai', 'stream-text');
 const events = recorded.split('\n\n').filter((e) => e.trim() !== '');
-const content = events.filter((e) => e.includes('"content":"') && !e.includes('"content":""')).length;
+/** A content event (or a frame of one): a non-empty `content`. */
+const isContent = (text: string) => /"content":"[^"]/.test(text);
+const firstContent = events.findIndex(isContent);
+const content = events.filter(isContent).length;
 
 /**
  * How the upstream cuts its body: all of it in one read, one event per read, or one event per read
@@ -25,10 +28,12 @@ let reads: 'one' | 'per-event' | 'fed' | 'flood' = 'one';
 
 /** The recorded stream with its content events repeated to `n`, all in one read. */
 function flood(n: number): string {
-  const firstContent = events.findIndex((e) => /"content":"[^"]/.test(e));
-  const content = events[firstContent]!;
-  const out = [...events.slice(0, firstContent), ...Array.from({ length: n }, () => content)];
-  return `${[...out, ...events.slice(firstContent + 1).filter((e) => !/"content":"[^"]/.test(e))].join('\n\n')}\n\n`;
+  const out = [
+    ...events.slice(0, firstContent),
+    ...Array.from({ length: n }, () => events[firstContent]!),
+    ...events.slice(firstContent + 1).filter((e) => !isContent(e)),
+  ];
+  return `${out.join('\n\n')}\n\n`;
 }
 const FLOOD = 2_000;
 
@@ -138,7 +143,7 @@ describe('relay: the chunks of a streamed reply', () => {
     expect(chunks).toHaveLength(1);
     const sent = frames(chunks[0]!);
     expect(sent.at(-1)).toBe('data: [DONE]');
-    expect(sent.filter((f) => /"content":"[^"]/.test(f))).toHaveLength(content);
+    expect(sent.filter(isContent)).toHaveLength(content);
     expectReleased(router);
   });
 
@@ -146,7 +151,7 @@ describe('relay: the chunks of a streamed reply', () => {
     reads = 'fed';
     const replying = relay(request());
     // The role event is held until the first content commits the stream; both go out together.
-    const first = events.findIndex((e) => /"content":"[^"]/.test(e));
+    const first = firstContent;
     for (let i = 0; i <= first; i++) await feed();
     const reader = (await replying).body!.getReader();
     const decoder = new TextDecoder();
@@ -173,7 +178,7 @@ describe('relay: the chunks of a streamed reply', () => {
     reads = 'flood';
     const chunks = await chunksOf(await relay(request()));
     const sent = chunks.map(frames);
-    expect(sent.flat().filter((f) => /"content":"[^"]/.test(f))).toHaveLength(FLOOD);
+    expect(sent.flat().filter(isContent)).toHaveLength(FLOOD);
     // The router's buffer holds at most 256 parts (two per event here: the event, its text), so a
     // chunk frames at most that many, however much one read brought.
     expect(chunks.length).toBeGreaterThan(FLOOD / 128);
